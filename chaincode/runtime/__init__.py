@@ -1,0 +1,55 @@
+"""Runtime shared by every GridLedger chaincode, around ``fabric-chaincode-python``.
+
+- :mod:`.identity` — the caller (MSP id, certificate, CN, Fabric CA attributes) and
+  the access checks ``require_role`` / ``require_msp``.
+- :mod:`.state` — canonical JSON state, transaction time, events.
+- :mod:`.errors` — the errors a chaincode raises; their messages reach the client.
+- :mod:`.server` — ``serve()`` and the command line ``main()`` (chaincode-as-a-service),
+  built on :mod:`.service` (serialised stream writes), :mod:`.handler` (the shim's
+  handler, fixed) and :mod:`.logs`.
+"""
+
+from .errors import (
+    AccessDenied,
+    ChaincodeError,
+    Conflict,
+    IdentityError,
+    NotFound,
+    PeerError,
+    StateError,
+    ValidationError,
+)
+from .identity import Caller, caller, require_msp, require_role
+from .state import (
+    canonical_bytes,
+    canonical_json,
+    emit_event,
+    get_json,
+    list_json,
+    prefix_range,
+    put_json,
+    tx_timestamp,
+)
+
+__all__ = [
+    "AccessDenied",
+    "Caller",
+    "ChaincodeError",
+    "Conflict",
+    "IdentityError",
+    "NotFound",
+    "PeerError",
+    "StateError",
+    "ValidationError",
+    "caller",
+    "canonical_bytes",
+    "canonical_json",
+    "emit_event",
+    "get_json",
+    "list_json",
+    "prefix_range",
+    "put_json",
+    "require_msp",
+    "require_role",
+    "tx_timestamp",
+]

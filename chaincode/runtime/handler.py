@@ -1,0 +1,129 @@
+"""The shim's peer-stream handler with its defects fixed.
+
+``fabric_chaincode_python``'s :class:`Handler` is reused for its state machine,
+its message queue and its request builders (``handle_get_state`` ...). This
+subclass changes four things:
+
+* :meth:`handle_stub_interaction` attaches the transaction's chaincode event (the
+  last one set: Fabric allows one) to the COMPLETED message, as the Go shim does;
+  the shim's version drops it. A chaincode that raises is answered with an ERROR
+  message instead of leaving the peer waiting for its 30 s timeout.
+* Every ledger request checks the peer's answer: ERROR raises :class:`PeerError`.
+  The shim returned an ERROR's payload (the error text) as if it were the value.
+* :meth:`handle_message` echoes KEEPALIVE (as the Go shim does) and no longer logs
+  a warning for every message.
+* :meth:`chat_with_peer` logs no payloads, and when the stream ends it cancels
+  the transactions still waiting for the peer instead of waiting for ever.
+
+Writes to the stream must still be serialised by the caller: see
+:mod:`chaincode.runtime.service`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterable
+from typing import Any
+
+from fabric_chaincode_python.fabric_shim.handler import STATES, Handler
+from fabric_chaincode_python.fabric_shim.msg_queue_handler import MsgQueueHandler, QueueMessage
+from fabric_chaincode_python.fabric_shim.response import ResponseCode, new_error_msg
+from fabric_chaincode_python.fabric_shim.stub import ChaincodeStub
+from fabric_protos.peer import chaincode_event_pb2, chaincode_pb2, proposal_response_pb2
+from fabric_protos.peer import chaincode_shim_pb2 as shim_pb2
+
+from .errors import PeerError
+
+__all__ = ["GridLedgerHandler"]
+
+LOG = logging.getLogger(__name__)
+Message = shim_pb2.ChaincodeMessage
+
+
+class GridLedgerHandler(Handler):
+    """One peer stream: handshake, then transactions, each in its own task."""
+
+    async def chat_with_peer(self, stream: AsyncIterable[Any], context: Any) -> None:
+        self.state = STATES.CREATED
+        self.context = context
+        self.msg_queue_handler = MsgQueueHandler(self)
+        register = Message(type=Message.REGISTER, payload=self.chaincode_id.SerializeToString())
+        register.timestamp.GetCurrentTime()
+        await context.write(register)
+        try:
+            async for message in stream:
+                self._track_task(self.handle_message(message))
+        finally:
+            pending = list(self._pending_tasks)
+            for task in pending:
+                task.cancel()
+            if pending:
+                LOG.warning("peer stream ended with %d transaction(s) in flight", len(pending))
+                await asyncio.gather(*pending, return_exceptions=True)
+
+    async def handle_message(self, msg: Any) -> None:
+        if msg.type == Message.KEEPALIVE:
+            await self.context.write(msg)
+        elif self.state == STATES.READY:
+            await self.handle_message_ready(msg)
+        elif self.state == STATES.ESTABLISHED:
+            await self.handle_message_established(msg)
+        elif self.state == STATES.CREATED:
+            await self.handle_message_created(msg)
+        else:
+            await self.context.write(new_error_msg(msg, self.state))
+
+    async def handle_stub_interaction(self, msg: Any, action: str = "Invoke") -> None:
+        try:
+            cc_input = chaincode_pb2.ChaincodeInput.FromString(msg.payload)
+            stub = ChaincodeStub(self, msg.channel_id, msg.txid, cc_input, msg.proposal)
+            if action.lower() == "init":
+                response = await self.chaincode.init(stub)
+            else:
+                response = await self.chaincode.invoke(stub)
+        except Exception as exc:
+            LOG.exception("[%s-%s] %s failed", msg.channel_id, msg.txid, action)
+            await self.context.write(
+                Message(
+                    type=Message.ERROR,
+                    payload=f"{action} failed: {exc}".encode(),
+                    txid=msg.txid,
+                    channel_id=msg.channel_id,
+                )
+            )
+            return
+        if response is None or not response.status:
+            response = proposal_response_pb2.Response(
+                status=ResponseCode.ERROR,
+                message=f"chaincode {action} returned neither success nor error",
+            )
+        completed = Message(
+            type=Message.COMPLETED,
+            payload=response.SerializeToString(),
+            txid=msg.txid,
+            channel_id=msg.channel_id,
+        )
+        events = stub.get_events()
+        if events:
+            last = events[-1]
+            completed.chaincode_event.CopyFrom(
+                chaincode_event_pb2.ChaincodeEvent(event_name=last.event_name, payload=last.payload)
+            )
+        LOG.debug("[%s-%s] %s status %d", msg.channel_id, msg.txid, action, response.status)
+        await self.context.write(completed)
+
+    # The shim sends every ledger request through this private method and returns the
+    # peer's reply without looking at its type; overriding it by its mangled name fixes
+    # all request kinds at once. tests/unit/chaincode pin that the name still exists.
+    async def _Handler__ask_peer_and_listen(self, msg: Any, action: str) -> Any:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        await self.msg_queue_handler.queue_msg(QueueMessage(msg, action, future))
+        reply = await future
+        if reply.type == Message.RESPONSE:
+            return reply
+        text = reply.payload.decode("utf-8", errors="replace")
+        if reply.type == Message.ERROR:
+            raise PeerError(f"peer refused {action}: {text}")
+        raise PeerError(f"peer answered {action} with unexpected message type {reply.type}")

@@ -1,0 +1,42 @@
+"""Fabric's generated protobuf modules, seen by the type checker as `Any`.
+
+`hyperledger-fabric-protos` ships a `py.typed` marker but no `.pyi` stubs, so mypy reads
+the generated `*_pb2.py` files, where message classes are created at import time and
+are invisible to it ("Module has no attribute ..."). Importing them here, once, and
+re-exporting them as `Any` keeps every other module strictly typed. `DecodeError` is
+protobuf's parse failure; protobuf 5 ships no type information (`types-protobuf` is not
+a dependency).
+"""
+
+from typing import Any
+
+from fabric_protos.common import common_pb2 as _common_pb2
+from fabric_protos.gateway import gateway_pb2 as _gateway_pb2
+from fabric_protos.gateway import gateway_pb2_grpc as _gateway_pb2_grpc
+from fabric_protos.msp import identities_pb2 as _identities_pb2
+from fabric_protos.peer import chaincode_pb2 as _chaincode_pb2
+from fabric_protos.peer import proposal_pb2 as _proposal_pb2
+from fabric_protos.peer import proposal_response_pb2 as _proposal_response_pb2
+from fabric_protos.peer import transaction_pb2 as _transaction_pb2
+from google.protobuf.message import DecodeError  # type: ignore[import-untyped, unused-ignore]
+
+__all__ = [
+    "DecodeError",
+    "chaincode_pb2",
+    "common_pb2",
+    "gateway_pb2",
+    "gateway_pb2_grpc",
+    "identities_pb2",
+    "proposal_pb2",
+    "proposal_response_pb2",
+    "transaction_pb2",
+]
+
+chaincode_pb2: Any = _chaincode_pb2
+common_pb2: Any = _common_pb2
+gateway_pb2: Any = _gateway_pb2
+gateway_pb2_grpc: Any = _gateway_pb2_grpc
+identities_pb2: Any = _identities_pb2
+proposal_pb2: Any = _proposal_pb2
+proposal_response_pb2: Any = _proposal_response_pb2
+transaction_pb2: Any = _transaction_pb2

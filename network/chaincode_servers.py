@@ -1,0 +1,83 @@
+"""The chaincode server processes: one per org and chaincode, restarted by `up`.
+
+Each deployment is recorded in the run folder (package id, address), so `up` after
+`down` restarts exactly the servers that were deployed, with the same ids.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from network.ca import OrgCA
+from network.console import info
+from network.paths import REPO, chaincode_dir
+from network.procs import Process, owned_pid, start
+from network.topology import Org, org_by_key
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """What a chaincode server of one org needs to serve the package its peer installed."""
+
+    chaincode: str
+    module: str
+    org: str
+    package_id: str
+    address: str
+
+    @property
+    def record(self) -> Path:
+        return chaincode_dir() / self.chaincode / f"{self.org}.json"
+
+    def save(self) -> None:
+        self.record.parent.mkdir(parents=True, exist_ok=True)
+        self.record.write_text(json.dumps(asdict(self), indent=2, sort_keys=True))
+
+
+def process(dep: Deployment) -> Process:
+    org = org_by_key(dep.org)
+    tls = OrgCA(org).tls("chaincode")
+    argv = (
+        sys.executable, "-m", dep.module,
+        "--chaincode-id", dep.package_id,
+        "--address", dep.address,
+        "--tls-cert", str(tls / "cert.pem"),
+        "--tls-key", str(tls / "key.pem"),
+        "--tls-client-root", str(OrgCA(org).ca_cert),
+    )
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONUNBUFFERED": "1"}
+    if "GRIDLEDGER_CC_LOG_LEVEL" in os.environ:
+        env["GRIDLEDGER_CC_LOG_LEVEL"] = os.environ["GRIDLEDGER_CC_LOG_LEVEL"]
+    return Process(f"chaincode-{dep.chaincode}-{dep.org}", argv, env, REPO)
+
+
+def serve(dep: Deployment) -> None:
+    dep.save()
+    port = int(dep.address.rsplit(":", 1)[1])
+    start(process(dep), (port,))
+
+
+def deployed() -> list[Deployment]:
+    records = sorted(chaincode_dir().glob("*/*.json")) if chaincode_dir().exists() else []
+    return [Deployment(**json.loads(r.read_text())) for r in records]
+
+
+def restart_deployed() -> None:
+    for dep in deployed():
+        serve(dep)
+        info(f"chaincode server {dep.chaincode} for {dep.org} on {dep.address}")
+
+
+def status() -> dict[str, str]:
+    return {
+        process(d).name: "running" if owned_pid(process(d).pid_file) else "stopped"
+        for d in deployed()
+    }
+
+
+def org_of(dep: Deployment) -> Org:
+    return org_by_key(dep.org)

@@ -1,0 +1,112 @@
+"""gridnet: run GridLedger's Fabric consortium on this machine.
+
+One entry point with a mode per job; `python -m network MODE --help` explains each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from network.console import NetworkError, elapsed, step
+
+
+def cmd_install(_: argparse.Namespace) -> int:
+    from network.install import install
+
+    started = time.monotonic()
+    step("installing pinned Fabric and Fabric CA binaries")
+    for command, version in install().items():
+        print(f"    {command:18} {version}", file=sys.stderr)
+    print(f"    install finished in {elapsed(started)}", file=sys.stderr)
+    return 0
+
+
+def cmd_up(_: argparse.Namespace) -> int:
+    from network.bringup import up
+
+    up()
+    return 0
+
+
+def cmd_down(_: argparse.Namespace) -> int:
+    from network.bringup import down
+
+    down()
+    return 0
+
+
+def cmd_clean(_: argparse.Namespace) -> int:
+    from network.bringup import clean
+
+    clean()
+    return 0
+
+
+def cmd_status(_: argparse.Namespace) -> int:
+    from network.bringup import status
+
+    return 0 if status() else 1
+
+
+def cmd_deploy(args: argparse.Namespace) -> int:
+    from network.chaincodes import CHAINCODES, by_name
+    from network.lifecycle import deploy
+    from network.topology import CHANNELS
+
+    specs = [by_name(n) for n in args.chaincode] if args.chaincode else list(CHAINCODES)
+    for spec in specs:
+        channel = next(c for c in CHANNELS if c.name == spec.channel)
+        deploy(spec, channel)
+    return 0
+
+
+def cmd_demo(_: argparse.Namespace) -> int:
+    from network.demo import run_demo
+
+    run_demo()
+    return 0
+
+
+def cmd_ports(_: argparse.Namespace) -> int:
+    from network.topology import all_ports
+
+    for name, port in all_ports().items():
+        print(f"{name:28} {port}")
+    return 0
+
+
+MODES = {
+    "install": (cmd_install, "build the pinned Fabric and Fabric CA commands into .tools/bin"),
+    "up": (cmd_up, "start CAs, orderers and peers; create and join channels (resumes ledgers)"),
+    "down": (cmd_down, "stop exactly GridLedger's processes by pid; ledgers are kept"),
+    "clean": (cmd_clean, "stop everything and delete the run folder (keys, ledgers, logs)"),
+    "status": (cmd_status, "health of every node from its operations endpoint (/healthz)"),
+    "deploy": (cmd_deploy, "package, install, approve and commit chaincode; start its servers"),
+    "demo": (cmd_demo, "register the members, then read them back through another org's peer"),
+    "ports": (cmd_ports, "list every port the network listens on"),
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="gridnet", description=__doc__.splitlines()[0])
+    modes = top.add_subparsers(dest="mode", required=True, metavar="MODE")
+    for name, (func, help_text) in MODES.items():
+        sub = modes.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(func=func)
+        if name == "deploy":
+            sub.add_argument("--chaincode", action="append",
+                             help="deploy only this chaincode (repeatable); default: all")
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except NetworkError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

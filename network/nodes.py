@@ -1,0 +1,59 @@
+"""Peer and orderer processes: their command lines, configuration and readiness."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from network.health import healthz
+from network.nodeconfig import orderer_dir, peer_dir, write_orderer_config, write_peer_config
+from network.paths import tool
+from network.procs import Process, ensure_alive, start, wait_until
+from network.topology import (
+    ORDERER_ADMIN_OFFSET,
+    ORDERER_OFFSET,
+    ORDERER_OPERATIONS_OFFSET,
+    PEER_CHAINCODE_OFFSET,
+    PEER_OFFSET,
+    PEER_OPERATIONS_OFFSET,
+    Org,
+)
+
+
+def base_env(cfg_dir: Path) -> dict[str, str]:
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "FABRIC_CFG_PATH": str(cfg_dir),
+        "FABRIC_LOGGING_SPEC": os.environ.get("GRIDLEDGER_FABRIC_LOGGING", "info"),
+    }
+
+
+def orderer_process(org: Org) -> Process:
+    folder = orderer_dir(org)
+    return Process(f"orderer-{org.key}", (str(tool("orderer")),), base_env(folder), folder)
+
+
+def peer_process(org: Org) -> Process:
+    folder = peer_dir(org)
+    return Process(f"peer-{org.key}", (str(tool("peer")), "node", "start"), base_env(folder), folder)
+
+
+def start_orderer(org: Org, sampleconfig: Path) -> None:
+    write_orderer_config(org, sampleconfig)
+    ports = (ORDERER_OFFSET, ORDERER_ADMIN_OFFSET, ORDERER_OPERATIONS_OFFSET)
+    start(orderer_process(org), tuple(org.port(p) for p in ports))
+
+
+def start_peer(org: Org, sampleconfig: Path) -> None:
+    write_peer_config(org, sampleconfig)
+    ports = (PEER_OFFSET, PEER_CHAINCODE_OFFSET, PEER_OPERATIONS_OFFSET)
+    start(peer_process(org), tuple(org.port(p) for p in ports))
+
+
+def wait_healthy(proc: Process, ops_port: int, timeout: float = 60) -> None:
+    def healthy() -> bool:
+        ensure_alive(proc)
+        return healthz(ops_port) == "OK"
+
+    wait_until(healthy, f"{proc.name} to report healthy", timeout)

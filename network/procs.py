@@ -1,0 +1,159 @@
+"""Start and stop the network's processes, each with a pid file and a log.
+
+`make down` must stop exactly GridLedger's processes and nothing else, so a pid file
+alone is not trusted: before signalling, the pid's command line is checked against
+what was started (a pid reused by an unrelated process is left alone).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from network.console import NetworkError, info
+from network.paths import logs_dir, pids_dir
+
+
+@dataclass(frozen=True)
+class Process:
+    """A named long-running process of the network."""
+
+    name: str
+    argv: tuple[str, ...]
+    env: dict[str, str]
+    cwd: Path
+
+    @property
+    def pid_file(self) -> Path:
+        return pids_dir() / f"{self.name}.pid"
+
+    @property
+    def log_file(self) -> Path:
+        return logs_dir() / f"{self.name}.log"
+
+
+def read_pid(pid_file: Path) -> int | None:
+    try:
+        return int(pid_file.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def owned_pid(pid_file: Path) -> int | None:
+    """The pid in `pid_file` if that process is alive and is the one we started."""
+    pid = read_pid(pid_file)
+    if pid is None:
+        return None
+    expected = pid_file.with_suffix(".cmd")
+    want = expected.read_text() if expected.exists() else ""
+    line = cmdline(pid)
+    if not line or (want and line.strip() != want.strip()):
+        return None
+    return pid
+
+
+def log_tail(proc: Process, lines: int = 5) -> str:
+    try:
+        return "\n".join(proc.log_file.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def ensure_alive(proc: Process) -> None:
+    """Fail at once, with the end of its log, if a process we started has exited."""
+    if owned_pid(proc.pid_file) is None:
+        raise NetworkError(f"{proc.name} exited; end of {proc.log_file}:\n{log_tail(proc)}")
+
+
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex((host, port)) == 0
+
+
+def start(proc: Process, ports: tuple[int, ...] = ()) -> int:
+    """Start `proc` unless it already runs; refuse if one of its ports is taken."""
+    running = owned_pid(proc.pid_file)
+    if running:
+        info(f"{proc.name} already running (pid {running})")
+        return running
+    busy = [p for p in ports if port_in_use(p)]
+    if busy:
+        raise NetworkError(
+            f"cannot start {proc.name}: port(s) {busy} already in use by another process; "
+            "stop it (or `make down` in the checkout that owns it) and retry"
+        )
+    proc.pid_file.parent.mkdir(parents=True, exist_ok=True)
+    proc.log_file.parent.mkdir(parents=True, exist_ok=True)
+    with proc.log_file.open("ab") as log:
+        child = subprocess.Popen(
+            proc.argv,
+            cwd=proc.cwd,
+            env=proc.env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    proc.pid_file.write_text(f"{child.pid}\n")
+    proc.pid_file.with_suffix(".cmd").write_text(" ".join(proc.argv) + " ")
+    return child.pid
+
+
+def stop_pid_file(pid_file: Path, timeout: float = 10.0) -> bool:
+    """Stop the process a pid file names (TERM, then KILL); return whether one was stopped."""
+    pid = owned_pid(pid_file)
+    stopped = False
+    if pid:
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and Path(f"/proc/{pid}").exists() and not zombie(pid):
+            time.sleep(0.1)
+        if Path(f"/proc/{pid}").exists() and not zombie(pid):
+            os.kill(pid, signal.SIGKILL)
+        stopped = True
+    pid_file.unlink(missing_ok=True)
+    pid_file.with_suffix(".cmd").unlink(missing_ok=True)
+    return stopped
+
+
+def zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def stop_all() -> list[str]:
+    """Stop every process with a pid file, chaincode servers first, CAs last."""
+    order = {"chaincode": 0, "peer": 1, "orderer": 2, "ca": 3}
+    files = sorted(pids_dir().glob("*.pid"), key=lambda p: order.get(p.stem.split("-")[0], 9))
+    return [f.stem for f in files if stop_pid_file(f)]
+
+
+def wait_until(check, what: str, timeout: float, interval: float = 0.2):
+    """Poll `check()` until it returns a truthy value; fail with `what` on timeout."""
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            result = check()
+            if result:
+                return result
+        except Exception as exc:  # a poll that errors is retried until the deadline
+            last_error = exc
+        time.sleep(interval)
+    detail = f" (last error: {last_error})" if last_error else ""
+    raise NetworkError(f"timed out after {timeout:.0f}s waiting for {what}{detail}")
