@@ -68,12 +68,12 @@ class GatewayError(Exception):
     def from_rpc_error(cls, exc: grpc.RpcError, transaction_id: str | None) -> Self:
         """Build the error from a failed gRPC call, decoding the gateway's per-peer details."""
         call: Any = exc if isinstance(exc, grpc.Call) else None
-        message = (call.details() if call else None) or str(exc) or type(exc).__name__
-        details, problem = _error_details(call.trailing_metadata() if call else None)
+        message = (call.details() if call is not None else None) or str(exc) or type(exc).__name__
+        details, problem = _error_details(call.trailing_metadata() if call is not None else None)
         error = cls(
             message,
             transaction_id=transaction_id,
-            grpc_code=call.code() if call else None,
+            grpc_code=call.code() if call is not None else None,
             details=details,
         )
         if problem:

@@ -43,8 +43,18 @@ def peer_env(org: Org) -> dict[str, str]:
 def orderer_flags(org: Org) -> list[str]:
     """Flags that let `peer` reach `org`'s orderer with mutual TLS."""
     tls = admin_tls(org)
-    return ["-o", org.orderer_address, "--tls", "--cafile", str(OrgCA(org).ca_cert),
-            "--clientauth", "--certfile", str(tls / "cert.pem"), "--keyfile", str(tls / "key.pem")]
+    return [
+        "-o",
+        org.orderer_address,
+        "--tls",
+        "--cafile",
+        str(OrgCA(org).ca_cert),
+        "--clientauth",
+        "--certfile",
+        str(tls / "cert.pem"),
+        "--keyfile",
+        str(tls / "key.pem"),
+    ]
 
 
 def run(argv: list[str], env: dict[str, str] | None, what: str, timeout: float = 120) -> str:
@@ -65,7 +75,16 @@ def peer(org: Org, *args: str, what: str, timeout: float = 120) -> str:
 
 def osnadmin(org: Org, *args: str, what: str) -> str:
     tls = admin_tls(org)
-    argv = [str(tool("osnadmin")), *args, "-o", org.orderer_admin_address,
-            "--ca-file", str(OrgCA(org).ca_cert),
-            "--client-cert", str(tls / "cert.pem"), "--client-key", str(tls / "key.pem")]
+    argv = [
+        str(tool("osnadmin")),
+        *args,
+        "-o",
+        org.orderer_admin_address,
+        "--ca-file",
+        str(OrgCA(org).ca_cert),
+        "--client-cert",
+        str(tls / "cert.pem"),
+        "--client-key",
+        str(tls / "key.pem"),
+    ]
     return run(argv, None, what)

@@ -11,7 +11,7 @@ import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from network import channels, chaincode_servers
+from network import chaincode_servers, channels
 from network.ca import OrgCA
 from network.console import NetworkError, elapsed, info, step
 from network.health import report
@@ -23,8 +23,8 @@ from network.nodes import (
     start_peer,
     wait_healthy,
 )
-from network.paths import logs_dir, run_dir
-from network.procs import stop_all
+from network.paths import logs_dir, pids_dir, run_dir
+from network.procs import owned_pid, stop_all
 from network.topology import (
     CHANNELS,
     ORDERER_OPERATIONS_OFFSET,
@@ -85,6 +85,13 @@ def clean() -> None:
     down()
     step(f"removing all run-time state in {run_dir()}")
     shutil.rmtree(run_dir(), ignore_errors=True)
+
+
+def is_up() -> bool:
+    """Whether this run folder's network is up: every node healthy, every process ours."""
+    pids = list(pids_dir().glob("*.pid")) if pids_dir().exists() else []
+    ours = bool(pids) and all(owned_pid(p) for p in pids)
+    return ours and all(state == "OK" for state in report().values())
 
 
 def status() -> bool:

@@ -32,8 +32,12 @@ from network.topology import (
 
 CSR_HOSTS = "localhost,127.0.0.1"
 REGISTRAR = "ca-admin"
-NODE_OUS = {"client": "ClientOUIdentifier", "peer": "PeerOUIdentifier",
-            "admin": "AdminOUIdentifier", "orderer": "OrdererOUIdentifier"}
+NODE_OUS = {
+    "client": "ClientOUIdentifier",
+    "peer": "PeerOUIdentifier",
+    "admin": "AdminOUIdentifier",
+    "orderer": "OrdererOUIdentifier",
+}
 
 
 @dataclass(frozen=True)
@@ -106,23 +110,28 @@ class OrgCA:
     def process(self) -> Process:
         port = self.org.port(CA_OFFSET)
         argv = (
-            str(tool("fabric-ca-server")), "start",
-            "-b", f"{REGISTRAR}:{self.secret(REGISTRAR)}",
-            "--home", str(self.server_home),
-            "--port", str(port),
-            "--address", HOST,
+            str(tool("fabric-ca-server")),
+            "start",
+            "-b",
+            f"{REGISTRAR}:{self.secret(REGISTRAR)}",
+            "--home",
+            str(self.server_home),
+            "--port",
+            str(port),
+            "--address",
+            HOST,
             "--tls.enabled",
-            "--ca.name", self.org.ca_name,
-            "--csr.cn", self.org.ca_name,
-            "--csr.hosts", CSR_HOSTS,
+            "--ca.name",
+            self.org.ca_name,
+            "--csr.cn",
+            self.org.ca_name,
+            "--csr.hosts",
+            CSR_HOSTS,
             "--cfg.identities.allowremove",
         )
-        env = {
-            "PATH": "/usr/bin:/bin",
-            "FABRIC_CA_SERVER_OPERATIONS_LISTENADDRESS":
-                f"{HOST}:{self.org.port(CA_OPERATIONS_OFFSET)}",
-        }
-        return Process(f"ca-{self.org.key}", argv, env, self.server_home)
+        operations = f"{HOST}:{self.org.port(CA_OPERATIONS_OFFSET)}"
+        env = {"PATH": "/usr/bin:/bin", "FABRIC_CA_SERVER_OPERATIONS_LISTENADDRESS": operations}
+        return Process(f"ca-{self.org.key}", argv, env)
 
     def start(self) -> None:
         self.server_home.mkdir(parents=True, exist_ok=True)
@@ -131,10 +140,16 @@ class OrgCA:
 
     def client(self, *args: str, mspdir: Path | None = None) -> str:
         """Run fabric-ca-client against this CA; return stdout+stderr, raise on failure."""
-        argv = [str(tool("fabric-ca-client")), *args,
-                "--caname", self.org.ca_name,
-                "--tls.certfiles", str(self.ca_cert),
-                "--home", str(self.client_home)]
+        argv = [
+            str(tool("fabric-ca-client")),
+            *args,
+            "--caname",
+            self.org.ca_name,
+            "--tls.certfiles",
+            str(self.ca_cert),
+            "--home",
+            str(self.client_home),
+        ]
         if mspdir is not None:
             argv += ["--mspdir", str(mspdir)]
         result = subprocess.run(argv, capture_output=True, text=True, check=False)
@@ -149,8 +164,7 @@ class OrgCA:
             ensure_alive(self.process())
             if not self.ca_cert.exists():
                 return False
-            self.client("getcainfo", "-u", self.org.ca_url,
-                        mspdir=self.client_home / "cainfo")
+            self.client("getcainfo", "-u", self.org.ca_url, mspdir=self.client_home / "cainfo")
             return True
 
         wait_until(ready, f"{self.org.ca_name} to answer on {self.org.ca_url}", timeout)
@@ -173,9 +187,17 @@ class OrgCA:
         self.client("enroll", "-u", url, *extra, mspdir=mspdir)
 
     def register(self, who: Enrollee) -> None:
-        args = ["register", "-u", self.org.ca_url,
-                "--id.name", who.name, "--id.secret", self.secret(who.name),
-                "--id.type", who.id_type]
+        args = [
+            "register",
+            "-u",
+            self.org.ca_url,
+            "--id.name",
+            who.name,
+            "--id.secret",
+            self.secret(who.name),
+            "--id.type",
+            who.id_type,
+        ]
         if who.attributes:
             args += ["--id.attrs", who.attrs_flag()]
         try:
@@ -192,8 +214,9 @@ class OrgCA:
             info(f"{self.org.msp_id}: enrolled {who.name} ({who.id_type})")
         if who.tls and not (self.tls(who.name) / "cert.pem").exists():
             raw = self.identity_dir(who.name) / "tls-enroll"
-            self.enroll_url(who.name, "--enrollment.profile", "tls",
-                            "--csr.hosts", CSR_HOSTS, mspdir=raw)
+            self.enroll_url(
+                who.name, "--enrollment.profile", "tls", "--csr.hosts", CSR_HOSTS, mspdir=raw
+            )
             flatten_tls(raw, self.tls(who.name), self.ca_cert)
 
     def write_org_msp(self) -> None:
@@ -215,8 +238,10 @@ def write_node_ou_config(msp: Path, ca_cert: Path) -> None:
 
 
 def node_ou_config() -> dict:
-    ous = {key: {"Certificate": "cacerts/ca.pem", "OrganizationalUnitIdentifier": ou}
-           for ou, key in NODE_OUS.items()}
+    ous = {
+        key: {"Certificate": "cacerts/ca.pem", "OrganizationalUnitIdentifier": ou}
+        for ou, key in NODE_OUS.items()
+    }
     return {"NodeOUs": {"Enable": True, **ous}}
 
 

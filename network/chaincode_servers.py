@@ -42,17 +42,28 @@ def process(dep: Deployment) -> Process:
     org = org_by_key(dep.org)
     tls = OrgCA(org).tls("chaincode")
     argv = (
-        sys.executable, "-m", dep.module,
-        "--chaincode-id", dep.package_id,
-        "--address", dep.address,
-        "--tls-cert", str(tls / "cert.pem"),
-        "--tls-key", str(tls / "key.pem"),
-        "--tls-client-root", str(OrgCA(org).ca_cert),
+        sys.executable,
+        "-m",
+        dep.module,
+        "--chaincode-id",
+        dep.package_id,
+        "--address",
+        dep.address,
+        "--tls-cert",
+        str(tls / "cert.pem"),
+        "--tls-key",
+        str(tls / "key.pem"),
+        "--tls-client-root",
+        str(OrgCA(org).ca_cert),
     )
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONUNBUFFERED": "1"}
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONPATH": str(REPO),
+        "PYTHONUNBUFFERED": "1",
+    }
     if "GRIDLEDGER_CC_LOG_LEVEL" in os.environ:
         env["GRIDLEDGER_CC_LOG_LEVEL"] = os.environ["GRIDLEDGER_CC_LOG_LEVEL"]
-    return Process(f"chaincode-{dep.chaincode}-{dep.org}", argv, env, REPO)
+    return Process(f"chaincode-{dep.chaincode}-{dep.org}", argv, env)
 
 
 def serve(dep: Deployment) -> None:

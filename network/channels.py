@@ -12,8 +12,8 @@ import json
 from pathlib import Path
 
 from network import admin
-from network.console import NetworkError, info, step
 from network.configtx import write_configtx
+from network.console import NetworkError, info, step
 from network.health import metric
 from network.paths import channels_dir, tool
 from network.procs import wait_until
@@ -34,8 +34,17 @@ def genesis_block(channel: Channel) -> Path:
     config_dir = channels_dir() / "config"
     write_configtx(CHANNELS, config_dir)
     admin.run(
-        [str(tool("configtxgen")), "-profile", channel.name, "-channelID", channel.name,
-         "-outputBlock", str(block), "-configPath", str(config_dir)],
+        [
+            str(tool("configtxgen")),
+            "-profile",
+            channel.name,
+            "-channelID",
+            channel.name,
+            "-outputBlock",
+            str(block),
+            "-configPath",
+            str(config_dir),
+        ],
         None,
         f"configtxgen for channel {channel.name}",
     )
@@ -44,7 +53,7 @@ def genesis_block(channel: Channel) -> Path:
 
 def orderer_channels(org: Org) -> set[str]:
     out = admin.osnadmin(org, "channel", "list", what=f"list channels of orderer-{org.key}")
-    listing = json.loads(out[out.index("{"):]) if "{" in out else {}
+    listing = json.loads(out[out.index("{") :]) if "{" in out else {}
     return {c["name"] for c in listing.get("channels") or []}
 
 
@@ -52,9 +61,16 @@ def join_orderers(channel: Channel, block: Path) -> None:
     for org in channel.orgs:
         if channel.name in orderer_channels(org):
             continue
-        admin.osnadmin(org, "channel", "join", "--channelID", channel.name,
-                       "--config-block", str(block),
-                       what=f"orderer-{org.key} joining {channel.name}")
+        admin.osnadmin(
+            org,
+            "channel",
+            "join",
+            "--channelID",
+            channel.name,
+            "--config-block",
+            str(block),
+            what=f"orderer-{org.key} joining {channel.name}",
+        )
         info(f"orderer-{org.key} joined {channel.name}")
 
 
@@ -76,8 +92,9 @@ def join_peers(channel: Channel, block: Path) -> None:
     for org in channel.orgs:
         if channel.name in peer_channels(org):
             continue
-        admin.peer(org, "channel", "join", "-b", str(block),
-                   what=f"peer-{org.key} joining {channel.name}")
+        admin.peer(
+            org, "channel", "join", "-b", str(block), what=f"peer-{org.key} joining {channel.name}"
+        )
         info(f"peer-{org.key} joined {channel.name}")
 
 
@@ -102,7 +119,10 @@ def create(channel: Channel) -> None:
 
 def wait_gossip(channel: Channel, timeout: float = 60) -> None:
     try:
-        wait_until(lambda: peers_see_each_other(channel),
-                   f"the peers of {channel.name} to discover each other", timeout)
+        wait_until(
+            lambda: peers_see_each_other(channel),
+            f"the peers of {channel.name} to discover each other",
+            timeout,
+        )
     except NetworkError as exc:
         raise NetworkError(f"{exc}; check the peers' logs in run/logs") from exc

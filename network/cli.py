@@ -96,8 +96,11 @@ def parser() -> argparse.ArgumentParser:
         sub = modes.add_parser(name, help=help_text, description=help_text)
         sub.set_defaults(func=func)
         if name == "deploy":
-            sub.add_argument("--chaincode", action="append",
-                             help="deploy only this chaincode (repeatable); default: all")
+            sub.add_argument(
+                "--chaincode",
+                action="append",
+                help="deploy only this chaincode (repeatable); default: all",
+            )
     return top
 
 

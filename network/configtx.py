@@ -51,8 +51,12 @@ def org_section(org: Org) -> dict[str, Any]:
 
 def consenter(org: Org) -> dict[str, Any]:
     cert = str(OrgCA(org).tls("orderer0") / "cert.pem")
-    return {"Host": HOST, "Port": org.port(ORDERER_OFFSET),
-            "ClientTLSCert": cert, "ServerTLSCert": cert}
+    return {
+        "Host": HOST,
+        "Port": org.port(ORDERER_OFFSET),
+        "ClientTLSCert": cert,
+        "ServerTLSCert": cert,
+    }
 
 
 def standard_policies() -> dict[str, Any]:

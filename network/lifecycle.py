@@ -34,8 +34,15 @@ def build_package(spec: ChaincodeSpec, org: Org) -> tuple[str, bytes]:
 
 
 def installed_ids(org: Org) -> set[str]:
-    out = admin.peer(org, "lifecycle", "chaincode", "queryinstalled", "--output", "json",
-                     what=f"query installed chaincode on peer-{org.key}")
+    out = admin.peer(
+        org,
+        "lifecycle",
+        "chaincode",
+        "queryinstalled",
+        "--output",
+        "json",
+        what=f"query installed chaincode on peer-{org.key}",
+    )
     listing = json.loads(out or "{}")
     return {c["package_id"] for c in listing.get("installed_chaincodes") or []}
 
@@ -46,15 +53,31 @@ def install(spec: ChaincodeSpec, org: Org) -> str:
         path = chaincode_dir() / spec.name / f"{org.key}.tar.gz"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(pkg)
-        admin.peer(org, "lifecycle", "chaincode", "install", str(path),
-                   what=f"install {spec.label} on peer-{org.key}")
+        admin.peer(
+            org,
+            "lifecycle",
+            "chaincode",
+            "install",
+            str(path),
+            what=f"install {spec.label} on peer-{org.key}",
+        )
         info(f"installed {pkg_id} on peer-{org.key}")
     return pkg_id
 
 
 def definition_flags(spec: ChaincodeSpec) -> list[str]:
-    flags = ["-C", spec.channel, "-n", spec.name, "-v", spec.version,
-             "--sequence", str(spec.sequence), "--signature-policy", spec.policy]
+    flags = [
+        "-C",
+        spec.channel,
+        "-n",
+        spec.name,
+        "-v",
+        spec.version,
+        "--sequence",
+        str(spec.sequence),
+        "--signature-policy",
+        spec.policy,
+    ]
     if spec.collections:
         flags += ["--collections-config", str(spec.collections)]
     return flags
@@ -62,9 +85,21 @@ def definition_flags(spec: ChaincodeSpec) -> list[str]:
 
 def approved_package(spec: ChaincodeSpec, org: Org) -> str | None:
     try:
-        out = admin.peer(org, "lifecycle", "chaincode", "queryapproved", "-C", spec.channel,
-                         "-n", spec.name, "--sequence", str(spec.sequence), "--output", "json",
-                         what=f"query approval of {spec.name} by {org.msp_id}")
+        out = admin.peer(
+            org,
+            "lifecycle",
+            "chaincode",
+            "queryapproved",
+            "-C",
+            spec.channel,
+            "-n",
+            spec.name,
+            "--sequence",
+            str(spec.sequence),
+            "--output",
+            "json",
+            what=f"query approval of {spec.name} by {org.msp_id}",
+        )
     except NetworkError:
         return None
     source = json.loads(out).get("source") or {}
@@ -74,17 +109,36 @@ def approved_package(spec: ChaincodeSpec, org: Org) -> str | None:
 def approve(spec: ChaincodeSpec, org: Org, pkg_id: str) -> None:
     if approved_package(spec, org) == pkg_id:
         return
-    admin.peer(org, "lifecycle", "chaincode", "approveformyorg", *definition_flags(spec),
-               "--package-id", pkg_id, "--waitForEvent", *admin.orderer_flags(org),
-               what=f"approve {spec.name} for {org.msp_id}")
+    admin.peer(
+        org,
+        "lifecycle",
+        "chaincode",
+        "approveformyorg",
+        *definition_flags(spec),
+        "--package-id",
+        pkg_id,
+        "--waitForEvent",
+        *admin.orderer_flags(org),
+        what=f"approve {spec.name} for {org.msp_id}",
+    )
     info(f"{org.msp_id} approved {spec.name} sequence {spec.sequence}")
 
 
 def committed_sequence(spec: ChaincodeSpec, org: Org) -> int:
     try:
-        out = admin.peer(org, "lifecycle", "chaincode", "querycommitted", "-C", spec.channel,
-                         "-n", spec.name, "--output", "json",
-                         what=f"query committed {spec.name}")
+        out = admin.peer(
+            org,
+            "lifecycle",
+            "chaincode",
+            "querycommitted",
+            "-C",
+            spec.channel,
+            "-n",
+            spec.name,
+            "--output",
+            "json",
+            what=f"query committed {spec.name}",
+        )
     except NetworkError as exc:
         if "not found" in str(exc):
             return 0
@@ -98,11 +152,23 @@ def commit(spec: ChaincodeSpec, channel: Channel) -> None:
         return
     targets: list[str] = []
     for org in channel.orgs:
-        targets += ["--peerAddresses", org.peer_address,
-                    "--tlsRootCertFiles", str(OrgCA(org).ca_cert)]
-    admin.peer(committer, "lifecycle", "chaincode", "commit", *definition_flags(spec),
-               *targets, "--waitForEvent", *admin.orderer_flags(committer),
-               what=f"commit {spec.name} on {spec.channel}")
+        targets += [
+            "--peerAddresses",
+            org.peer_address,
+            "--tlsRootCertFiles",
+            str(OrgCA(org).ca_cert),
+        ]
+    admin.peer(
+        committer,
+        "lifecycle",
+        "chaincode",
+        "commit",
+        *definition_flags(spec),
+        *targets,
+        "--waitForEvent",
+        *admin.orderer_flags(committer),
+        what=f"commit {spec.name} on {spec.channel}",
+    )
     info(f"committed {spec.name} sequence {spec.sequence} on {spec.channel}")
 
 
@@ -112,9 +178,15 @@ def deploy(spec: ChaincodeSpec, channel: Channel) -> float:
     step(f"chaincode {spec.name} on {spec.channel} (policy {spec.policy})")
     for org in channel.orgs:
         pkg_id = install(spec, org)
-        chaincode_servers.serve(chaincode_servers.Deployment(
-            chaincode=spec.name, module=spec.module, org=org.key,
-            package_id=pkg_id, address=org.chaincode_address(spec.server_index)))
+        chaincode_servers.serve(
+            chaincode_servers.Deployment(
+                chaincode=spec.name,
+                module=spec.module,
+                org=org.key,
+                package_id=pkg_id,
+                address=org.chaincode_address(spec.server_index),
+            )
+        )
         approve(spec, org, pkg_id)
     commit(spec, channel)
     info(f"{spec.name} deployed in {elapsed(started)}")

@@ -22,7 +22,6 @@ from network.topology import (
     ORDERER_OPERATIONS_OFFSET,
     ORGS,
     PEER_CHAINCODE_OFFSET,
-    PEER_OFFSET,
     PEER_OPERATIONS_OFFSET,
     Org,
 )

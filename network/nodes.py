@@ -19,24 +19,30 @@ from network.topology import (
     Org,
 )
 
+LOGGING_SPEC = "grpc=error:info"
+LOGGING_FORMAT = (
+    "%{time:2006-01-02 15:04:05.000 MST} %{level:.4s} [%{module}] %{shortfunc} -> %{message}"
+)
+
 
 def base_env(cfg_dir: Path) -> dict[str, str]:
     return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": os.environ.get("HOME", "/tmp"),
         "FABRIC_CFG_PATH": str(cfg_dir),
-        "FABRIC_LOGGING_SPEC": os.environ.get("GRIDLEDGER_FABRIC_LOGGING", "info"),
+        "FABRIC_LOGGING_SPEC": os.environ.get("GRIDLEDGER_FABRIC_LOGGING", LOGGING_SPEC),
+        "FABRIC_LOGGING_FORMAT": LOGGING_FORMAT,
     }
 
 
 def orderer_process(org: Org) -> Process:
     folder = orderer_dir(org)
-    return Process(f"orderer-{org.key}", (str(tool("orderer")),), base_env(folder), folder)
+    return Process(f"orderer-{org.key}", (str(tool("orderer")),), base_env(folder))
 
 
 def peer_process(org: Org) -> Process:
     folder = peer_dir(org)
-    return Process(f"peer-{org.key}", (str(tool("peer")), "node", "start"), base_env(folder), folder)
+    return Process(f"peer-{org.key}", (str(tool("peer")), "node", "start"), base_env(folder))
 
 
 def start_orderer(org: Org, sampleconfig: Path) -> None:

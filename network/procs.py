@@ -7,10 +7,10 @@ what was started (a pid reused by an unrelated process is left alone).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
-import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +26,6 @@ class Process:
     name: str
     argv: tuple[str, ...]
     env: dict[str, str]
-    cwd: Path
 
     @property
     def pid_file(self) -> Path:
@@ -97,19 +96,26 @@ def start(proc: Process, ports: tuple[int, ...] = ()) -> int:
         )
     proc.pid_file.parent.mkdir(parents=True, exist_ok=True)
     proc.log_file.parent.mkdir(parents=True, exist_ok=True)
-    with proc.log_file.open("ab") as log:
-        child = subprocess.Popen(
-            proc.argv,
-            cwd=proc.cwd,
-            env=proc.env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    proc.pid_file.write_text(f"{child.pid}\n")
+    pid = os.posix_spawn(
+        proc.argv[0],
+        list(proc.argv),
+        {**proc.env},
+        file_actions=[
+            (os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
+            (
+                os.POSIX_SPAWN_OPEN,
+                1,
+                str(proc.log_file),
+                os.O_WRONLY | os.O_CREAT | os.O_APPEND,
+                0o644,
+            ),
+            (os.POSIX_SPAWN_DUP2, 1, 2),
+        ],
+        setsid=True,
+    )
+    proc.pid_file.write_text(f"{pid}\n")
     proc.pid_file.with_suffix(".cmd").write_text(" ".join(proc.argv) + " ")
-    return child.pid
+    return pid
 
 
 def stop_pid_file(pid_file: Path, timeout: float = 10.0) -> bool:
@@ -123,10 +129,17 @@ def stop_pid_file(pid_file: Path, timeout: float = 10.0) -> bool:
             time.sleep(0.1)
         if Path(f"/proc/{pid}").exists() and not zombie(pid):
             os.kill(pid, signal.SIGKILL)
+        reap(pid)
         stopped = True
     pid_file.unlink(missing_ok=True)
     pid_file.with_suffix(".cmd").unlink(missing_ok=True)
     return stopped
+
+
+def reap(pid: int) -> None:
+    """Collect the exit status if the process is our own child (it is not after a restart)."""
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
 
 
 def zombie(pid: int) -> bool:

@@ -2,6 +2,7 @@
 
 import grpc
 import pytest
+from fabric_protos.common import common_pb2
 from fabric_protos.gateway import gateway_pb2
 from fabric_protos.peer import transaction_pb2
 
@@ -185,3 +186,22 @@ def test_undecodable_error_details_keep_the_error_and_say_so(contract, fake_gate
         "could not decode the gateway's error details:"
         " protobuf field of 5 bytes runs past the end of the message"
     ]
+
+
+def test_an_envelope_without_a_chaincode_result_is_an_endorse_error(contract, fake_gateway) -> None:
+    fake_gateway.prepared_transaction = common_pb2.Envelope(payload=b"\xff\xff")
+
+    with pytest.raises(EndorseError, match="endorsed transaction has no readable chaincode result"):
+        contract.submit("PlaceBid")
+
+    assert "Submit" not in fake_gateway.received
+
+
+def test_commit_status_deadline_is_a_setting(user, channel, fake_gateway) -> None:
+    gateway = Gateway(user.identity, user.sign, channel, commit_status_timeout=0.05)
+    fake_gateway.delays["CommitStatus"] = 0.3
+
+    with pytest.raises(CommitStatusError) as caught:
+        gateway.get_network("energy").get_contract("grid").submit("PlaceBid")
+
+    assert caught.value.grpc_code == grpc.StatusCode.DEADLINE_EXCEEDED

@@ -1,7 +1,7 @@
 import hashlib
 
 import pytest
-from conftest import make_certificate
+from client_fakes import make_certificate
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import (

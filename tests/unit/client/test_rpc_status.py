@@ -1,6 +1,6 @@
 import grpc
 import pytest
-from conftest import rpc_status
+from client_fakes import rpc_status
 from fabric_protos.gateway import gateway_pb2
 from google.protobuf import wrappers_pb2
 

@@ -1,0 +1,94 @@
+"""The consortium end to end, through real peers, orderers and chaincode servers."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from gridnet_cli import gridnet
+
+from client import CommitError, Contract, Gateway
+from network.chaincodes import CONSORTIUM
+from network.connect import gateway
+from network.paths import pids_dir
+from network.procs import owned_pid
+from network.topology import COMMUNITY, REGULATOR, UTILITY
+
+pytestmark = pytest.mark.usefixtures("fabric_network")
+
+
+def members(gw: Gateway) -> Contract:
+    return gw.get_network(CONSORTIUM.channel).get_contract(CONSORTIUM.name, "MemberContract")
+
+
+def ensure_registered() -> None:
+    with gateway(UTILITY, "admin") as gw:
+        members(gw).submit("RegisterMember", args=(UTILITY.msp_id, UTILITY.display_name, "utility"))
+
+
+def member_seen_by(org_peer, transaction_id: str) -> dict:
+    """UtilityMSP's record as `org_peer`'s peer has it, once `transaction_id` is committed there."""
+    with gateway(REGULATOR, "auditor1", peer_org=org_peer) as gw:
+        network = gw.get_network(CONSORTIUM.channel)
+        network.get_commit(transaction_id).status()
+        return json.loads(members(gw).evaluate("GetMember", args=(UTILITY.msp_id,)))
+
+
+def test_submitted_transaction_commits_valid_and_reads_back_through_another_orgs_peer():
+    ensure_registered()
+    new_name = f"GridCo Distribution {uuid.uuid4().hex[:8]}"
+    with gateway(UTILITY, "admin") as gw:
+        transaction = members(gw).new_proposal("UpdateMember", args=(UTILITY.msp_id, new_name))
+        endorsed = transaction.endorse()
+        status = endorsed.submit().status()
+
+    assert status.successful
+    assert status.code_name == "VALID"
+    record = member_seen_by(REGULATOR, transaction.transaction_id)
+    assert record["name"] == new_name
+    assert record["tx_id"] == transaction.transaction_id
+
+
+def test_too_few_endorsements_are_invalid_at_commit_and_change_nothing():
+    ensure_registered()
+    with gateway(UTILITY, "admin") as gw:
+        before = json.loads(members(gw).evaluate("GetMember", args=(UTILITY.msp_id,)))
+        with pytest.raises(CommitError) as failure:
+            members(gw).submit(
+                "UpdateMember",
+                args=(UTILITY.msp_id, "a name only the utility endorsed"),
+                endorsing_organizations=[UTILITY.msp_id],
+            )
+
+    assert failure.value.code_name == "ENDORSEMENT_POLICY_FAILURE"
+    assert member_seen_by(COMMUNITY, failure.value.transaction_id) == before
+
+
+def running_pids() -> dict[str, int]:
+    return {p.stem: pid for p in pids_dir().glob("*.pid") if (pid := owned_pid(p))}
+
+
+def test_down_then_up_keeps_the_ledger_and_stops_every_process():
+    ensure_registered()
+    with gateway(COMMUNITY, "admin") as gw:
+        before = json.loads(members(gw).evaluate("GetMember", args=(UTILITY.msp_id,)))
+    pids = running_pids()
+    assert len(pids) >= 12, f"expected CAs, orderers, peers and chaincode servers, got {pids}"
+
+    gridnet("down")
+    alive = [name for name, pid in pids.items() if _alive(pid)]
+    assert alive == [], f"still running after down: {alive}"
+
+    gridnet("up")
+    with gateway(COMMUNITY, "admin") as gw:
+        after = json.loads(members(gw).evaluate("GetMember", args=(UTILITY.msp_id,)))
+    assert after == before
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split()[2] != "Z"
+    except OSError:
+        return False
