@@ -25,4 +25,3 @@ class Network:
         is how a reader knows its own peer has caught up with someone else's write.
         """
         return Commit(self._client, self.name, transaction_id)
-

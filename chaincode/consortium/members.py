@@ -1,7 +1,7 @@
 """The consortium's member registry: which organisations (MSPs) belong to GridLedger.
 
-An org's admin registers its own org (never another); the record is written once
-and a retry with the same values returns it unchanged.
+An org's admin registers its own org (never another) and may later rename it; a
+retry with the same values returns the record unchanged, without a write.
 """
 
 from __future__ import annotations
@@ -28,7 +28,14 @@ from chaincode.runtime import (
     tx_timestamp,
 )
 
-__all__ = ["KINDS", "MemberContract", "MemberRegistration", "check_msp_id", "member_key"]
+__all__ = [
+    "KINDS",
+    "MemberContract",
+    "MemberRegistration",
+    "check_msp_id",
+    "check_name",
+    "member_key",
+]
 
 KINDS = ("community", "regulator", "utility")
 KEY_PREFIX = "member~"
@@ -50,6 +57,18 @@ def member_key(msp_id: str) -> str:
     return KEY_PREFIX + msp_id
 
 
+def check_name(name: str) -> str:
+    if not name.strip():
+        raise ValidationError("member name must not be empty")
+    if len(name) > NAME_MAX:
+        raise ValidationError(f"member name must be at most {NAME_MAX} characters")
+    if name != name.strip() or CONTROL.search(name):
+        raise ValidationError(
+            "member name must not have leading or trailing spaces or control characters"
+        )
+    return name
+
+
 @dataclass(frozen=True)
 class MemberRegistration:
     """The validated arguments of ``RegisterMember``."""
@@ -61,14 +80,7 @@ class MemberRegistration:
     @classmethod
     def parse(cls, msp_id: str, name: str, kind: str) -> MemberRegistration:
         check_msp_id(msp_id)
-        if not name.strip():
-            raise ValidationError("member name must not be empty")
-        if len(name) > NAME_MAX:
-            raise ValidationError(f"member name must be at most {NAME_MAX} characters")
-        if name != name.strip() or CONTROL.search(name):
-            raise ValidationError(
-                "member name must not have leading or trailing spaces or control characters"
-            )
+        check_name(name)
         if kind not in KINDS:
             raise ValidationError(f"member kind '{kind}' is not one of: {', '.join(KINDS)}")
         return cls(msp_id, name, kind)
@@ -112,6 +124,29 @@ class MemberContract(Contract):
         }
         await put_json(ctx, key, record)
         emit_event(ctx, "MemberRegistered", record)
+        return canonical_json(record)
+
+    async def UpdateMember(self, ctx: TransactionContext, msp_id: str, name: str) -> str:
+        """Rename the caller's own registered org; an org admin (role ``admin``) only."""
+        check_msp_id(msp_id)
+        check_name(name)
+        admin = require_role(ctx, "admin")
+        require_msp(ctx, msp_id)
+        key = member_key(msp_id)
+        record = await get_json(ctx, key)
+        if record is None:
+            raise NotFound(f"member {msp_id} is not registered")
+        if record.get("name") == name:
+            return canonical_json(record)
+        record = {
+            **record,
+            "name": name,
+            "updated_at": tx_timestamp(ctx),
+            "updated_by": admin.common_name,
+            "tx_id": ctx.get_stub().get_txid(),
+        }
+        await put_json(ctx, key, record)
+        emit_event(ctx, "MemberUpdated", record)
         return canonical_json(record)
 
     async def GetMember(self, ctx: TransactionContext, msp_id: str) -> str:

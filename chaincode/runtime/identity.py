@@ -106,7 +106,7 @@ def require_role(ctx: Any, *roles: str) -> Caller:
 
 
 def require_msp(ctx: Any, msp_id: str) -> Caller:
-    """The caller, if it belongs to *msp_id*; else :class:`AccessDenied` (no org acts as another)."""
+    """The caller, if it belongs to *msp_id*, else :class:`AccessDenied`: no org acts as another."""
     who = caller(ctx)
     if who.msp_id != msp_id:
         raise AccessDenied(f"caller from {who.msp_id} may not act for {msp_id}")

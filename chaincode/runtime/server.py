@@ -76,7 +76,9 @@ class TLSConfig:
         return cls(
             certificate=_read_pem("--tls-cert", certificate),
             private_key=_read_pem("--tls-key", private_key),
-            client_root=None if client_root is None else _read_pem("--tls-client-root", client_root),
+            client_root=None
+            if client_root is None
+            else _read_pem("--tls-client-root", client_root),
         )
 
     def credentials(self) -> grpc.ServerCredentials:
@@ -101,6 +103,7 @@ async def start_server(
         else:
             port = server.add_secure_port(address, tls.credentials())
     except RuntimeError as exc:
+        await server.stop(None)
         raise ServerError(f"cannot listen on {address}: is the port already in use?") from exc
     await server.start()
     return server, port
@@ -110,7 +113,9 @@ async def serve(
     chaincode: Chaincode, *, chaincode_id: str, address: str, tls: TLSConfig | None = None
 ) -> None:
     """Serve *chaincode* on *address* until SIGINT or SIGTERM, then stop gracefully."""
-    server, port = await start_server(chaincode, chaincode_id=chaincode_id, address=address, tls=tls)
+    server, port = await start_server(
+        chaincode, chaincode_id=chaincode_id, address=address, tls=tls
+    )
     host = address.rpartition(":")[0]
     mode = "insecure" if tls is None else "tls" if tls.client_root is None else "mutual tls"
     LOG.info("chaincode %s listening on %s:%d (%s)", chaincode_id, host, port, mode)
@@ -168,7 +173,9 @@ def main(
     args = parser.parse_args(argv)
     tls_flags = (args.tls_cert, args.tls_key, args.tls_client_root)
     if args.insecure and any(tls_flags):
-        parser.error("--insecure cannot be combined with --tls-cert, --tls-key or --tls-client-root")
+        parser.error(
+            "--insecure cannot be combined with --tls-cert, --tls-key or --tls-client-root"
+        )
     if not args.insecure and (args.tls_cert is None or args.tls_key is None):
         parser.error("--tls-cert and --tls-key are required (or --insecure for a local test)")
     try:
@@ -197,9 +204,7 @@ def _read_pem(flag: str, path: str | Path) -> bytes:
 
 def _package_id(text: str) -> str:
     if not PACKAGE_ID.fullmatch(text):
-        raise argparse.ArgumentTypeError(
-            f"'{text}' is not a package id '<label>:<sha256 hex>'"
-        )
+        raise argparse.ArgumentTypeError(f"'{text}' is not a package id '<label>:<sha256 hex>'")
     return text
 
 

@@ -8,6 +8,7 @@ dispatcher and, like endorsement + commit, applies its writes only on success.
 from __future__ import annotations
 
 import datetime
+import ipaddress
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -50,7 +51,9 @@ def make_cert_pem(
     if value is None and attrs is not None:
         value = json.dumps({"attrs": attrs}).encode()
     if value is not None:
-        builder = builder.add_extension(x509.UnrecognizedExtension(ATTRS_OID, value), critical=False)
+        builder = builder.add_extension(
+            x509.UnrecognizedExtension(ATTRS_OID, value), critical=False
+        )
     return builder.sign(_KEY, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
 
 
@@ -164,3 +167,55 @@ class FakeLedger:
             self.state.update(stub.writes)
             self.events.extend(stub.events[-1:])
         return Result(response.status, response.message, response.payload, stub)
+
+
+class TLSMaterial(NamedTuple):
+    ca: bytes
+    server_cert: bytes
+    server_key: bytes
+    client_cert: bytes
+    client_key: bytes
+
+
+def tls_material() -> TLSMaterial:
+    """A CA, a server certificate for localhost/127.0.0.1 and a client certificate (PEM)."""
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "tls-ca")])
+    ca_cert = _certificate(ca_name, ca_name, _KEY, _KEY, ca=True)
+
+    def leaf(cn: str, usage: x509.ObjectIdentifier, sans: list) -> tuple[bytes, bytes]:
+        key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+        cert = _certificate(name, ca_name, key, _KEY, usage=usage, sans=sans)
+        key_pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        return cert.public_bytes(serialization.Encoding.PEM), key_pem
+
+    server = leaf(
+        "localhost",
+        x509.ExtendedKeyUsageOID.SERVER_AUTH,
+        [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))],
+    )
+    client = leaf("peer0.utility", x509.ExtendedKeyUsageOID.CLIENT_AUTH, [])
+    return TLSMaterial(ca_cert.public_bytes(serialization.Encoding.PEM), *server, *client)
+
+
+def _certificate(subject, issuer, key, signer, *, ca=False, usage=None, sans=()):
+    now = datetime.datetime.now(datetime.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+    )
+    if usage is not None:
+        builder = builder.add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
+    if sans:
+        builder = builder.add_extension(x509.SubjectAlternativeName(list(sans)), critical=False)
+    return builder.sign(signer, hashes.SHA256())

@@ -1,0 +1,221 @@
+"""A fake Fabric peer: the peer's side of ``Chaincode.Connect`` over a real gRPC stream.
+
+It does the REGISTER / REGISTERED / READY handshake, sends TRANSACTION messages
+with a signed proposal (creator + timestamp), answers the chaincode's GET_STATE,
+PUT_STATE, GET_STATE_BY_RANGE and QUERY_STATE_CLOSE from a dict, applies a
+transaction's writes when it COMPLETES with status 200, and records anything it
+did not expect (a second COMPLETED for a transaction, an unknown request...).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime
+from collections.abc import AsyncIterator
+from typing import Any
+
+import grpc
+from fabric_protos.common import common_pb2
+from fabric_protos.ledger.queryresult import kv_query_result_pb2
+from fabric_protos.msp import identities_pb2
+from fabric_protos.peer import (
+    chaincode_pb2,
+    chaincode_shim_pb2,
+    chaincode_shim_pb2_grpc,
+    proposal_pb2,
+    proposal_response_pb2,
+)
+
+from chaincode.runtime.server import start_server
+
+Message = chaincode_shim_pb2.ChaincodeMessage
+PACKAGE_ID = "ping_1.0:" + "ab" * 32
+
+
+def signed_proposal(
+    channel_id: str, tx_id: str, creator: dict | None, args: list[bytes], when: datetime.datetime
+) -> proposal_pb2.SignedProposal:
+    channel_header = common_pb2.ChannelHeader(
+        type=common_pb2.ENDORSER_TRANSACTION, channel_id=channel_id, tx_id=tx_id
+    )
+    channel_header.timestamp.FromDatetime(when)
+    creator = creator or {}
+    identity = identities_pb2.SerializedIdentity(
+        mspid=creator.get("mspid", ""), id_bytes=creator.get("idBytes", b"")
+    )
+    signature_header = common_pb2.SignatureHeader(
+        creator=identity.SerializeToString(), nonce=b"nonce"
+    )
+    header = common_pb2.Header(
+        channel_header=channel_header.SerializeToString(),
+        signature_header=signature_header.SerializeToString(),
+    )
+    invocation = chaincode_pb2.ChaincodeInvocationSpec(
+        chaincode_spec=chaincode_pb2.ChaincodeSpec(input=chaincode_pb2.ChaincodeInput(args=args))
+    )
+    payload = proposal_pb2.ChaincodeProposalPayload(input=invocation.SerializeToString())
+    proposal = proposal_pb2.Proposal(
+        header=header.SerializeToString(), payload=payload.SerializeToString()
+    )
+    return proposal_pb2.SignedProposal(
+        proposal_bytes=proposal.SerializeToString(), signature=b"signature"
+    )
+
+
+def response_of(message: Any) -> proposal_response_pb2.Response:
+    """The chaincode Response carried by a COMPLETED message."""
+    assert message.type == Message.COMPLETED, message
+    return proposal_response_pb2.Response.FromString(message.payload)
+
+
+class FakePeer:
+    def __init__(
+        self,
+        target: str,
+        *,
+        state: dict[str, bytes] | None = None,
+        credentials: grpc.ChannelCredentials | None = None,
+        channel_id: str = "consortium",
+    ) -> None:
+        self.target = target
+        self.credentials = credentials
+        self.channel_id = channel_id
+        self.state: dict[str, bytes] = dict(state or {})
+        self.refuse: set[str] = set()  # GET_STATE of these keys is answered with ERROR
+        self.hold: set[str] = set()  # GET_STATE of these keys is never answered
+        self.held = asyncio.Event()  # set once a held key was asked for
+        self.unexpected: list[Any] = []
+        self.keepalives = 0
+        self.registered_id = ""
+        self._pending: dict[str, asyncio.Future[Any]] = {}
+        self._writes: dict[str, dict[str, bytes]] = {}
+        self._lock = asyncio.Lock()
+        self._count = 0
+
+    async def __aenter__(self) -> FakePeer:
+        if self.credentials is None:
+            self._channel = grpc.aio.insecure_channel(self.target)
+        else:
+            self._channel = grpc.aio.secure_channel(
+                self.target,
+                self.credentials,
+                options=[("grpc.ssl_target_name_override", "localhost")],
+            )
+        self._call = chaincode_shim_pb2_grpc.ChaincodeStub(self._channel).Connect()
+        try:
+            register = await self._call.read()
+        except BaseException:
+            await self._channel.close()
+            raise
+        assert register.type == Message.REGISTER, register
+        self.registered_id = chaincode_pb2.ChaincodeID.FromString(register.payload).name
+        await self.send(Message(type=Message.REGISTERED))
+        await self.send(Message(type=Message.READY))
+        self._reader = asyncio.create_task(self._read_loop())
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._call.cancel()
+        self._reader.cancel()
+        await asyncio.gather(self._reader, return_exceptions=True)
+        await self._channel.close()
+
+    async def finish_writing(self) -> None:
+        """Half-close the stream, as a peer that goes away does."""
+        await self._call.done_writing()
+
+    async def closed(self) -> grpc.StatusCode:
+        """The call's final status, once the chaincode side has ended it."""
+        return await self._call.code()
+
+    async def send(self, message: Any) -> None:
+        async with self._lock:  # a gRPC call takes one write at a time, on this side too
+            await self._call.write(message)
+
+    async def invoke(
+        self,
+        function: str,
+        *args: str,
+        creator: dict | None = None,
+        tx_id: str | None = None,
+        when: datetime.datetime | None = None,
+    ) -> Any:
+        """Send one TRANSACTION; the COMPLETED (or ERROR) message that answers it."""
+        self._count += 1
+        tx_id = tx_id or f"tx-{self._count}"
+        when = when or datetime.datetime(2026, 3, 1, 9, 30, tzinfo=datetime.UTC)
+        cc_args = [function.encode(), *(arg.encode() for arg in args)]
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._pending[tx_id] = future
+        await self.send(
+            Message(
+                type=Message.TRANSACTION,
+                payload=chaincode_pb2.ChaincodeInput(args=cc_args).SerializeToString(),
+                txid=tx_id,
+                channel_id=self.channel_id,
+                proposal=signed_proposal(self.channel_id, tx_id, creator, cc_args, when),
+            )
+        )
+        return await future
+
+    async def _read_loop(self) -> None:
+        while (message := await self._call.read()) is not grpc.aio.EOF:
+            await self._on_message(message)
+
+    async def _on_message(self, msg: Any) -> None:
+        if msg.type in (Message.COMPLETED, Message.ERROR) and msg.txid in self._pending:
+            writes = self._writes.pop(msg.txid, {})
+            if msg.type == Message.COMPLETED and response_of(msg).status == 200:
+                self.state.update(writes)
+            self._pending.pop(msg.txid).set_result(msg)
+        elif msg.type == Message.GET_STATE:
+            key = chaincode_shim_pb2.GetState.FromString(msg.payload).key
+            if key in self.hold:
+                self.held.set()
+                return
+            if key in self.refuse:
+                await self._reply(msg, Message.ERROR, f"access to {key} denied".encode())
+            else:
+                await self._reply(msg, Message.RESPONSE, self.state.get(key, b""))
+        elif msg.type == Message.PUT_STATE:
+            put = chaincode_shim_pb2.PutState.FromString(msg.payload)
+            self._writes.setdefault(msg.txid, {})[put.key] = put.value
+            await self._reply(msg, Message.RESPONSE, b"")
+        elif msg.type == Message.GET_STATE_BY_RANGE:
+            query = chaincode_shim_pb2.GetStateByRange.FromString(msg.payload)
+            keys = sorted(k for k in self.state if query.startKey <= k < query.endKey)
+            results = [
+                chaincode_shim_pb2.QueryResultBytes(
+                    resultBytes=kv_query_result_pb2.KV(
+                        namespace="cc", key=k, value=self.state[k]
+                    ).SerializeToString()
+                )
+                for k in keys
+            ]
+            response = chaincode_shim_pb2.QueryResponse(results=results, has_more=False, id="q-1")
+            await self._reply(msg, Message.RESPONSE, response.SerializeToString())
+        elif msg.type == Message.QUERY_STATE_CLOSE:
+            response = chaincode_shim_pb2.QueryResponse(id="q-1")
+            await self._reply(msg, Message.RESPONSE, response.SerializeToString())
+        elif msg.type == Message.KEEPALIVE:
+            self.keepalives += 1
+        else:
+            self.unexpected.append(msg)
+
+    async def _reply(self, request: Any, kind: int, payload: bytes) -> None:
+        await self.send(
+            Message(type=kind, payload=payload, txid=request.txid, channel_id=request.channel_id)
+        )
+
+
+@contextlib.asynccontextmanager
+async def serving(chaincode: Any, **options: Any) -> AsyncIterator[str]:
+    """Our chaincode server on a free local port, stopped on exit; yields its address."""
+    server, port = await start_server(
+        chaincode, chaincode_id=PACKAGE_ID, address="127.0.0.1:0", **options
+    )
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        await server.stop(None)
