@@ -15,7 +15,7 @@ from pathlib import Path
 from network.ca import OrgCA
 from network.console import info
 from network.paths import REPO, chaincode_dir
-from network.procs import Process, owned_pid, start
+from network.procs import Process, ensure_alive, owned_pid, port_in_use, start, wait_until
 from network.topology import Org, org_by_key
 
 
@@ -66,10 +66,18 @@ def process(dep: Deployment) -> Process:
     return Process(f"chaincode-{dep.chaincode}-{dep.org}", argv, env)
 
 
-def serve(dep: Deployment) -> None:
+def serve(dep: Deployment, timeout: float = 30) -> None:
+    """Start the server (unless running) and return once it accepts connections."""
     dep.save()
     port = int(dep.address.rsplit(":", 1)[1])
-    start(process(dep), (port,))
+    proc = process(dep)
+    start(proc, (port,))
+
+    def listening() -> bool:
+        ensure_alive(proc)
+        return port_in_use(port)
+
+    wait_until(listening, f"{proc.name} to listen on {dep.address}", timeout)
 
 
 def deployed() -> list[Deployment]:

@@ -140,7 +140,7 @@ def committed_sequence(spec: ChaincodeSpec, org: Org) -> int:
             what=f"query committed {spec.name}",
         )
     except NetworkError as exc:
-        if "not found" in str(exc):
+        if "not defined" in str(exc) or "not found" in str(exc):
             return 0
         raise
     return int(json.loads(out).get("sequence", 0))
