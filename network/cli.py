@@ -9,6 +9,7 @@ import argparse
 import sys
 import time
 
+from client import CommitError, GatewayError
 from network.console import NetworkError, elapsed, step
 
 
@@ -108,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except NetworkError as exc:
+    except (NetworkError, GatewayError, CommitError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

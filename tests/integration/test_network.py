@@ -7,37 +7,15 @@ import uuid
 
 import pytest
 from gridnet_cli import gridnet
+from member_registry import ensure_registered, members, utility_seen_by
 
-from client import CommitError, Contract, Gateway, GatewayError
-from network.chaincodes import CONSORTIUM
+from client import CommitError
 from network.connect import gateway
 from network.paths import pids_dir
 from network.procs import owned_pid
 from network.topology import COMMUNITY, REGULATOR, UTILITY
 
 pytestmark = pytest.mark.usefixtures("fabric_network")
-
-
-def members(gw: Gateway) -> Contract:
-    return gw.get_network(CONSORTIUM.channel).get_contract(CONSORTIUM.name, "MemberContract")
-
-
-def ensure_registered() -> None:
-    """Register UtilityMSP unless an earlier run (or the demo) already did, under any name."""
-    with gateway(UTILITY, "admin") as gw:
-        try:
-            members(gw).evaluate("GetMember", args=(UTILITY.msp_id,))
-        except GatewayError as exc:
-            assert "member UtilityMSP is not registered" in str(exc)
-            members(gw).submit("RegisterMember", args=(UTILITY.msp_id, "GridCo", "utility"))
-
-
-def member_seen_by(org_peer, transaction_id: str) -> dict:
-    """UtilityMSP's record as `org_peer`'s peer has it, once `transaction_id` is committed there."""
-    with gateway(REGULATOR, "auditor1", peer_org=org_peer) as gw:
-        network = gw.get_network(CONSORTIUM.channel)
-        network.get_commit(transaction_id).status()
-        return json.loads(members(gw).evaluate("GetMember", args=(UTILITY.msp_id,)))
 
 
 def test_submitted_transaction_commits_valid_and_reads_back_through_another_orgs_peer():
@@ -50,7 +28,7 @@ def test_submitted_transaction_commits_valid_and_reads_back_through_another_orgs
 
     assert status.successful
     assert status.code_name == "VALID"
-    record = member_seen_by(REGULATOR, transaction.transaction_id)
+    record = utility_seen_by(REGULATOR, transaction.transaction_id)
     assert record["name"] == new_name
     assert record["tx_id"] == transaction.transaction_id
 
@@ -67,7 +45,7 @@ def test_too_few_endorsements_are_invalid_at_commit_and_change_nothing():
             )
 
     assert failure.value.code_name == "ENDORSEMENT_POLICY_FAILURE"
-    assert member_seen_by(COMMUNITY, failure.value.transaction_id) == before
+    assert utility_seen_by(COMMUNITY, failure.value.transaction_id) == before
 
 
 def running_pids() -> dict[str, int]:
