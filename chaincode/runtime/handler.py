@@ -62,6 +62,10 @@ class GridLedgerHandler(Handler):
                 LOG.warning("peer stream ended with %d transaction(s) in flight", len(pending))
                 await asyncio.gather(*pending, return_exceptions=True)
 
+    def in_flight(self) -> list[asyncio.Task[Any]]:
+        """The tasks of the transactions this stream is still handling."""
+        return list(self._pending_tasks)
+
     async def handle_message(self, msg: Any) -> None:
         if msg.type == Message.KEEPALIVE:
             await self.context.write(msg)

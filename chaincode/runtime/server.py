@@ -90,12 +90,17 @@ class TLSConfig:
 
 
 async def start_server(
-    chaincode: Chaincode, *, chaincode_id: str, address: str, tls: TLSConfig | None = None
+    chaincode: Chaincode,
+    *,
+    chaincode_id: str,
+    address: str,
+    tls: TLSConfig | None = None,
+    service: ChaincodeService | None = None,
 ) -> tuple[grpc.aio.Server, int]:
     """A started server for *chaincode* and the port it listens on (useful with port 0)."""
     server = grpc.aio.server(options=SERVER_OPTIONS)
     chaincode_shim_pb2_grpc.add_ChaincodeServicer_to_server(
-        ChaincodeService(chaincode_id, chaincode), server
+        service or ChaincodeService(chaincode_id, chaincode), server
     )
     try:
         if tls is None:
@@ -113,8 +118,9 @@ async def serve(
     chaincode: Chaincode, *, chaincode_id: str, address: str, tls: TLSConfig | None = None
 ) -> None:
     """Serve *chaincode* on *address* until SIGINT or SIGTERM, then stop gracefully."""
+    service = ChaincodeService(chaincode_id, chaincode)
     server, port = await start_server(
-        chaincode, chaincode_id=chaincode_id, address=address, tls=tls
+        chaincode, chaincode_id=chaincode_id, address=address, tls=tls, service=service
     )
     host = address.rpartition(":")[0]
     mode = "insecure" if tls is None else "tls" if tls.client_root is None else "mutual tls"
@@ -129,6 +135,7 @@ async def serve(
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
         LOG.info("stopping chaincode %s", chaincode_id)
+        await service.close_streams(GRACE_SECONDS)
         await server.stop(GRACE_SECONDS)
 
 
