@@ -13,23 +13,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 from network import chaincode_servers, channels
 from network.ca import OrgCA
-from network.console import NetworkError, elapsed, info, step
+from network.console import NetworkError, elapsed, info, phase, step
 from network.health import report
 from network.install import TOOL_SETS, fabric_sampleconfig, missing_commands
-from network.nodes import (
-    orderer_process,
-    peer_process,
-    start_orderer,
-    start_peer,
-    wait_healthy,
-)
+from network.nodes import start_orderer, start_peer, wait_orderer, wait_peer
 from network.paths import logs_dir, pids_dir, run_dir
 from network.procs import owned_pid, stop_all
 from network.topology import (
     CHANNELS,
-    ORDERER_OPERATIONS_OFFSET,
     ORGS,
-    PEER_OPERATIONS_OFFSET,
 )
 
 
@@ -57,19 +49,23 @@ def up() -> float:
     started = time.monotonic()
     require_tools()
     sampleconfig = fabric_sampleconfig()
-    step("certificate authorities: start, register and enroll identities")
-    parallel(start_ca, [OrgCA(org) for org in ORGS])
-    step("orderers (3-node Raft) and peers")
-    for org in ORGS:
-        start_orderer(org, sampleconfig)
-        start_peer(org, sampleconfig)
-    parallel(lambda o: wait_healthy(orderer_process(o), o.port(ORDERER_OPERATIONS_OFFSET)), ORGS)
-    parallel(lambda o: wait_healthy(peer_process(o), o.port(PEER_OPERATIONS_OFFSET)), ORGS)
+    with phase("certificate authorities: start, register and enroll identities"):
+        parallel(start_ca, [OrgCA(org) for org in ORGS])
+    with phase("orderers (3-node Raft) and peers"):
+        for org in ORGS:
+            start_orderer(org, sampleconfig)
+            start_peer(org, sampleconfig)
+        parallel(wait_orderer, ORGS)
+        parallel(wait_peer, ORGS)
     for channel in CHANNELS:
-        channels.create(channel)
-    for channel in CHANNELS:
-        channels.wait_gossip(channel)
-    chaincode_servers.restart_deployed()
+        with phase(f"channel {channel.name}"):
+            channels.create(channel)
+    with phase("gossip: every peer sees the others on every channel"):
+        for channel in CHANNELS:
+            channels.wait_gossip(channel)
+    if chaincode_servers.deployed():
+        with phase("chaincode servers"):
+            chaincode_servers.restart_deployed()
     info(f"network up in {elapsed(started)}; logs in {logs_dir()}")
     return time.monotonic() - started
 

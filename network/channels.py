@@ -13,7 +13,7 @@ from pathlib import Path
 
 from network import admin
 from network.configtx import write_configtx
-from network.console import NetworkError, info, step
+from network.console import NetworkError, info
 from network.health import metric
 from network.paths import channels_dir, tool
 from network.procs import wait_until
@@ -110,7 +110,6 @@ def peers_see_each_other(channel: Channel) -> bool:
 
 
 def create(channel: Channel) -> None:
-    step(f"channel {channel.name}")
     block = genesis_block(channel)
     join_orderers(channel, block)
     wait_until(lambda: has_leader(channel), f"a Raft leader on {channel.name}", timeout=60)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 
 class NetworkError(RuntimeError):
@@ -20,3 +22,12 @@ def info(message: str) -> None:
 
 def elapsed(start: float) -> str:
     return f"{time.monotonic() - start:.1f}s"
+
+
+@contextmanager
+def phase(message: str) -> Iterator[None]:
+    """Announce a step, then say how long it took."""
+    step(message)
+    started = time.monotonic()
+    yield
+    info(f"done in {elapsed(started)}")

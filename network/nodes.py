@@ -63,3 +63,11 @@ def wait_healthy(proc: Process, ops_port: int, timeout: float = 60) -> None:
         return healthz(ops_port) == "OK"
 
     wait_until(healthy, f"{proc.name} to report healthy", timeout)
+
+
+def wait_orderer(org: Org) -> None:
+    wait_healthy(orderer_process(org), org.port(ORDERER_OPERATIONS_OFFSET))
+
+
+def wait_peer(org: Org) -> None:
+    wait_healthy(peer_process(org), org.port(PEER_OPERATIONS_OFFSET))

@@ -31,6 +31,7 @@ from .service import ChaincodeService
 
 __all__ = [
     "SERVER_OPTIONS",
+    "RunningServer",
     "ServerError",
     "TLSConfig",
     "build_parser",
@@ -89,19 +90,27 @@ class TLSConfig:
         )
 
 
+@dataclass(frozen=True)
+class RunningServer:
+    """A started chaincode server: its port, and the way to stop it cleanly."""
+
+    server: grpc.aio.Server
+    service: ChaincodeService
+    port: int
+
+    async def stop(self, grace: float = GRACE_SECONDS) -> None:
+        """Let in-flight transactions finish, close the peers' streams, then stop."""
+        await self.service.close_streams(grace)
+        await self.server.stop(grace)
+
+
 async def start_server(
-    chaincode: Chaincode,
-    *,
-    chaincode_id: str,
-    address: str,
-    tls: TLSConfig | None = None,
-    service: ChaincodeService | None = None,
-) -> tuple[grpc.aio.Server, int]:
-    """A started server for *chaincode* and the port it listens on (useful with port 0)."""
+    chaincode: Chaincode, *, chaincode_id: str, address: str, tls: TLSConfig | None = None
+) -> RunningServer:
+    """A started server for *chaincode* (address port 0 picks a free port)."""
     server = grpc.aio.server(options=SERVER_OPTIONS)
-    chaincode_shim_pb2_grpc.add_ChaincodeServicer_to_server(
-        service or ChaincodeService(chaincode_id, chaincode), server
-    )
+    service = ChaincodeService(chaincode_id, chaincode)
+    chaincode_shim_pb2_grpc.add_ChaincodeServicer_to_server(service, server)
     try:
         if tls is None:
             port = server.add_insecure_port(address)
@@ -111,20 +120,17 @@ async def start_server(
         await server.stop(None)
         raise ServerError(f"cannot listen on {address}: is the port already in use?") from exc
     await server.start()
-    return server, port
+    return RunningServer(server, service, port)
 
 
 async def serve(
     chaincode: Chaincode, *, chaincode_id: str, address: str, tls: TLSConfig | None = None
 ) -> None:
     """Serve *chaincode* on *address* until SIGINT or SIGTERM, then stop gracefully."""
-    service = ChaincodeService(chaincode_id, chaincode)
-    server, port = await start_server(
-        chaincode, chaincode_id=chaincode_id, address=address, tls=tls, service=service
-    )
+    running = await start_server(chaincode, chaincode_id=chaincode_id, address=address, tls=tls)
     host = address.rpartition(":")[0]
     mode = "insecure" if tls is None else "tls" if tls.client_root is None else "mutual tls"
-    LOG.info("chaincode %s listening on %s:%d (%s)", chaincode_id, host, port, mode)
+    LOG.info("chaincode %s listening on %s:%d (%s)", chaincode_id, host, running.port, mode)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -135,8 +141,7 @@ async def serve(
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
         LOG.info("stopping chaincode %s", chaincode_id)
-        await service.close_streams(GRACE_SECONDS)
-        await server.stop(GRACE_SECONDS)
+        await running.stop()
 
 
 def build_parser(prog: str | None = None) -> argparse.ArgumentParser:

@@ -212,10 +212,10 @@ class FakePeer:
 @contextlib.asynccontextmanager
 async def serving(chaincode: Any, **options: Any) -> AsyncIterator[str]:
     """Our chaincode server on a free local port, stopped on exit; yields its address."""
-    server, port = await start_server(
+    running = await start_server(
         chaincode, chaincode_id=PACKAGE_ID, address="127.0.0.1:0", **options
     )
     try:
-        yield f"127.0.0.1:{port}"
+        yield f"127.0.0.1:{running.port}"
     finally:
-        await server.stop(None)
+        await running.stop()

@@ -15,20 +15,20 @@ CHAINCODE_ID = ["--chaincode-id", PACKAGE_ID]
 
 def test_second_server_on_a_busy_port_fails_to_start():
     async def scenario():
-        first, port = await start_server(
+        first = await start_server(
             build_chaincode(), chaincode_id=PACKAGE_ID, address="127.0.0.1:0"
         )
         try:
-            second, _ = await start_server(
-                build_chaincode(), chaincode_id=PACKAGE_ID, address=f"127.0.0.1:{port}"
+            second = await start_server(
+                build_chaincode(), chaincode_id=PACKAGE_ID, address=f"127.0.0.1:{first.port}"
             )
         except ServerError as error:
-            return port, str(error)
+            return first.port, str(error)
         else:
-            await second.stop(None)  # never leave a grpc.aio server to the garbage collector
-            return port, "a second server started on the same port"
+            await second.stop()  # never leave a grpc.aio server to the garbage collector
+            return first.port, "a second server started on the same port"
         finally:
-            await first.stop(None)
+            await first.stop()
 
     port, message = asyncio.run(scenario())
 
