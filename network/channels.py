@@ -14,13 +14,11 @@ from pathlib import Path
 from network import admin
 from network.configtx import write_configtx
 from network.console import NetworkError, info
-from network.health import metric
+from network.health import metric, orderer_endpoint, peer_endpoint
 from network.paths import channels_dir, tool
 from network.procs import wait_until
 from network.topology import (
     CHANNELS,
-    ORDERER_OPERATIONS_OFFSET,
-    PEER_OPERATIONS_OFFSET,
     Channel,
     Org,
 )
@@ -77,8 +75,8 @@ def join_orderers(channel: Channel, block: Path) -> None:
 def has_leader(channel: Channel) -> bool:
     leaders = 0.0
     for org in channel.orgs:
-        port = org.port(ORDERER_OPERATIONS_OFFSET)
-        leaders += metric(port, "consensus_etcdraft_is_leader", {"channel": channel.name}) or 0
+        endpoint = orderer_endpoint(org)
+        leaders += metric(endpoint, "consensus_etcdraft_is_leader", {"channel": channel.name}) or 0
     return leaders >= 1
 
 
@@ -102,8 +100,8 @@ def peers_see_each_other(channel: Channel) -> bool:
     """Every member peer knows all the others through gossip (discovery needs this)."""
     want = len(channel.orgs) - 1
     for org in channel.orgs:
-        port = org.port(PEER_OPERATIONS_OFFSET)
-        known = metric(port, "gossip_membership_total_peers_known", {"channel": channel.name})
+        labels = {"channel": channel.name}
+        known = metric(peer_endpoint(org), "gossip_membership_total_peers_known", labels)
         if (known or 0) < want:
             return False
     return True

@@ -91,6 +91,11 @@ def peer_overrides(org: Org) -> dict[str, Any]:
         "ledger.state.stateDatabase": "goleveldb",
         "ledger.snapshots.rootDir": str(peer_dir(org) / "data" / "snapshots"),
         "operations.listenAddress": f"{HOST}:{org.port(PEER_OPERATIONS_OFFSET)}",
+        "operations.tls.enabled": True,
+        "operations.tls.cert.file": str(tls / "cert.pem"),
+        "operations.tls.key.file": str(tls / "key.pem"),
+        "operations.tls.clientAuthRequired": True,
+        "operations.tls.clientRootCAs.files": [str(ca.ca_cert)],
         "metrics.provider": "prometheus",
     }
 
@@ -114,6 +119,11 @@ def orderer_overrides(org: Org) -> dict[str, Any]:
         "General.LocalMSPID": org.msp_id,
         "FileLedger.Location": str(data / "ledger"),
         "Operations.ListenAddress": f"{HOST}:{org.port(ORDERER_OPERATIONS_OFFSET)}",
+        "Operations.TLS.Enabled": True,
+        "Operations.TLS.Certificate": str(tls / "cert.pem"),
+        "Operations.TLS.PrivateKey": str(tls / "key.pem"),
+        "Operations.TLS.ClientAuthRequired": True,
+        "Operations.TLS.ClientRootCAs": [str(ca.ca_cert)],
         "Metrics.Provider": "prometheus",
         "Admin.ListenAddress": org.orderer_admin_address,
         "Admin.TLS.Enabled": True,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from network.health import healthz
+from network.health import Endpoint, healthz, orderer_endpoint, peer_endpoint
 from network.nodeconfig import orderer_dir, peer_dir, write_orderer_config, write_peer_config
 from network.paths import tool
 from network.procs import Process, ensure_alive, start, wait_until
@@ -57,17 +57,17 @@ def start_peer(org: Org, sampleconfig: Path) -> None:
     start(peer_process(org), tuple(org.port(p) for p in ports))
 
 
-def wait_healthy(proc: Process, ops_port: int, timeout: float = 60) -> None:
+def wait_healthy(proc: Process, endpoint: Endpoint, timeout: float = 60) -> None:
     def healthy() -> bool:
         ensure_alive(proc)
-        return healthz(ops_port) == "OK"
+        return healthz(endpoint) == "OK"
 
     wait_until(healthy, f"{proc.name} to report healthy", timeout)
 
 
 def wait_orderer(org: Org) -> None:
-    wait_healthy(orderer_process(org), org.port(ORDERER_OPERATIONS_OFFSET))
+    wait_healthy(orderer_process(org), orderer_endpoint(org))
 
 
 def wait_peer(org: Org) -> None:
-    wait_healthy(peer_process(org), org.port(PEER_OPERATIONS_OFFSET))
+    wait_healthy(peer_process(org), peer_endpoint(org))
