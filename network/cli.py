@@ -56,7 +56,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     from network.lifecycle import deploy
     from network.topology import CHANNELS
 
-    specs = [by_name(n) for n in args.chaincode] if args.chaincode else list(CHAINCODES)
+    specs = [s for n in args.chaincode for s in by_name(n)] if args.chaincode else CHAINCODES
     for spec in specs:
         channel = next(c for c in CHANNELS if c.name == spec.channel)
         deploy(spec, channel)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 from network import admin, chaincode_servers
 from network.ca import OrgCA
@@ -65,7 +66,17 @@ def install(spec: ChaincodeSpec, org: Org) -> str:
     return pkg_id
 
 
-def definition_flags(spec: ChaincodeSpec) -> list[str]:
+def collections_file(spec: ChaincodeSpec, channel: Channel) -> Path | None:
+    """Write the chaincode's collections config for `channel`; None when it has none."""
+    if spec.collections is None:
+        return None
+    path = chaincode_dir() / spec.name / f"collections-{channel.name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(spec.collections(channel), indent=2))
+    return path
+
+
+def definition_flags(spec: ChaincodeSpec, channel: Channel) -> list[str]:
     flags = [
         "-C",
         spec.channel,
@@ -78,8 +89,9 @@ def definition_flags(spec: ChaincodeSpec) -> list[str]:
         "--signature-policy",
         spec.policy,
     ]
-    if spec.collections:
-        flags += ["--collections-config", str(spec.collections)]
+    collections = collections_file(spec, channel)
+    if collections:
+        flags += ["--collections-config", str(collections)]
     return flags
 
 
@@ -106,7 +118,7 @@ def approved_package(spec: ChaincodeSpec, org: Org) -> str | None:
     return ((source.get("Type") or {}).get("LocalPackage") or {}).get("package_id")
 
 
-def approve(spec: ChaincodeSpec, org: Org, pkg_id: str) -> None:
+def approve(spec: ChaincodeSpec, channel: Channel, org: Org, pkg_id: str) -> None:
     if approved_package(spec, org) == pkg_id:
         return
     admin.peer(
@@ -114,7 +126,7 @@ def approve(spec: ChaincodeSpec, org: Org, pkg_id: str) -> None:
         "lifecycle",
         "chaincode",
         "approveformyorg",
-        *definition_flags(spec),
+        *definition_flags(spec, channel),
         "--package-id",
         pkg_id,
         "--waitForEvent",
@@ -163,7 +175,7 @@ def commit(spec: ChaincodeSpec, channel: Channel) -> None:
         "lifecycle",
         "chaincode",
         "commit",
-        *definition_flags(spec),
+        *definition_flags(spec, channel),
         *targets,
         "--waitForEvent",
         *admin.orderer_flags(committer),
@@ -187,7 +199,7 @@ def deploy(spec: ChaincodeSpec, channel: Channel) -> float:
                 address=org.chaincode_address(spec.server_index),
             )
         )
-        approve(spec, org, pkg_id)
+        approve(spec, channel, org, pkg_id)
     commit(spec, channel)
     info(f"{spec.name} deployed in {elapsed(started)}")
     return time.monotonic() - started

@@ -79,6 +79,7 @@ UTILITY = Org(
     users=(
         User("operator1", "operator"),
         User("billing1", "billing"),
+        User("headend1", "meter"),
     ),
 )
 COMMUNITY = Org(
@@ -90,6 +91,7 @@ COMMUNITY = Org(
     users=(
         User("household1", "household", {"household_id": "h-001"}),
         User("household2", "household", {"household_id": "h-002"}),
+        User("advisor1", "third_party"),
     ),
 )
 REGULATOR = Org(
