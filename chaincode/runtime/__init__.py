@@ -3,6 +3,8 @@
 - :mod:`.identity` — the caller (MSP id, certificate, CN, Fabric CA attributes) and
   the access checks ``require_role`` / ``require_msp``.
 - :mod:`.state` — canonical JSON state, transaction time, events.
+- :mod:`.private` — private data collections (values, hashes, purge, ranges), the
+  transient map and key-level endorsement policies: the shim has none of them.
 - :mod:`.errors` — the errors a chaincode raises; their messages reach the client.
 - :mod:`.server` — ``serve()`` and the command line ``main()`` (chaincode-as-a-service),
   built on :mod:`.service` (serialised stream writes), :mod:`.handler` (the shim's
@@ -20,6 +22,20 @@ from .errors import (
     ValidationError,
 )
 from .identity import Caller, caller, require_msp, require_role
+from .private import (
+    delete_private,
+    get_key_endorsement,
+    get_private,
+    get_private_hash,
+    get_private_json,
+    list_private,
+    purge_private,
+    put_private,
+    put_private_json,
+    set_key_endorsement,
+    signature_policy,
+    transient,
+)
 from .state import (
     canonical_bytes,
     canonical_json,
@@ -44,12 +60,24 @@ __all__ = [
     "caller",
     "canonical_bytes",
     "canonical_json",
+    "delete_private",
     "emit_event",
     "get_json",
+    "get_key_endorsement",
+    "get_private",
+    "get_private_hash",
+    "get_private_json",
     "list_json",
+    "list_private",
     "prefix_range",
+    "purge_private",
     "put_json",
+    "put_private",
+    "put_private_json",
     "require_msp",
     "require_role",
+    "set_key_endorsement",
+    "signature_policy",
+    "transient",
     "tx_timestamp",
 ]

@@ -1,10 +1,14 @@
 """A fake Fabric peer: the peer's side of ``Chaincode.Connect`` over a real gRPC stream.
 
-It does the REGISTER / REGISTERED / READY handshake, sends TRANSACTION messages
-with a signed proposal (creator + timestamp), answers the chaincode's GET_STATE,
-PUT_STATE, GET_STATE_BY_RANGE and QUERY_STATE_CLOSE from a dict, applies a
-transaction's writes when it COMPLETES with status 200, and records anything it
-did not expect (a second COMPLETED for a transaction, an unknown request...).
+It does the REGISTER / REGISTERED / READY handshake and sends TRANSACTION messages
+with a signed proposal (creator, timestamp, transient map). Each transaction's
+ledger requests (GET_STATE, PUT_STATE, DEL_STATE, PURGE_PRIVATE_DATA,
+GET_PRIVATE_DATA_HASH, GET_STATE_BY_RANGE, QUERY_STATE_NEXT / CLOSE, GET /
+PUT_STATE_METADATA) are recorded in ``requests`` as received and answered by a
+``ccfakes.TxSimulation`` over ``ledger``, as a Fabric peer would; its writes are
+committed when it COMPLETES with status 200. ``fail`` turns a request kind into an
+ERROR answer. Anything unexpected (a second COMPLETED for a transaction, an unknown
+request...) is kept in ``unexpected``.
 """
 
 from __future__ import annotations
@@ -16,8 +20,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import grpc
+from ccfakes import PAGE_SIZE, FakeLedger, TxSimulation
 from fabric_protos.common import common_pb2
-from fabric_protos.ledger.queryresult import kv_query_result_pb2
 from fabric_protos.msp import identities_pb2
 from fabric_protos.peer import (
     chaincode_pb2,
@@ -34,7 +38,12 @@ PACKAGE_ID = "ping_1.0:" + "ab" * 32
 
 
 def signed_proposal(
-    channel_id: str, tx_id: str, creator: dict | None, args: list[bytes], when: datetime.datetime
+    channel_id: str,
+    tx_id: str,
+    creator: dict | None,
+    args: list[bytes],
+    when: datetime.datetime,
+    transient: dict[str, bytes] | None = None,
 ) -> proposal_pb2.SignedProposal:
     channel_header = common_pb2.ChannelHeader(
         type=common_pb2.ENDORSER_TRANSACTION, channel_id=channel_id, tx_id=tx_id
@@ -54,7 +63,9 @@ def signed_proposal(
     invocation = chaincode_pb2.ChaincodeInvocationSpec(
         chaincode_spec=chaincode_pb2.ChaincodeSpec(input=chaincode_pb2.ChaincodeInput(args=args))
     )
-    payload = proposal_pb2.ChaincodeProposalPayload(input=invocation.SerializeToString())
+    payload = proposal_pb2.ChaincodeProposalPayload(
+        input=invocation.SerializeToString(), TransientMap=transient or {}
+    )
     proposal = proposal_pb2.Proposal(
         header=header.SerializeToString(), payload=payload.SerializeToString()
     )
@@ -77,11 +88,16 @@ class FakePeer:
         state: dict[str, bytes] | None = None,
         credentials: grpc.ChannelCredentials | None = None,
         channel_id: str = "consortium",
+        page_size: int = PAGE_SIZE,
     ) -> None:
         self.target = target
         self.credentials = credentials
         self.channel_id = channel_id
-        self.state: dict[str, bytes] = dict(state or {})
+        self.page_size = page_size
+        self.ledger = FakeLedger(state=dict(state or {}), page_size=page_size)
+        self.state: dict[str, bytes] = self.ledger.state
+        self.requests: list[Any] = []  # every ledger request received, in order
+        self.fail: dict[int, str] = {}  # requests of these types are answered with ERROR <text>
         self.refuse: set[str] = set()  # GET_STATE of these keys is answered with ERROR
         self.hold: set[str] = set()  # GET_STATE of these keys is never answered
         self.held = asyncio.Event()  # set once a held key was asked for
@@ -89,7 +105,7 @@ class FakePeer:
         self.keepalives = 0
         self.registered_id = ""
         self._pending: dict[str, asyncio.Future[Any]] = {}
-        self._writes: dict[str, dict[str, bytes]] = {}
+        self._simulations: dict[str, TxSimulation] = {}
         self._lock = asyncio.Lock()
         self._count = 0
 
@@ -140,6 +156,7 @@ class FakePeer:
         creator: dict | None = None,
         tx_id: str | None = None,
         when: datetime.datetime | None = None,
+        transient: dict[str, bytes] | None = None,
     ) -> Any:
         """Send one TRANSACTION; the COMPLETED (or ERROR) message that answers it."""
         self._count += 1
@@ -148,13 +165,14 @@ class FakePeer:
         cc_args = [function.encode(), *(arg.encode() for arg in args)]
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending[tx_id] = future
+        self._simulations[tx_id] = TxSimulation(self.ledger, tx_id, page_size=self.page_size)
         await self.send(
             Message(
                 type=Message.TRANSACTION,
                 payload=chaincode_pb2.ChaincodeInput(args=cc_args).SerializeToString(),
                 txid=tx_id,
                 channel_id=self.channel_id,
-                proposal=signed_proposal(self.channel_id, tx_id, creator, cc_args, when),
+                proposal=signed_proposal(self.channel_id, tx_id, creator, cc_args, when, transient),
             )
         )
         return await future
@@ -165,43 +183,31 @@ class FakePeer:
 
     async def _on_message(self, msg: Any) -> None:
         if msg.type in (Message.COMPLETED, Message.ERROR) and msg.txid in self._pending:
-            writes = self._writes.pop(msg.txid, {})
+            simulation = self._simulations.pop(msg.txid)
             if msg.type == Message.COMPLETED and response_of(msg).status == 200:
-                self.state.update(writes)
+                self.ledger.commit(simulation)
             self._pending.pop(msg.txid).set_result(msg)
-        elif msg.type == Message.GET_STATE:
+            return
+        if msg.type == Message.KEEPALIVE:
+            self.keepalives += 1
+            return
+        simulation = self._simulations.get(msg.txid)
+        if simulation is None or msg.type not in TxSimulation.REQUESTS:
+            self.unexpected.append(msg)
+            return
+        self.requests.append(msg)
+        if msg.type == Message.GET_STATE:
             key = chaincode_shim_pb2.GetState.FromString(msg.payload).key
             if key in self.hold:
                 self.held.set()
                 return
             if key in self.refuse:
                 await self._reply(msg, Message.ERROR, f"access to {key} denied".encode())
-            else:
-                await self._reply(msg, Message.RESPONSE, self.state.get(key, b""))
-        elif msg.type == Message.PUT_STATE:
-            put = chaincode_shim_pb2.PutState.FromString(msg.payload)
-            self._writes.setdefault(msg.txid, {})[put.key] = put.value
-            await self._reply(msg, Message.RESPONSE, b"")
-        elif msg.type == Message.GET_STATE_BY_RANGE:
-            query = chaincode_shim_pb2.GetStateByRange.FromString(msg.payload)
-            keys = sorted(k for k in self.state if query.startKey <= k < query.endKey)
-            results = [
-                chaincode_shim_pb2.QueryResultBytes(
-                    resultBytes=kv_query_result_pb2.KV(
-                        namespace="cc", key=k, value=self.state[k]
-                    ).SerializeToString()
-                )
-                for k in keys
-            ]
-            response = chaincode_shim_pb2.QueryResponse(results=results, has_more=False, id="q-1")
-            await self._reply(msg, Message.RESPONSE, response.SerializeToString())
-        elif msg.type == Message.QUERY_STATE_CLOSE:
-            response = chaincode_shim_pb2.QueryResponse(id="q-1")
-            await self._reply(msg, Message.RESPONSE, response.SerializeToString())
-        elif msg.type == Message.KEEPALIVE:
-            self.keepalives += 1
-        else:
-            self.unexpected.append(msg)
+                return
+        if msg.type in self.fail:
+            await self._reply(msg, Message.ERROR, self.fail[msg.type].encode())
+            return
+        await self.send(simulation.answer(msg))
 
     async def _reply(self, request: Any, kind: int, payload: bytes) -> None:
         await self.send(
