@@ -15,7 +15,15 @@ from pathlib import Path
 from network.ca import OrgCA
 from network.console import info
 from network.paths import REPO, chaincode_dir
-from network.procs import Process, ensure_alive, owned_pid, port_in_use, start, wait_until
+from network.procs import (
+    Process,
+    ensure_alive,
+    owned_pid,
+    port_in_use,
+    start,
+    stop_pid_file,
+    wait_until,
+)
 from network.topology import Org, org_by_key
 
 
@@ -31,7 +39,7 @@ class Deployment:
 
     @property
     def record(self) -> Path:
-        return chaincode_dir() / self.chaincode / f"{self.org}.json"
+        return chaincode_dir() / self.chaincode / "servers" / f"{self.org}.json"
 
     def save(self) -> None:
         self.record.parent.mkdir(parents=True, exist_ok=True)
@@ -81,7 +89,7 @@ def serve(dep: Deployment, timeout: float = 30) -> None:
 
 
 def deployed() -> list[Deployment]:
-    records = sorted(chaincode_dir().glob("*/*.json")) if chaincode_dir().exists() else []
+    records = sorted(chaincode_dir().glob("*/servers/*.json")) if chaincode_dir().exists() else []
     return [Deployment(**json.loads(r.read_text())) for r in records]
 
 
@@ -89,6 +97,17 @@ def restart_deployed() -> None:
     for dep in deployed():
         serve(dep)
         info(f"chaincode server {dep.chaincode} for {dep.org} on {dep.address}")
+
+
+def reload() -> None:
+    """Restart every chaincode server, e.g. after its Python code changed.
+
+    Chaincode as a service needs no new package for new code: the peers keep the same
+    package id and reconnect to the restarted server on their next transaction.
+    """
+    for dep in deployed():
+        stop_pid_file(process(dep).pid_file)
+    restart_deployed()
 
 
 def status() -> dict[str, str]:

@@ -46,7 +46,6 @@ CONSORTIUM = ChaincodeSpec(
 )
 
 
-
 def community_collections(channel: Channel) -> list[dict[str, Any]]:
     by_kind = {org.kind: org.msp_id for org in channel.orgs}
     return collections_config(by_kind["utility"], by_kind["community"])

@@ -63,6 +63,13 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reload(_: argparse.Namespace) -> int:
+    from network.chaincode_servers import reload
+
+    reload()
+    return 0
+
+
 def cmd_demo(_: argparse.Namespace) -> int:
     from network.demo import run_demo
 
@@ -85,6 +92,7 @@ MODES = {
     "clean": (cmd_clean, "stop everything and delete the run folder (keys, ledgers, logs)"),
     "status": (cmd_status, "health of every node from its operations endpoint (/healthz)"),
     "deploy": (cmd_deploy, "package, install, approve and commit chaincode; start its servers"),
+    "reload": (cmd_reload, "restart the chaincode servers so they run the current Python code"),
     "demo": (cmd_demo, "register the members, then read them back through another org's peer"),
     "ports": (cmd_ports, "list every port the network listens on"),
 }

@@ -1,0 +1,53 @@
+"""A small community on channel community-sunnyside, registered and metered once per run."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import replace
+from datetime import date
+
+from client import Contract, Gateway
+from network.connect import gateway
+from network.scenario import Household, community, day_readings, signed_batch
+from network.topology import UTILITY
+
+CHANNEL = "community-sunnyside"
+DAY = date(2026, 3, 1)
+DAY_START, DAY_END = "2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z"
+HOUSEHOLDS = community()[:3]
+
+
+def contract(gw: Gateway, name: str) -> Contract:
+    return gw.get_network(CHANNEL).get_contract("community", name)
+
+
+def register(household: Household, personal: dict[str, str] | None = None) -> dict:
+    with gateway(UTILITY, "operator1") as gw:
+        transient = {"household": json.dumps(personal).encode()} if personal else None
+        result = contract(gw, "MeterContract").submit(
+            "RegisterMeter",
+            args=(
+                household.meter_id,
+                household.household_id,
+                household.feeder,
+                household.device_public_key_pem,
+            ),
+            transient=transient,
+        )
+    return json.loads(result)
+
+
+def submit_day(household: Household, readings: list[dict] | None = None) -> dict:
+    batch = signed_batch(household, readings or day_readings(household, DAY))
+    with gateway(UTILITY, "headend1") as gw:
+        result = contract(gw, "MeterContract").submit(
+            "SubmitReadings", transient={"readings": batch}
+        )
+    return json.loads(result)
+
+
+def fresh_household() -> Household:
+    """A household no earlier run has seen (erasure cannot be undone)."""
+    tag = uuid.uuid4().hex[:8]
+    return replace(HOUSEHOLDS[2], household_id=f"h-x{tag}", meter_id=f"m-x{tag}")

@@ -1,0 +1,199 @@
+"""Meter readings through the real network: private to the household and the utility.
+
+The readings of one day travel in the transient map, are stored in the `readings`
+private collection of the utility and the community, and reach the regulator's peer
+only as hashes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+
+import pytest
+from community_fixtures import (
+    DAY,
+    DAY_END,
+    DAY_START,
+    HOUSEHOLDS,
+    contract,
+    fresh_household,
+    register,
+    submit_day,
+)
+
+from client import EndorseError, GatewayError
+from network.connect import gateway
+from network.scenario import day_readings, signed_batch
+from network.topology import COMMUNITY, REGULATOR, UTILITY
+
+pytestmark = pytest.mark.usefixtures("fabric_network")
+
+H1, H2 = HOUSEHOLDS[0], HOUSEHOLDS[1]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def metered_day():
+    for household in (H1, H2):
+        register(household, {"name": f"Household {household.household_id}"})
+        submit_day(household)
+
+
+def readings_of(org, user, household_id, peer_org=None, start=DAY_START, end=DAY_END):
+    with gateway(org, user, peer_org=peer_org) as gw:
+        raw = contract(gw, "MeterContract").evaluate("GetReadings", args=(household_id, start, end))
+    return json.loads(raw)
+
+
+def values(readings):
+    return [(r["interval_start"], r["import_wh"], r["export_wh"]) for r in readings]
+
+
+def test_a_household_reads_its_own_day_of_readings():
+    expected = day_readings(H1, DAY)
+    readings = readings_of(COMMUNITY, "household1", H1.household_id)
+    assert values(readings) == [
+        (r["interval_start"], r["import_wh"], r["export_wh"]) for r in expected
+    ]
+
+
+def test_the_utility_reads_them_too_through_its_own_peer():
+    readings = readings_of(UTILITY, "billing1", H1.household_id)
+    assert len(readings) == 96
+
+
+@pytest.mark.parametrize(
+    ("org", "user", "message"),
+    [
+        (COMMUNITY, "household2", "household h-002 may not read household h-001"),
+        (
+            REGULATOR,
+            "auditor1",
+            "caller role 'regulator' may not call GetReadings; "
+            "allowed: household, operator, billing, third_party",
+        ),
+        (
+            COMMUNITY,
+            "advisor1",
+            "no live consent of household h-001 lets CommunityMSP:advisor1 read readings",
+        ),
+    ],
+    ids=["other-household", "regulator", "third-party-without-consent"],
+)
+def test_no_one_else_reads_a_households_readings(org, user, message):
+    with pytest.raises(GatewayError) as refused:
+        readings_of(org, user, H1.household_id, peer_org=COMMUNITY)
+    assert message in str(refused.value)
+
+
+def test_the_regulators_peer_holds_only_the_hash_of_a_reading():
+    stored = readings_of(COMMUNITY, "household1", H1.household_id)[40]
+    with gateway(REGULATOR, "auditor1") as gw:
+        meters = contract(gw, "MeterContract")
+        answer = json.loads(
+            meters.evaluate("GetReadingHash", args=(H1.meter_id, stored["interval_start"]))
+        )
+        verdict = json.loads(meters.evaluate("VerifyReading", args=(json.dumps(stored),)))
+    canonical = json.dumps(stored, sort_keys=True, separators=(",", ":")).encode()
+    assert answer["sha256"] == hashlib.sha256(canonical).hexdigest()
+    assert verdict["verified"] is True
+
+    # the same query, run by the utility's operator on each peer: only members hold plaintext
+    for peer, expected in ((COMMUNITY, 96), (UTILITY, 96), (REGULATOR, 0)):
+        with gateway(UTILITY, "operator1", peer_org=peer) as gw:
+            raw = contract(gw, "MeterContract").evaluate(
+                "GetReadings",
+                args=(H1.household_id, DAY_START, DAY_END),
+                endorsing_organizations=[peer.msp_id],
+            )
+        assert len(json.loads(raw)) == expected, peer.msp_id
+
+
+def test_a_changed_reading_does_not_verify():
+    stored = readings_of(COMMUNITY, "household1", H1.household_id)[40]
+    forged = {**stored, "import_wh": stored["import_wh"] + 1}
+    with gateway(REGULATOR, "auditor1") as gw:
+        verdict = json.loads(
+            contract(gw, "MeterContract").evaluate("VerifyReading", args=(json.dumps(forged),))
+        )
+    assert verdict["verified"] is False
+
+
+def test_resubmitting_a_day_is_a_no_op_and_a_conflicting_reading_is_refused():
+    again = submit_day(H1)
+    assert (again["stored"], again["duplicates"]) == (0, 96)
+
+    changed = day_readings(H1, DAY)
+    changed[10] = {**changed[10], "import_wh": changed[10]["import_wh"] + 5}
+    with pytest.raises(EndorseError) as refused:
+        submit_day(H1, changed)
+    assert f"reading of meter {H1.meter_id} at {changed[10]['interval_start']} conflicts" in str(
+        refused.value
+    )
+    assert (
+        values(readings_of(COMMUNITY, "household1", H1.household_id))[10][1]
+        == (day_readings(H1, DAY)[10]["import_wh"])
+    )
+
+
+def test_a_batch_not_signed_by_the_meters_device_key_is_refused():
+    batch = json.loads(signed_batch(H1, day_readings(H1, DAY)[:4]))
+    batch["readings"][0]["export_wh"] += 1
+    with gateway(UTILITY, "headend1") as gw, pytest.raises(EndorseError) as refused:
+        contract(gw, "MeterContract").submit(
+            "SubmitReadings", transient={"readings": json.dumps(batch).encode()}
+        )
+    assert "signature does not verify with the meter's device key" in str(refused.value)
+
+
+def consent(function, *args):
+    with gateway(COMMUNITY, "household1") as gw:
+        return json.loads(contract(gw, "ConsentContract").submit(function, args=args))
+
+
+def test_consent_lets_a_third_party_read_until_it_is_revoked():
+    consent_id = f"advice-{uuid.uuid4().hex[:8]}"
+    granted = consent(
+        "GrantConsent",
+        consent_id,
+        "CommunityMSP:advisor1",
+        "energy advice",
+        DAY_START,
+        DAY_END,
+        "2030-01-01T00:00:00Z",
+    )
+    assert granted["household_id"] == H1.household_id
+    assert len(readings_of(COMMUNITY, "advisor1", H1.household_id)) == 96
+
+    with pytest.raises(GatewayError) as outside:
+        readings_of(COMMUNITY, "advisor1", H1.household_id, end="2026-03-03T00:00:00Z")
+    assert "no live consent" in str(outside.value)
+
+    assert consent("RevokeConsent", consent_id)["revoked_at"] is not None
+    with pytest.raises(GatewayError) as revoked:
+        readings_of(COMMUNITY, "advisor1", H1.household_id)
+    assert "no live consent" in str(revoked.value)
+
+
+def test_erasure_purges_the_plaintext_from_every_member_peer_and_keeps_the_evidence():
+    household = fresh_household()
+    register(household, {"name": "Leaving Household", "address": "1 Old Road"})
+    submit_day(household)
+    disclosed = readings_of(UTILITY, "operator1", household.household_id)[50]
+
+    with gateway(UTILITY, "operator1") as gw:
+        erased = json.loads(
+            contract(gw, "MeterContract").submit(
+                "PurgeHousehold", args=(household.household_id, "household request")
+            )
+        )
+    assert erased["readings_purged"] == 96
+
+    for peer in (UTILITY, COMMUNITY):
+        assert readings_of(UTILITY, "operator1", household.household_id, peer_org=peer) == []
+    with gateway(REGULATOR, "auditor1") as gw:
+        verdict = json.loads(
+            contract(gw, "MeterContract").evaluate("VerifyReading", args=(json.dumps(disclosed),))
+        )
+    assert verdict["verified"] is True
