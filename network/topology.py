@@ -91,6 +91,8 @@ COMMUNITY = Org(
     users=(
         User("household1", "household", {"household_id": "h-001"}),
         User("household2", "household", {"household_id": "h-002"}),
+        User("household9", "household", {"household_id": "h-009"}),
+        User("household10", "household", {"household_id": "h-010"}),
         User("advisor1", "third_party"),
     ),
 )

@@ -2,8 +2,9 @@
 
 Contracts: ``MeterContract`` (meter registry, signed readings in a private
 collection, reading queries, hashes and erasure), ``ConsentContract`` (households'
-consents to third parties), ``GridEventContract`` (the append-only grid event log);
-the P2P market and billing join them as they are built. Access is decided by one
+consents to third parties), ``TariffContract`` (time-of-use tariffs approved by the
+regulator), ``MarketContract`` (sealed orders, clearing, settlement) and
+``GridEventContract`` (the append-only grid event log). Access is decided by one
 role table, :mod:`.access`; private data lives in the collections of
 :mod:`.collections`. Run the server with ``python -m chaincode.community --help``.
 """
@@ -12,11 +13,26 @@ from fabric_chaincode_python.fabric_contract_api import ContractChaincode
 
 from .consent import ConsentContract
 from .events import GridEventContract
+from .market import MarketContract
 from .meters import MeterContract
+from .tariffs import TariffContract
 
-__all__ = ["ConsentContract", "GridEventContract", "MeterContract", "build_chaincode"]
+__all__ = [
+    "ConsentContract",
+    "GridEventContract",
+    "MarketContract",
+    "MeterContract",
+    "TariffContract",
+    "build_chaincode",
+]
 
 
 def build_chaincode() -> ContractChaincode:
     """A fresh chaincode with every community contract."""
-    return ContractChaincode.new_chaincode(MeterContract(), ConsentContract(), GridEventContract())
+    return ContractChaincode.new_chaincode(
+        MeterContract(),
+        ConsentContract(),
+        TariffContract(),
+        MarketContract(),
+        GridEventContract(),
+    )

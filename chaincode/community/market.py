@@ -1,0 +1,299 @@
+"""The community's P2P energy market: sealed orders, interval clearing, settlement.
+
+Sealed orders: an order travels in the transient map (key ``order``) and is kept in
+the ``orders`` private collection; public state holds only a commitment (the SHA-256
+of the stored order) under its order id, with no household and no price. Whether a
+household sells or buys in an interval is kept privately too, so a household cannot
+both sell and buy in one interval (refused when it places the second order).
+
+Gate closure is the ``ClearInterval`` transaction itself: the utility's operator (a
+scheduler, in production) clears each interval once; orders for a cleared interval
+are refused, and so are orders for intervals that started over seven days ago.
+Clearing reveals every order of the interval in the public clearing record, so the
+regulator can recompute the price. The auction's rules (merit order, ties, uniform
+pay-as-clear price, trade ids) are those of :mod:`.domain.auction`.
+
+``SettleInterval`` compares each trade with the household's metered import and
+export of that interval (the sum over its meters' 15-minute readings, or of three
+5-minute ones) and prices shortfalls at the import price of the tariff in force
+(:mod:`.domain.settlement`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import timedelta
+from typing import Any
+
+from fabric_chaincode_python.fabric_contract_api import Contract, TransactionContext
+
+from chaincode.community.access import authorize
+from chaincode.community.collections import ORDERS, READINGS
+from chaincode.community.domain import (
+    Bid,
+    DomainError,
+    IntervalReading,
+    Offer,
+    Trade,
+    check_interval_start,
+    clear_interval,
+    parse_interval_start,
+    settle_interval,
+)
+from chaincode.community.meters import household_meters_prefix
+from chaincode.community.readings import parse_stored, parse_utc, reading_key
+from chaincode.community.tariffs import tariff_in_force
+from chaincode.runtime import (
+    AccessDenied,
+    Conflict,
+    NotFound,
+    ValidationError,
+    canonical_bytes,
+    canonical_json,
+    emit_event,
+    get_json,
+    list_json,
+    prefix_range,
+    put_json,
+    tx_timestamp,
+)
+from chaincode.runtime.private import get_private, get_private_json, put_private, transient
+
+__all__ = ["MarketContract"]
+
+ORDER_FIELDS = {"order_id", "side", "interval_start", "energy_wh", "price_per_kwh"}
+MAX_ORDER_AGE = timedelta(days=7)
+
+
+def commitment_prefix(interval_start: str) -> str:
+    return f"ordercommit~{interval_start}~"
+
+
+def order_key(interval_start: str, order_id: str) -> str:
+    return f"order~{interval_start}~{order_id}"
+
+
+def side_key(interval_start: str, household_id: str) -> str:
+    return f"orderside~{interval_start}~{household_id}"
+
+
+def clearing_key(interval_start: str) -> str:
+    return f"clearing~{interval_start}"
+
+
+def settlement_key(interval_start: str) -> str:
+    return f"settlement~{interval_start}"
+
+
+def trade_prefix(interval_start: str) -> str:
+    return f"trade~{interval_start}~"
+
+
+def domain(call: Any, *args: Any) -> Any:
+    """Run a domain function; its ValueErrors are the client's validation errors."""
+    try:
+        return call(*args)
+    except DomainError as exc:
+        raise ValidationError(str(exc)) from exc
+
+
+def parse_order(raw: bytes | None, household_id: str, placed_at: str) -> Offer | Bid:
+    if raw is None:
+        raise ValidationError("the order must be sent in the transient map under 'order'")
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ValidationError("transient 'order' must be a JSON object") from exc
+    if not isinstance(data, dict) or set(data) != ORDER_FIELDS:
+        raise ValidationError(
+            f"transient 'order' must have exactly: {', '.join(sorted(ORDER_FIELDS))}"
+        )
+    common = {"order_id": data["order_id"], "energy_wh": data["energy_wh"], "placed_at": placed_at}
+    if data["side"] == "offer":
+        record = {**common, "seller": household_id, "min_price_per_kwh": data["price_per_kwh"]}
+        return domain(Offer.from_record, record)
+    if data["side"] == "bid":
+        record = {**common, "buyer": household_id, "max_price_per_kwh": data["price_per_kwh"]}
+        return domain(Bid.from_record, record)
+    raise ValidationError(f"order {data['order_id']}: side must be 'offer' or 'bid'")
+
+
+def order_record(order: Offer | Bid, interval_start: str) -> dict[str, Any]:
+    side = "offer" if isinstance(order, Offer) else "bid"
+    return {"side": side, "interval_start": interval_start, **order.to_record()}
+
+
+class MarketContract(Contract):
+    """Sealed orders, uniform-price clearing per interval, and settlement against meters."""
+
+    Name = "MarketContract"
+
+    def get_evaluate_transactions(self) -> list[str]:
+        return ["GetClearing", "ListTrades"]
+
+    async def PlaceOrder(self, ctx: TransactionContext) -> str:
+        """Place a sealed offer or bid (a household); the same order again is a no-op."""
+        household = authorize(ctx)
+        household_id = household.attributes.get("household_id")
+        if not household_id:
+            raise AccessDenied("caller has no household_id attribute")
+        raw = transient(ctx).get("order")
+        interval = self._open_interval(ctx, raw)
+        order = parse_order(raw, household_id, tx_timestamp(ctx))
+        if await get_json(ctx, clearing_key(interval)) is not None:
+            raise Conflict(f"interval {interval} is already cleared")
+        record = order_record(order, interval)
+        key = order_key(interval, order.order_id)
+        existing = await get_private_json(ctx, ORDERS, key)
+        if existing is not None:
+            if {k: v for k, v in existing.items() if k != "placed_at"} == {
+                k: v for k, v in record.items() if k != "placed_at"
+            }:
+                return canonical_json({"order_id": order.order_id, "interval_start": interval})
+            raise Conflict(f"order {order.order_id} already exists with other terms")
+        side = record["side"]
+        other = await get_private(ctx, ORDERS, side_key(interval, household_id))
+        if other is not None and other.decode() != side:
+            raise ValidationError(
+                f"household {household_id} already has a{'n offer' if side == 'bid' else ' bid'} "
+                f"in interval {interval}; a household may not both sell and buy in one interval"
+            )
+        stored = canonical_bytes(record)
+        await put_private(ctx, ORDERS, key, stored)
+        await put_private(ctx, ORDERS, side_key(interval, household_id), side.encode())
+        commitment = {"sha256": hashlib.sha256(stored).hexdigest()}
+        await put_json(ctx, commitment_prefix(interval) + order.order_id, commitment)
+        summary = {"order_id": order.order_id, "interval_start": interval}
+        emit_event(ctx, "OrderPlaced", summary)
+        return canonical_json(summary)
+
+    async def ClearInterval(self, ctx: TransactionContext, interval_start: str) -> str:
+        """Close the gate of one interval and clear it (the utility's operator), once."""
+        authorize(ctx)
+        interval = domain(check_interval_start, interval_start)
+        if await get_json(ctx, clearing_key(interval)) is not None:
+            raise Conflict(f"interval {interval} is already cleared")
+        orders = []
+        for key, commitment in await list_json(ctx, *prefix_range(commitment_prefix(interval))):
+            order_id = key.rsplit("~", 1)[1]
+            stored = await get_private(ctx, ORDERS, order_key(interval, order_id))
+            if stored is None or hashlib.sha256(stored).hexdigest() != commitment["sha256"]:
+                raise ValidationError(f"order {order_id} does not match its commitment")
+            orders.append(json.loads(stored))
+        offers = [domain(Offer.from_record, o) for o in orders if o["side"] == "offer"]
+        bids = [domain(Bid.from_record, o) for o in orders if o["side"] == "bid"]
+        result = domain(clear_interval, interval, offers, bids, tx_timestamp(ctx))
+        for trade in result.trades:
+            await put_json(ctx, trade_prefix(interval) + trade.trade_id, trade.to_record())
+        record = {
+            **result.to_record(),
+            "orders": sorted(orders, key=lambda o: o["order_id"]),
+            "tx_id": ctx.get_stub().get_txid(),
+        }
+        await put_json(ctx, clearing_key(interval), record)
+        summary = {
+            "interval_start": interval,
+            "price_per_kwh": result.price_per_kwh,
+            "matched_wh": result.matched_wh,
+            "trades": len(result.trades),
+        }
+        emit_event(ctx, "IntervalCleared", summary)
+        return canonical_json(record)
+
+    async def SettleInterval(self, ctx: TransactionContext, interval_start: str) -> str:
+        """Settle a cleared interval's trades against metered delivery, once."""
+        authorize(ctx)
+        interval = domain(check_interval_start, interval_start)
+        if await get_json(ctx, clearing_key(interval)) is None:
+            raise NotFound(f"interval {interval} is not cleared")
+        if await get_json(ctx, settlement_key(interval)) is not None:
+            raise Conflict(f"interval {interval} is already settled")
+        trades = [
+            domain(Trade.from_record, r)
+            for _, r in await list_json(ctx, *prefix_range(trade_prefix(interval)))
+        ]
+        households = sorted({t.seller for t in trades} | {t.buyer for t in trades})
+        readings = [await self._metered(ctx, h, interval) for h in households]
+        tariff = await tariff_in_force(ctx, interval[:10])
+        settled = domain(
+            settle_interval, interval, trades, readings, tariff.import_price_at(interval)
+        )
+        for trade in settled:
+            await put_json(ctx, trade_prefix(interval) + trade.trade_id, trade.to_record())
+        summary = {
+            "interval_start": interval,
+            "tariff_id": tariff.tariff_id,
+            "trades": len(settled),
+            "delivered_wh": sum(t.delivered_wh for t in settled),
+            "shortfall_wh": sum(t.shortfall_wh for t in settled),
+            "tx_id": ctx.get_stub().get_txid(),
+        }
+        await put_json(ctx, settlement_key(interval), summary)
+        emit_event(ctx, "IntervalSettled", summary)
+        return canonical_json({**summary, "settled": [t.to_record() for t in settled]})
+
+    async def GetClearing(self, ctx: TransactionContext, interval_start: str) -> str:
+        authorize(ctx)
+        record = await get_json(ctx, clearing_key(interval_start))
+        if record is None:
+            raise NotFound(f"interval {interval_start} is not cleared")
+        return canonical_json(record)
+
+    async def ListTrades(self, ctx: TransactionContext, start: str, end: str) -> str:
+        """Every trade of the intervals in [start, end), in interval and trade order."""
+        authorize(ctx)
+        domain(check_interval_start, start)
+        domain(check_interval_start, end)
+        entries = await list_json(ctx, trade_prefix(start), trade_prefix(end))
+        return canonical_json([record for _, record in entries])
+
+    def _open_interval(self, ctx: Any, raw: bytes | None) -> str:
+        try:
+            interval = json.loads(raw or b"{}").get("interval_start", "")
+        except (UnicodeDecodeError, ValueError, AttributeError):
+            return ""
+        begins = domain(parse_interval_start, interval)
+        now = parse_utc(tx_timestamp(ctx)[:19] + "Z")
+        if begins < now - MAX_ORDER_AGE:
+            raise ValidationError(f"interval {interval} started more than 7 days ago")
+        return str(interval)
+
+    async def _metered(self, ctx: Any, household_id: str, interval: str) -> IntervalReading:
+        """A household's import and export in one 15-minute interval, over all its meters."""
+        imported = exported = 0
+        meters = [
+            entry["meter_id"]
+            for _, entry in await list_json(
+                ctx, *prefix_range(household_meters_prefix(household_id))
+            )
+        ]
+        for meter_id in meters:
+            found = await self._reading(ctx, meter_id, interval)
+            if found is None:
+                raise ValidationError(
+                    f"household {household_id} has no reading of meter {meter_id} "
+                    f"for interval {interval}"
+                )
+            imported += found[0]
+            exported += found[1]
+        if not meters:
+            raise ValidationError(f"household {household_id} has no meter")
+        return domain(IntervalReading, household_id, interval, imported, exported)
+
+    async def _reading(self, ctx: Any, meter_id: str, interval: str) -> tuple[int, int] | None:
+        whole = await get_private(ctx, READINGS, reading_key(meter_id, interval))
+        if whole is not None:
+            reading = parse_stored(whole)
+            if reading.interval_minutes == 15:
+                return reading.import_wh, reading.export_wh
+            return None
+        begins = parse_utc(interval)
+        parts = []
+        for n in range(3):
+            start = (begins + timedelta(minutes=5 * n)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            raw = await get_private(ctx, READINGS, reading_key(meter_id, start))
+            if raw is None:
+                return None
+            parts.append(parse_stored(raw))
+        return sum(p.import_wh for p in parts), sum(p.export_wh for p in parts)
