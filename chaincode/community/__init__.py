@@ -3,7 +3,8 @@
 Contracts: ``MeterContract`` (meter registry, signed readings in a private
 collection, reading queries, hashes and erasure), ``ConsentContract`` (households'
 consents to third parties), ``TariffContract`` (time-of-use tariffs approved by the
-regulator), ``MarketContract`` (sealed orders, clearing, settlement) and
+regulator), ``MarketContract`` (sealed orders, clearing, settlement),
+``BillingContract`` (invoices) and
 ``GridEventContract`` (the append-only grid event log). Access is decided by one
 role table, :mod:`.access`; private data lives in the collections of
 :mod:`.collections`. Run the server with ``python -m chaincode.community --help``.
@@ -11,6 +12,7 @@ role table, :mod:`.access`; private data lives in the collections of
 
 from fabric_chaincode_python.fabric_contract_api import ContractChaincode
 
+from .billing import BillingContract
 from .consent import ConsentContract
 from .events import GridEventContract
 from .market import MarketContract
@@ -18,6 +20,7 @@ from .meters import MeterContract
 from .tariffs import TariffContract
 
 __all__ = [
+    "BillingContract",
     "ConsentContract",
     "GridEventContract",
     "MarketContract",
@@ -34,5 +37,6 @@ def build_chaincode() -> ContractChaincode:
         ConsentContract(),
         TariffContract(),
         MarketContract(),
+        BillingContract(),
         GridEventContract(),
     )

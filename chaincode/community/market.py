@@ -130,7 +130,7 @@ class MarketContract(Contract):
     Name = "MarketContract"
 
     def get_evaluate_transactions(self) -> list[str]:
-        return ["GetClearing", "ListTrades"]
+        return ["GetOrderBook", "GetClearing", "ListTrades"]
 
     async def PlaceOrder(self, ctx: TransactionContext) -> str:
         """Place a sealed offer or bid (a household); the same order again is a no-op."""
@@ -232,6 +232,16 @@ class MarketContract(Contract):
         await put_json(ctx, settlement_key(interval), summary)
         emit_event(ctx, "IntervalSettled", summary)
         return canonical_json({**summary, "settled": [t.to_record() for t in settled]})
+
+    async def GetOrderBook(self, ctx: TransactionContext, interval_start: str) -> str:
+        """How many sealed orders an interval has and whether it is cleared (no contents)."""
+        authorize(ctx)
+        interval = domain(check_interval_start, interval_start)
+        commitments = await list_json(ctx, *prefix_range(commitment_prefix(interval)))
+        cleared = await get_json(ctx, clearing_key(interval)) is not None
+        return canonical_json(
+            {"interval_start": interval, "orders": len(commitments), "cleared": cleared}
+        )
 
     async def GetClearing(self, ctx: TransactionContext, interval_start: str) -> str:
         authorize(ctx)

@@ -1,7 +1,8 @@
-"""The P2P market through the real network: sealed orders, clearing, settlement against meters."""
+"""The P2P market through the real network: sealed orders, clearing, settlement, invoices."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -16,24 +17,43 @@ from network.topology import COMMUNITY, REGULATOR, UTILITY
 
 pytestmark = pytest.mark.usefixtures("fabric_network")
 
-YESTERDAY = (datetime.now(UTC) - timedelta(days=1)).date()
 BY_ID = {h.household_id: h for h in community()}
 SELLER, BUYER, BUYER2 = BY_ID["h-001"], BY_ID["h-009"], BY_ID["h-010"]
 USERS = {"h-001": "household1", "h-009": "household9", "h-010": "household10"}
+FMT = "%Y-%m-%dT%H:%M:%SZ"
 
 
-def uncleared_interval() -> str:
-    """An interval of yesterday's midday that no earlier run has cleared."""
+def unbilled_day():
+    """The latest of the last seven days for which h-009 has no invoice yet.
+
+    A fresh network (CI) always takes yesterday; a developer's reused network moves one
+    day back per run, because an invoice once issued is never rewritten."""
+    with gateway(REGULATOR, "auditor1") as gw:
+        billing = contract(gw, "BillingContract")
+        for back in range(1, 8):
+            day = (datetime.now(UTC) - timedelta(days=back)).date()
+            period = (day.isoformat(), (day + timedelta(days=1)).isoformat())
+            try:
+                billing.evaluate("GetInvoiceEvidence", args=("h-009", *period))
+            except GatewayError:
+                return day
+    pytest.fail("h-009 is billed for each of the last 7 days; run `make clean` for a fresh ledger")
+
+
+DAY = unbilled_day()
+DAY_START = datetime(DAY.year, DAY.month, DAY.day, tzinfo=UTC)
+
+
+def empty_interval() -> str:
+    """A midday interval of the test day with no order yet (untouched by earlier runs)."""
     with gateway(REGULATOR, "auditor1") as gw:
         market = contract(gw, "MarketContract")
         for slot in range(40, 64):
-            start = datetime(YESTERDAY.year, YESTERDAY.month, YESTERDAY.day, tzinfo=UTC)
-            interval = (start + slot * timedelta(minutes=15)).strftime("%Y-%m-%dT%H:%M:%SZ")
-            try:
-                market.evaluate("GetClearing", args=(interval,))
-            except GatewayError:
+            interval = (DAY_START + slot * timedelta(minutes=15)).strftime(FMT)
+            book = json.loads(market.evaluate("GetOrderBook", args=(interval,)))
+            if book["orders"] == 0 and not book["cleared"]:
                 return interval
-    pytest.fail("every midday interval of yesterday is already cleared; run `make clean`")
+    pytest.fail("every midday interval of the test day has orders; run `make clean`")
 
 
 def place(household_id: str, side: str, energy_wh: int, price: int, interval: str) -> dict:
@@ -51,8 +71,29 @@ def place(household_id: str, side: str, energy_wh: int, price: int, interval: st
     return order
 
 
+def clear(interval: str) -> dict:
+    with gateway(UTILITY, "operator1") as gw:
+        return json.loads(contract(gw, "MarketContract").submit("ClearInterval", args=(interval,)))
+
+
+def settle_open_trades() -> None:
+    """Settle every interval of the test day whose trades are still `matched`, as billing does."""
+    with gateway(UTILITY, "billing1") as gw:
+        market = contract(gw, "MarketContract")
+        window = (DAY_START.strftime(FMT), (DAY_START + timedelta(days=1)).strftime(FMT))
+        trades = json.loads(market.evaluate("ListTrades", args=window))
+        for interval in sorted({t["interval_start"] for t in trades if t["status"] == "matched"}):
+            market.submit("SettleInterval", args=(interval,))
+
+
 def metered(household, interval: str) -> dict:
-    return next(r for r in day_readings(household, YESTERDAY) if r["interval_start"] == interval)
+    return next(r for r in day_readings(household, DAY) if r["interval_start"] == interval)
+
+
+def submit_day_of(household) -> None:
+    batch = signed_batch(household, day_readings(household, DAY))
+    with gateway(UTILITY, "headend1") as gw:
+        contract(gw, "MeterContract").submit("SubmitReadings", transient={"readings": batch})
 
 
 @pytest.fixture(scope="module")
@@ -61,21 +102,11 @@ def cleared():
     for household in (SELLER, BUYER, BUYER2):
         register(household)
         submit_day_of(household)
-    interval = uncleared_interval()
+    interval = empty_interval()
     offer = place("h-001", "offer", 300, 10, interval)
     bid = place("h-009", "bid", 200, 30, interval)
     bid2 = place("h-010", "bid", 50, 25, interval)
-    with gateway(UTILITY, "operator1") as gw:
-        clearing = json.loads(
-            contract(gw, "MarketContract").submit("ClearInterval", args=(interval,))
-        )
-    return interval, clearing, (offer, bid, bid2)
-
-
-def submit_day_of(household):
-    batch = signed_batch(household, day_readings(household, YESTERDAY))
-    with gateway(UTILITY, "headend1") as gw:
-        contract(gw, "MeterContract").submit("SubmitReadings", transient={"readings": batch})
+    return interval, clear(interval), (offer, bid, bid2)
 
 
 def test_a_double_auction_clears_at_one_uniform_price_between_the_marginal_orders(cleared):
@@ -100,14 +131,21 @@ def test_orders_are_sealed_until_clearing_and_refused_after(cleared):
         place("h-009", "bid", 100, 30, interval)
     assert f"interval {interval} is already cleared" in str(late.value)
 
-    next_interval = uncleared_interval()
+    next_interval = empty_interval()
     order = place("h-001", "offer", 100, 12, next_interval)
-    with gateway(REGULATOR, "auditor1") as gw, pytest.raises(GatewayError):
-        contract(gw, "MarketContract").evaluate("GetClearing", args=(next_interval,))
+    with gateway(REGULATOR, "auditor1") as gw:
+        market = contract(gw, "MarketContract")
+        book = json.loads(market.evaluate("GetOrderBook", args=(next_interval,)))
+        with pytest.raises(GatewayError):
+            market.evaluate("GetClearing", args=(next_interval,))
+    assert book == {"interval_start": next_interval, "orders": 1, "cleared": False}
     with pytest.raises(EndorseError) as both_sides:
         place("h-001", "bid", 100, 30, next_interval)
     assert "a household may not both sell and buy in one interval" in str(both_sides.value)
-    assert order["order_id"]
+
+    one_sided = clear(next_interval)
+    assert (one_sided["price_per_kwh"], one_sided["trades"]) == (None, [])
+    assert [o["order_id"] for o in one_sided["orders"]] == [order["order_id"]]
 
 
 def test_settlement_marks_trades_delivered_or_partly_against_the_meters(cleared):
@@ -128,6 +166,49 @@ def test_settlement_marks_trades_delivered_or_partly_against_the_meters(cleared)
         assert trade["shortfall_wh"] == trade["energy_wh"] - expected
         assert trade["shortfall_charge"] == ((trade["energy_wh"] - expected) * 28 + 500) // 1000
     assert settled["tariff_id"] == "sunnyside-tou-2026"
+
+
+def test_an_invoice_nets_grid_import_and_p2p_purchases_once_per_period(cleared):
+    interval = cleared[0]
+    period = (DAY.isoformat(), (DAY + timedelta(days=1)).isoformat())
+    settle_open_trades()
+    with gateway(UTILITY, "billing1") as gw:
+        billing = contract(gw, "BillingContract")
+        invoice = json.loads(billing.submit("GenerateInvoice", args=("h-009", *period)))
+        again = json.loads(billing.submit("GenerateInvoice", args=("h-009", *period)))
+    assert again == invoice
+    lines = {line["code"]: line for line in invoice["lines"]}
+    assert {"grid_import", "p2p_purchase", "p2p_grid_fee", "feed_in", "fixed_charge"} <= set(lines)
+    assert invoice["total"] == sum(line["amount"] for line in invoice["lines"])
+    day = day_readings(BUYER, DAY)
+    bought = sum(line["quantity_wh"] for line in invoice["lines"] if line["code"] == "p2p_purchase")
+    grid = sum(line["quantity_wh"] for line in invoice["lines"] if line["code"] == "grid_import")
+    assert grid + bought == sum(r["import_wh"] for r in day)
+    assert interval.startswith(DAY.isoformat())
+
+    with gateway(COMMUNITY, "household9") as gw:
+        assert (
+            json.loads(
+                contract(gw, "BillingContract").evaluate("GetInvoice", args=("h-009", *period))
+            )
+            == invoice
+        )
+    with gateway(REGULATOR, "auditor1") as gw:
+        evidence = json.loads(
+            contract(gw, "BillingContract").evaluate("GetInvoiceEvidence", args=("h-009", *period))
+        )
+    canonical = json.dumps(invoice, sort_keys=True, separators=(",", ":")).encode()
+    assert evidence["invoice_sha256"] == hashlib.sha256(canonical).hexdigest()
+    assert evidence["inputs_hash"] == invoice["inputs_hash"]
+
+    with gateway(COMMUNITY, "household1") as gw, pytest.raises(GatewayError) as refused:
+        contract(gw, "BillingContract").evaluate("GetInvoice", args=("h-009", *period))
+    assert "household h-001 may not read the invoices of household h-009" in str(refused.value)
+    with gateway(UTILITY, "operator1") as gw, pytest.raises(EndorseError) as not_billing:
+        contract(gw, "BillingContract").submit("GenerateInvoice", args=("h-009", *period))
+    assert "caller role 'operator' may not call GenerateInvoice; allowed: billing" in str(
+        not_billing.value
+    )
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,209 @@
+"""Invoices: the billing system bills a household for a period, once.
+
+``GenerateInvoice`` gathers the inputs on the ledger (the tariff in force on the
+period's first day, the household's readings over all its meters summed per
+15-minute interval, and its settled trades) and computes the invoice with
+:func:`.domain.billing.compute_invoice`. The invoice, which reveals consumption, is
+kept in the households collection; public state keeps only its evidence: the SHA-256
+of the invoice and of its inputs. Generating the same invoice again returns it
+unchanged; if the inputs changed since (a late reading, say), it is refused, because
+an issued invoice is corrected by a credit note, never rewritten.
+
+Readings are found through the per-day private index (a transaction that writes may
+not run private range queries). A 30- or 60-minute reading is billed in the band of
+its start.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+from typing import Any
+
+from fabric_chaincode_python.fabric_contract_api import Contract, TransactionContext
+
+from chaincode.community.access import COMMUNITY, authorize, org_kind
+from chaincode.community.collections import HOUSEHOLDS, READINGS
+from chaincode.community.domain import (
+    DomainError,
+    IntervalReading,
+    SettledTrade,
+    compute_invoice,
+    parse_date,
+)
+from chaincode.community.meters import check_household_id, day_index_key, household_meters_prefix
+from chaincode.community.readings import parse_stored, parse_utc, reading_key
+from chaincode.community.tariffs import tariff_in_force
+from chaincode.runtime import (
+    AccessDenied,
+    Conflict,
+    NotFound,
+    ValidationError,
+    canonical_bytes,
+    canonical_json,
+    emit_event,
+    get_json,
+    list_json,
+    prefix_range,
+    put_json,
+    tx_timestamp,
+)
+from chaincode.runtime.private import get_private, get_private_json, put_private_json
+
+__all__ = ["BillingContract"]
+
+MAX_PERIOD_DAYS = 62
+SETTLED = ("delivered", "partially_delivered", "settled")
+
+
+def invoice_key(household_id: str, start: str, end: str) -> str:
+    return f"invoice~{household_id}~{start}~{end}"
+
+
+def evidence_key(household_id: str, start: str, end: str) -> str:
+    return f"invoicerec~{household_id}~{start}~{end}"
+
+
+def period_days(start: str, end: str) -> list[str]:
+    try:
+        first, last = parse_date(start, "period_start"), parse_date(end, "period_end")
+    except DomainError as exc:
+        raise ValidationError(str(exc)) from exc
+    days = (last - first).days
+    if not 0 < days <= MAX_PERIOD_DAYS:
+        raise ValidationError(f"a billing period is 1 to {MAX_PERIOD_DAYS} days, end exclusive")
+    return [(first + timedelta(days=n)).isoformat() for n in range(days)]
+
+
+def quarter_of(interval_start: str) -> str:
+    begins = parse_utc(interval_start)
+    return begins.replace(minute=begins.minute - begins.minute % 15).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class BillingContract(Contract):
+    """Invoices from readings, settled trades and the approved tariff."""
+
+    Name = "BillingContract"
+
+    def get_evaluate_transactions(self) -> list[str]:
+        return ["GetInvoice", "GetInvoiceEvidence"]
+
+    async def GenerateInvoice(
+        self, ctx: TransactionContext, household_id: str, period_start: str, period_end: str
+    ) -> str:
+        """Bill a household for [period_start, period_end) (the billing role), once."""
+        authorize(ctx)
+        check_household_id(household_id)
+        days = period_days(period_start, period_end)
+        tariff = await tariff_in_force(ctx, period_start)
+        readings = await self._readings(ctx, household_id, days)
+        trades = await self._trades(ctx, household_id, period_start, period_end)
+        try:
+            invoice = compute_invoice(
+                household_id, period_start, period_end, tariff, readings, trades
+            )
+        except DomainError as exc:
+            raise ValidationError(str(exc)) from exc
+        key = invoice_key(household_id, period_start, period_end)
+        existing = await get_private_json(ctx, HOUSEHOLDS, key)
+        if existing is not None:
+            if existing["inputs_hash"] != invoice.inputs_hash:
+                raise Conflict(
+                    f"invoice of household {household_id} for {period_start}/{period_end} "
+                    "was issued from other inputs; correct it with a credit note"
+                )
+            return canonical_json(existing)
+        record = {**invoice.to_record(), "total": invoice.total, "issued_at": tx_timestamp(ctx)}
+        await put_private_json(ctx, HOUSEHOLDS, key, record)
+        evidence = {
+            "household_id": household_id,
+            "period_start": period_start,
+            "period_end": period_end,
+            "invoice_sha256": hashlib.sha256(canonical_bytes(record)).hexdigest(),
+            "inputs_hash": invoice.inputs_hash,
+            "tx_id": ctx.get_stub().get_txid(),
+        }
+        await put_json(ctx, evidence_key(household_id, period_start, period_end), evidence)
+        emit_event(ctx, "InvoiceGenerated", evidence)
+        return canonical_json(record)
+
+    async def GetInvoice(
+        self, ctx: TransactionContext, household_id: str, period_start: str, period_end: str
+    ) -> str:
+        """An invoice: to its household and the billing system."""
+        who = authorize(ctx)
+        if who.role == "household" and (
+            who.attributes.get("household_id") != household_id or org_kind(who.msp_id) != COMMUNITY
+        ):
+            own = who.attributes.get("household_id")
+            raise AccessDenied(
+                f"household {own} may not read the invoices of household {household_id}"
+            )
+        record = await get_private_json(
+            ctx, HOUSEHOLDS, invoice_key(household_id, period_start, period_end)
+        )
+        if record is None:
+            raise NotFound(
+                f"no invoice of household {household_id} for {period_start}/{period_end}"
+            )
+        return canonical_json(record)
+
+    async def GetInvoiceEvidence(
+        self, ctx: TransactionContext, household_id: str, period_start: str, period_end: str
+    ) -> str:
+        """The hashes of an invoice and its inputs: anyone on the channel, the regulator too."""
+        authorize(ctx)
+        record = await get_json(ctx, evidence_key(household_id, period_start, period_end))
+        if record is None:
+            raise NotFound(
+                f"no invoice of household {household_id} for {period_start}/{period_end}"
+            )
+        return canonical_json(record)
+
+    async def _readings(
+        self, ctx: Any, household_id: str, days: list[str]
+    ) -> list[IntervalReading]:
+        totals: dict[str, list[int]] = {}
+        meters = [
+            e["meter_id"]
+            for _, e in await list_json(ctx, *prefix_range(household_meters_prefix(household_id)))
+        ]
+        if not meters:
+            raise NotFound(f"household {household_id} has no meter")
+        for meter_id in meters:
+            for day in days:
+                for start in (
+                    await get_private_json(ctx, READINGS, day_index_key(meter_id, day)) or []
+                ):
+                    raw = await get_private(ctx, READINGS, reading_key(meter_id, start))
+                    if raw is None:
+                        continue
+                    reading = parse_stored(raw)
+                    total = totals.setdefault(quarter_of(start), [0, 0])
+                    total[0] += reading.import_wh
+                    total[1] += reading.export_wh
+        try:
+            return [
+                IntervalReading(household_id, i, imp, exp)
+                for i, (imp, exp) in sorted(totals.items())
+            ]
+        except DomainError as exc:
+            raise ValidationError(str(exc)) from exc
+
+    async def _trades(
+        self, ctx: Any, household_id: str, start: str, end: str
+    ) -> list[SettledTrade]:
+        trades = []
+        for _, record in await list_json(ctx, f"trade~{start}T", f"trade~{end}T"):
+            if household_id not in (record["seller"], record["buyer"]):
+                continue
+            if record["status"] not in SETTLED:
+                raise ValidationError(
+                    f"trade {record['trade_id']} of household {household_id} is not settled yet; "
+                    f"settle interval {record['interval_start']} first"
+                )
+            try:
+                trades.append(SettledTrade.from_record(record))
+            except DomainError as exc:
+                raise ValidationError(str(exc)) from exc
+        return trades
