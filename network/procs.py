@@ -115,7 +115,20 @@ def start(proc: Process, ports: tuple[int, ...] = ()) -> int:
     )
     proc.pid_file.write_text(f"{pid}\n")
     proc.pid_file.with_suffix(".cmd").write_text(" ".join(proc.argv) + " ")
+    wait_for_exec(pid, proc.argv)
     return pid
+
+
+def wait_for_exec(pid: int, argv: tuple[str, ...], timeout: float = 5.0) -> None:
+    """Wait until the child runs `argv`: right after spawning, /proc still shows our own
+    command line, and a pid that does not match its .cmd file is not trusted as ours."""
+    want = " ".join(argv).strip()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = cmdline(pid).strip()
+        if line == want or not line or zombie(pid):
+            return
+        time.sleep(0.005)
 
 
 def stop_pid_file(pid_file: Path, timeout: float = 10.0) -> bool:
