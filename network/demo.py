@@ -14,6 +14,7 @@ import json
 from client import Contract, GatewayError
 from network.bringup import status
 from network.chaincodes import CONSORTIUM
+from network.community_demo import run_community_day
 from network.connect import gateway
 from network.console import NetworkError, info, step
 from network.paths import logs_dir
@@ -87,6 +88,7 @@ def run_demo() -> None:
             f"    {member['msp_id']:14} {member['kind']:10} {member['name']:32} "
             f"tx {member['tx_id'][:16]}…  by {member['registered_by']}"
         )
+    run_community_day()
     step("what is running")
     status()
     info(f"logs: {logs_dir()}   ports: python -m network ports   stop: make down")
