@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from client import Contract
 from network.connect import gateway
 from network.console import info, step
-from network.scenario import Household, community, day_readings, signed_batch
+from network.scenario import Household, community, day_readings, signed_batch, simulated_salt
 from network.topology import COMMUNITY, REGULATOR, UTILITY, Org
 
 CHANNEL = "community-sunnyside"
@@ -120,6 +120,7 @@ def place(household: Household, user: str, interval: str, day: date) -> None:
         "interval_start": interval,
         "energy_wh": max(int(reading["export_wh"] if selling else reading["import_wh"]), 1),
         "price_per_kwh": 9 + int(household.household_id[-1]) if selling else 26,
+        "salt": simulated_salt(household.seed, household.household_id, interval),
     }
     call(
         COMMUNITY,

@@ -102,11 +102,16 @@ def day_readings(household: Household, day: date) -> list[dict[str, object]]:
     return readings
 
 
-def batch_salt(household: Household, readings: list[dict[str, object]]) -> str:
-    """A per-batch salt; derived from the seed here so that simulated runs repeat exactly."""
-    first = readings[0]["interval_start"] if readings else ""
-    digest = hashlib.sha256(f"salt:{household.seed}:{household.meter_id}:{first}".encode())
+def simulated_salt(*parts: object) -> str:
+    """A salt for a simulated batch or order: a real head-end or app draws 16+ random bytes;
+    the simulation derives them from what it salts, so that its runs repeat exactly."""
+    digest = hashlib.sha256(":".join(["salt", *map(str, parts)]).encode())
     return base64.urlsafe_b64encode(digest.digest()[:18]).decode()
+
+
+def batch_salt(household: Household, readings: list[dict[str, object]]) -> str:
+    first = readings[0]["interval_start"] if readings else ""
+    return simulated_salt(household.seed, household.meter_id, first)
 
 
 def signed_batch(household: Household, readings: list[dict[str, object]]) -> bytes:

@@ -22,7 +22,7 @@ from typing import Any
 
 from fabric_chaincode_python.fabric_contract_api import Contract, TransactionContext
 
-from chaincode.community.access import COMMUNITY, authorize, org_kind
+from chaincode.community.access import COMMUNITY, UTILITY, authorize, org_kind
 from chaincode.community.collections import HOUSEHOLDS, READINGS
 from chaincode.community.domain import (
     DomainError,
@@ -31,11 +31,16 @@ from chaincode.community.domain import (
     compute_invoice,
     parse_date,
 )
-from chaincode.community.meters import check_household_id, day_index_key, household_meters_prefix
+from chaincode.community.meters import (
+    check_household_id,
+    day_index_key,
+    household_meters_prefix,
+)
 from chaincode.community.readings import parse_stored, parse_utc, reading_key
 from chaincode.community.tariffs import tariff_in_force
 from chaincode.runtime import (
     AccessDenied,
+    Caller,
     Conflict,
     NotFound,
     ValidationError,
@@ -75,6 +80,21 @@ def period_days(start: str, end: str) -> list[str]:
     return [(first + timedelta(days=n)).isoformat() for n in range(days)]
 
 
+def may_read_invoice(who: Caller, household_id: str) -> None:
+    """A household reads its own invoices; the billing system (the utility's) all of them."""
+    kind = org_kind(who.msp_id)
+    if who.role == "billing" and kind != UTILITY:
+        raise AccessDenied("only the utility's billing may read invoices")
+    if who.role == "household":
+        own = who.attributes.get("household_id")
+        if own is None:
+            raise AccessDenied("caller has no household_id attribute")
+        if own != household_id or kind != COMMUNITY:
+            raise AccessDenied(
+                f"household {own} may not read the invoices of household {household_id}"
+            )
+
+
 def quarter_of(interval_start: str) -> str:
     begins = parse_utc(interval_start)
     return begins.replace(minute=begins.minute - begins.minute % 15).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -95,6 +115,8 @@ class BillingContract(Contract):
         authorize(ctx)
         check_household_id(household_id)
         days = period_days(period_start, period_end)
+        if tx_timestamp(ctx)[:10] < period_end:
+            raise ValidationError(f"billing period {period_start}/{period_end} has not ended yet")
         tariff = await tariff_in_force(ctx, period_start)
         readings = await self._readings(ctx, household_id, days)
         trades = await self._trades(ctx, household_id, period_start, period_end)
@@ -131,14 +153,7 @@ class BillingContract(Contract):
         self, ctx: TransactionContext, household_id: str, period_start: str, period_end: str
     ) -> str:
         """An invoice: to its household and the billing system."""
-        who = authorize(ctx)
-        if who.role == "household" and (
-            who.attributes.get("household_id") != household_id or org_kind(who.msp_id) != COMMUNITY
-        ):
-            own = who.attributes.get("household_id")
-            raise AccessDenied(
-                f"household {own} may not read the invoices of household {household_id}"
-            )
+        may_read_invoice(authorize(ctx), household_id)
         record = await get_private_json(
             ctx, HOUSEHOLDS, invoice_key(household_id, period_start, period_end)
         )

@@ -1,6 +1,10 @@
 """The private data collections of a community channel, and why each exists.
 
 Only the utility and the community are members: their peers store the plaintext.
+A transaction's endorsers always receive its private data; other member peers get it
+by gossip push (``maxPeerCount``) or, if that fails, by pull reconciliation, so
+``requiredPeerCount`` is 0: a reading endorsed by the utility alone must not fail
+because the community's peer is briefly down.
 The regulator's peer, on the channel but not a member, stores only the SHA-256 hash
 of every private value, so it can verify a disclosed reading without ever holding
 one. Readings are endorsed by the utility alone (their collection's own endorsement
@@ -28,7 +32,7 @@ def collection(name: str, members: list[str], endorsers: list[str] | None) -> di
     config: dict[str, Any] = {
         "name": name,
         "policy": "OR({})".format(", ".join(f"'{m}.member'" for m in members)),
-        "requiredPeerCount": 1,
+        "requiredPeerCount": 0,
         "maxPeerCount": len(members),
         "blockToLive": BLOCK_TO_LIVE,
         "memberOnlyRead": True,

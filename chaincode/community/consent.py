@@ -17,7 +17,7 @@ from fabric_chaincode_python.fabric_contract_api import Contract, TransactionCon
 
 from chaincode.community.access import authorize
 from chaincode.community.collections import HOUSEHOLDS
-from chaincode.community.readings import parse_utc
+from chaincode.community.readings import check_utc
 from chaincode.runtime import (
     AccessDenied,
     Caller,
@@ -39,7 +39,6 @@ __all__ = ["ConsentContract", "grantee_of", "require_consent"]
 
 CONSENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 GRANTEE = re.compile(r"[A-Za-z][A-Za-z0-9.-]{0,63}:[A-Za-z0-9@._-]{1,64}")
-TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 PURPOSE_MAX = 200
 
 
@@ -58,9 +57,7 @@ def grantee_of(who: Caller) -> str:
 
 
 def check_time(field: str, value: str) -> str:
-    if not TIME.fullmatch(value):
-        raise ValidationError(f"{field} must be a UTC time like 2026-03-01T00:00:00Z")
-    parse_utc(value)
+    check_utc(field, value)
     return value
 
 
@@ -161,6 +158,8 @@ class ConsentContract(Contract):
         if existing is not None:
             if {k: existing.get(k) for k in terms} != terms:
                 raise Conflict(f"consent {consent_id} already exists with other terms")
+            if existing["revoked_at"] is not None:
+                raise Conflict(f"consent {consent_id} was revoked; grant a new consent id")
             return canonical_json(existing)
         record = {**terms, "granted_at": now(ctx), "revoked_at": None}
         await put_private_json(ctx, HOUSEHOLDS, key, record)

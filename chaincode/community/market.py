@@ -2,9 +2,12 @@
 
 Sealed orders: an order travels in the transient map (key ``order``) and is kept in
 the ``orders`` private collection; public state holds only a commitment (the SHA-256
-of the stored order) under its order id, with no household and no price. Whether a
-household sells or buys in an interval is kept privately too, so a household cannot
-both sell and buy in one interval (refused when it places the second order).
+of the stored order) under its order id, with no household and no price. Each order
+carries a random salt from the household's app, so neither that commitment nor the
+private data hashes every peer keeps can be brute-forced before clearing. Whether a
+household sells or buys in an interval is kept privately too (salted the same way),
+so a household cannot both sell and buy in one interval (refused when it places the
+second order). Only a household with an active meter may place orders.
 
 Gate closure is the ``ClearInterval`` transaction itself: the utility's operator (a
 scheduler, in production) clears each interval once; orders for a cleared interval
@@ -23,6 +26,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -41,7 +46,7 @@ from chaincode.community.domain import (
     parse_interval_start,
     settle_interval,
 )
-from chaincode.community.meters import household_meters_prefix
+from chaincode.community.meters import household_meters_prefix, meter_key
 from chaincode.community.readings import parse_stored, parse_utc, reading_key
 from chaincode.community.tariffs import tariff_in_force
 from chaincode.runtime import (
@@ -58,11 +63,18 @@ from chaincode.runtime import (
     put_json,
     tx_timestamp,
 )
-from chaincode.runtime.private import get_private, get_private_json, put_private, transient
+from chaincode.runtime.private import (
+    get_private,
+    get_private_json,
+    put_private,
+    put_private_json,
+    transient,
+)
 
 __all__ = ["MarketContract"]
 
-ORDER_FIELDS = {"order_id", "side", "interval_start", "energy_wh", "price_per_kwh"}
+ORDER_FIELDS = {"order_id", "side", "interval_start", "energy_wh", "price_per_kwh", "salt"}
+SALT = re.compile(r"[A-Za-z0-9_-]{22,86}")
 MAX_ORDER_AGE = timedelta(days=7)
 
 
@@ -90,6 +102,10 @@ def trade_prefix(interval_start: str) -> str:
     return f"trade~{interval_start}~"
 
 
+def without_time(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if k != "placed_at"}
+
+
 def domain(call: Any, *args: Any) -> Any:
     """Run a domain function; its ValueErrors are the client's validation errors."""
     try:
@@ -98,7 +114,29 @@ def domain(call: Any, *args: Any) -> Any:
         raise ValidationError(str(exc)) from exc
 
 
-def parse_order(raw: bytes | None, household_id: str, placed_at: str) -> Offer | Bid:
+@dataclass(frozen=True)
+class PlacedOrder:
+    """A household's validated order: the domain order, its interval and its salt."""
+
+    order: Offer | Bid
+    interval_start: str
+    salt: str
+
+    @property
+    def side(self) -> str:
+        return "offer" if isinstance(self.order, Offer) else "bid"
+
+    def record(self) -> dict[str, Any]:
+        """What the orders collection keeps (and the public commitment hashes)."""
+        return {
+            "side": self.side,
+            "interval_start": self.interval_start,
+            "salt": self.salt,
+            **self.order.to_record(),
+        }
+
+
+def parse_order(raw: bytes | None, household_id: str, placed_at: str) -> PlacedOrder:
     if raw is None:
         raise ValidationError("the order must be sent in the transient map under 'order'")
     try:
@@ -109,19 +147,20 @@ def parse_order(raw: bytes | None, household_id: str, placed_at: str) -> Offer |
         raise ValidationError(
             f"transient 'order' must have exactly: {', '.join(sorted(ORDER_FIELDS))}"
         )
+    interval = domain(check_interval_start, data["interval_start"])
+    salt = str(data["salt"])
+    if not SALT.fullmatch(salt):
+        raise ValidationError(
+            f"order {data['order_id']}: salt must be 16 to 64 random bytes in base64url"
+        )
     common = {"order_id": data["order_id"], "energy_wh": data["energy_wh"], "placed_at": placed_at}
     if data["side"] == "offer":
         record = {**common, "seller": household_id, "min_price_per_kwh": data["price_per_kwh"]}
-        return domain(Offer.from_record, record)
+        return PlacedOrder(domain(Offer.from_record, record), interval, salt)
     if data["side"] == "bid":
         record = {**common, "buyer": household_id, "max_price_per_kwh": data["price_per_kwh"]}
-        return domain(Bid.from_record, record)
+        return PlacedOrder(domain(Bid.from_record, record), interval, salt)
     raise ValidationError(f"order {data['order_id']}: side must be 'offer' or 'bid'")
-
-
-def order_record(order: Offer | Bid, interval_start: str) -> dict[str, Any]:
-    side = "offer" if isinstance(order, Offer) else "bid"
-    return {"side": side, "interval_start": interval_start, **order.to_record()}
 
 
 class MarketContract(Contract):
@@ -138,33 +177,35 @@ class MarketContract(Contract):
         household_id = household.attributes.get("household_id")
         if not household_id:
             raise AccessDenied("caller has no household_id attribute")
-        raw = transient(ctx).get("order")
-        interval = self._open_interval(ctx, raw)
-        order = parse_order(raw, household_id, tx_timestamp(ctx))
+        placed = parse_order(transient(ctx).get("order"), household_id, tx_timestamp(ctx))
+        interval, order_id = placed.interval_start, placed.order.order_id
+        self._check_open(ctx, interval)
         if await get_json(ctx, clearing_key(interval)) is not None:
             raise Conflict(f"interval {interval} is already cleared")
-        record = order_record(order, interval)
-        key = order_key(interval, order.order_id)
+        if not await self._has_active_meter(ctx, household_id):
+            raise ValidationError(f"household {household_id} has no active meter to deliver with")
+        record = placed.record()
+        key = order_key(interval, order_id)
         existing = await get_private_json(ctx, ORDERS, key)
         if existing is not None:
-            if {k: v for k, v in existing.items() if k != "placed_at"} == {
-                k: v for k, v in record.items() if k != "placed_at"
-            }:
-                return canonical_json({"order_id": order.order_id, "interval_start": interval})
-            raise Conflict(f"order {order.order_id} already exists with other terms")
-        side = record["side"]
-        other = await get_private(ctx, ORDERS, side_key(interval, household_id))
-        if other is not None and other.decode() != side:
+            if without_time(existing) == without_time(record):
+                return canonical_json({"order_id": order_id, "interval_start": interval})
+            raise Conflict(f"order {order_id} already exists with other terms")
+        marker = await get_private_json(ctx, ORDERS, side_key(interval, household_id))
+        if marker is not None and marker["side"] != placed.side:
+            other = "an offer" if placed.side == "bid" else "a bid"
             raise ValidationError(
-                f"household {household_id} already has a{'n offer' if side == 'bid' else ' bid'} "
-                f"in interval {interval}; a household may not both sell and buy in one interval"
+                f"household {household_id} already has {other} in interval {interval}; "
+                "a household may not both sell and buy in one interval"
             )
         stored = canonical_bytes(record)
         await put_private(ctx, ORDERS, key, stored)
-        await put_private(ctx, ORDERS, side_key(interval, household_id), side.encode())
+        if marker is None:
+            side = {"side": placed.side, "salt": placed.salt}
+            await put_private_json(ctx, ORDERS, side_key(interval, household_id), side)
         commitment = {"sha256": hashlib.sha256(stored).hexdigest()}
-        await put_json(ctx, commitment_prefix(interval) + order.order_id, commitment)
-        summary = {"order_id": order.order_id, "interval_start": interval}
+        await put_json(ctx, commitment_prefix(interval) + order_id, commitment)
+        summary = {"order_id": order_id, "interval_start": interval}
         emit_event(ctx, "OrderPlaced", summary)
         return canonical_json(summary)
 
@@ -258,16 +299,17 @@ class MarketContract(Contract):
         entries = await list_json(ctx, trade_prefix(start), trade_prefix(end))
         return canonical_json([record for _, record in entries])
 
-    def _open_interval(self, ctx: Any, raw: bytes | None) -> str:
-        try:
-            interval = json.loads(raw or b"{}").get("interval_start", "")
-        except (UnicodeDecodeError, ValueError, AttributeError):
-            return ""
-        begins = domain(parse_interval_start, interval)
+    def _check_open(self, ctx: Any, interval: str) -> None:
         now = parse_utc(tx_timestamp(ctx)[:19] + "Z")
-        if begins < now - MAX_ORDER_AGE:
+        if domain(parse_interval_start, interval) < now - MAX_ORDER_AGE:
             raise ValidationError(f"interval {interval} started more than 7 days ago")
-        return str(interval)
+
+    async def _has_active_meter(self, ctx: Any, household_id: str) -> bool:
+        for _, entry in await list_json(ctx, *prefix_range(household_meters_prefix(household_id))):
+            meter = await get_json(ctx, meter_key(entry["meter_id"]))
+            if meter is not None and meter["status"] == "active":
+                return True
+        return False
 
     async def _metered(self, ctx: Any, household_id: str, interval: str) -> IntervalReading:
         """A household's import and export in one 15-minute interval, over all its meters."""
@@ -292,11 +334,14 @@ class MarketContract(Contract):
         return domain(IntervalReading, household_id, interval, imported, exported)
 
     async def _reading(self, ctx: Any, meter_id: str, interval: str) -> tuple[int, int] | None:
-        whole = await get_private(ctx, READINGS, reading_key(meter_id, interval))
-        if whole is not None:
-            reading = parse_stored(whole)
-            if reading.interval_minutes == 15:
-                return reading.import_wh, reading.export_wh
+        """A meter's energy in a 15-minute interval: one reading, or three 5-minute ones."""
+        first = await get_private(ctx, READINGS, reading_key(meter_id, interval))
+        if first is None:
+            return None
+        reading = parse_stored(first)
+        if reading.interval_minutes == 15:
+            return reading.import_wh, reading.export_wh
+        if reading.interval_minutes != 5:
             return None
         begins = parse_utc(interval)
         parts = []

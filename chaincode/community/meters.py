@@ -24,6 +24,7 @@ from chaincode.community.readings import (
     Reading,
     ReadingBatch,
     check_meter_id,
+    check_utc,
     load_device_key,
     parse_stored,
     parse_utc,
@@ -79,9 +80,9 @@ def erasure_key(household_id: str) -> str:
     return f"erasure~{household_id}"
 
 
-def day_marker_prefix(meter_id: str) -> str:
-    """Public: which days a meter has readings (no values), so erasure can find them."""
-    return f"readingday~{meter_id}~"
+def days_index_key(meter_id: str) -> str:
+    """Private: the days a meter has readings for."""
+    return f"readingdays~{meter_id}"
 
 
 def day_index_key(meter_id: str, day: str) -> str:
@@ -224,7 +225,7 @@ class MeterContract(Contract):
             raise ValidationError("readings must be sent in the transient map under 'readings'")
         batch = ReadingBatch.parse(raw, tx_time(ctx))
         allowed = head_end.attributes.get("meter_ids")
-        if allowed and batch.meter_id not in allowed.split(","):
+        if allowed is not None and batch.meter_id not in allowed.split(","):
             raise AccessDenied(
                 f"head-end {head_end.common_name} does not serve meter {batch.meter_id}"
             )
@@ -254,8 +255,7 @@ class MeterContract(Contract):
         """A household's readings in [start, end): to itself, the utility, or with consent."""
         who = authorize(ctx)
         check_household_id(household_id)
-        begins, ends = parse_utc(start), parse_utc(end)
-        if ends <= begins:
+        if check_utc("end", end) <= check_utc("start", start):
             raise ValidationError("end must be after start")
         await self._may_read(ctx, who, household_id, start, end)
         readings = []
@@ -272,11 +272,9 @@ class MeterContract(Contract):
         """The SHA-256 the channel keeps of one reading: any member may ask, the regulator too."""
         authorize(ctx)
         check_meter_id(meter_id)
-        digest = await get_private_hash(ctx, READINGS, reading_key(meter_id, interval_start))
-        if not digest:
-            raise NotFound(f"no reading of meter {meter_id} at {interval_start}")
+        on_ledger = await self._hash(ctx, meter_id, interval_start)
         return canonical_json(
-            {"meter_id": meter_id, "interval_start": interval_start, "sha256": digest.hex()}
+            {"meter_id": meter_id, "interval_start": interval_start, "sha256": on_ledger}
         )
 
     async def VerifyReading(self, ctx: TransactionContext, reading: str) -> str:
@@ -287,19 +285,7 @@ class MeterContract(Contract):
         """
         authorize(ctx)
         disclosed = parse_disclosed(reading)
-        key = reading_key(disclosed.meter_id, disclosed.interval_start)
-        digest = await get_private_hash(ctx, READINGS, key)
-        if digest:
-            on_ledger = digest.hex()
-        else:
-            evidence = await get_json(
-                ctx, evidence_key(disclosed.meter_id, disclosed.interval_start)
-            )
-            if evidence is None:
-                raise NotFound(
-                    f"no reading of meter {disclosed.meter_id} at {disclosed.interval_start}"
-                )
-            on_ledger = evidence["sha256"]
+        on_ledger = await self._hash(ctx, disclosed.meter_id, disclosed.interval_start)
         return canonical_json(
             {
                 "meter_id": disclosed.meter_id,
@@ -315,8 +301,13 @@ class MeterContract(Contract):
         check_household_id(household_id)
         if reason not in ("household request", "retention"):
             raise ValidationError("reason must be 'household request' or 'retention'")
+        if await get_json(ctx, erasure_key(household_id)) is not None:
+            raise Conflict(f"household {household_id} is already erased")
+        meters = await self._meters_of(ctx, household_id)
+        if not meters:
+            raise NotFound(f"household {household_id} has no meter")
         purged = 0
-        for meter_id in await self._meters_of(ctx, household_id):
+        for meter_id in meters:
             purged += await self._purge_meter(ctx, meter_id)
             meter = await self._meter(ctx, meter_id)
             await put_json(ctx, meter_key(meter_id), {**meter, "status": "erased"})
@@ -335,11 +326,22 @@ class MeterContract(Contract):
         emit_event(ctx, "HouseholdErased", record)
         return canonical_json(record)
 
+    async def _hash(self, ctx: Any, meter_id: str, interval_start: str) -> str:
+        """The reading's hash from private state, or from the evidence kept at erasure."""
+        digest = await get_private_hash(ctx, READINGS, reading_key(meter_id, interval_start))
+        if digest:
+            return digest.hex()
+        evidence = await get_json(ctx, evidence_key(meter_id, interval_start))
+        if evidence is None:
+            raise NotFound(f"no reading of meter {meter_id} at {interval_start}")
+        return str(evidence["sha256"])
+
     async def _purge_meter(self, ctx: Any, meter_id: str) -> int:
         """Purge every reading of a meter, keeping each one's hash as public evidence."""
         purged = 0
-        for _, marker in await list_json(ctx, *prefix_range(day_marker_prefix(meter_id))):
-            index = day_index_key(meter_id, marker["day"])
+        days_key = days_index_key(meter_id)
+        for day in await get_private_json(ctx, READINGS, days_key) or []:
+            index = day_index_key(meter_id, day)
             for start in await get_private_json(ctx, READINGS, index) or []:
                 key = reading_key(meter_id, start)
                 value = await get_private(ctx, READINGS, key)
@@ -353,6 +355,8 @@ class MeterContract(Contract):
                 await purge_private(ctx, READINGS, key)
                 purged += 1
             await purge_private(ctx, READINGS, index)
+        if await get_private(ctx, READINGS, days_key) is not None:
+            await purge_private(ctx, READINGS, days_key)
         return purged
 
     async def _store(self, ctx: Any, reading: Reading) -> int:
@@ -369,8 +373,13 @@ class MeterContract(Contract):
         return 1
 
     async def _index(self, ctx: Any, meter_id: str, readings: list[Reading]) -> None:
-        """Record the new readings' keys per day: private range queries cannot run in a
-        transaction that writes, so erasure finds a household's readings this way."""
+        """Record the new readings' keys per day, in the readings collection itself.
+
+        Private range queries cannot run in a transaction that writes, so erasure and
+        billing find a meter's readings through these indexes; and because they live in
+        the readings collection, a submission writes nothing else and the utility's
+        endorsement alone (that collection's policy) suffices.
+        """
         days: dict[str, list[str]] = {}
         for reading in readings:
             days.setdefault(reading.interval_start[:10], []).append(reading.interval_start)
@@ -378,9 +387,11 @@ class MeterContract(Contract):
             key = day_index_key(meter_id, day)
             known = await get_private_json(ctx, READINGS, key) or []
             await put_private_json(ctx, READINGS, key, sorted({*known, *starts}))
-            marker = day_marker_prefix(meter_id) + day
-            if await get_json(ctx, marker) is None:
-                await put_json(ctx, marker, {"meter_id": meter_id, "day": day})
+        if days:
+            known_days = await get_private_json(ctx, READINGS, days_index_key(meter_id)) or []
+            if not set(days) <= set(known_days):
+                merged = sorted({*known_days, *days})
+                await put_private_json(ctx, READINGS, days_index_key(meter_id), merged)
 
     async def _meter(self, ctx: Any, meter_id: str) -> dict[str, Any]:
         record = await get_json(ctx, meter_key(check_meter_id(meter_id)))
@@ -397,6 +408,8 @@ class MeterContract(Contract):
     ) -> None:
         if who.role == "household":
             own = who.attributes.get("household_id")
+            if own is None:
+                raise AccessDenied("caller has no household_id attribute")
             if own != household_id or org_kind(who.msp_id) != COMMUNITY:
                 raise AccessDenied(f"household {own} may not read household {household_id}")
         elif who.role in ("operator", "billing"):

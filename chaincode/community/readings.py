@@ -37,6 +37,7 @@ __all__ = [
     "MAX_BATCH",
     "Reading",
     "ReadingBatch",
+    "check_utc",
     "load_device_key",
     "parse_stored",
     "reading_hash",
@@ -51,7 +52,7 @@ TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:00Z")
 METER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 READING_FIELDS = {"interval_start", "interval_minutes", "import_wh", "export_wh"}
 BATCH_FIELDS = {"meter_id", "readings", "salt", "signature"}
-SALT = re.compile(r"[A-Za-z0-9_-]{22,88}")
+SALT = re.compile(r"[A-Za-z0-9_-]{22,86}")
 
 
 def reading_key(meter_id: str, interval_start: str) -> str:
@@ -60,6 +61,17 @@ def reading_key(meter_id: str, interval_start: str) -> str:
 
 def parse_utc(value: str) -> datetime:
     return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+def check_utc(field: str, value: Any, example: str = "2026-03-01T00:00:00Z") -> datetime:
+    """`value` as a UTC instant, or ValidationError naming `field` (a bad date included)."""
+    message = f"{field} must be a UTC time like {example}"
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", value):
+        raise ValidationError(message)
+    try:
+        return parse_utc(value)
+    except ValueError as exc:
+        raise ValidationError(message) from exc
 
 
 def check_meter_id(meter_id: str) -> str:
@@ -92,16 +104,14 @@ class Reading:
             )
         start = raw.get("interval_start")
         where = f"reading of meter {meter_id} at {start}"
+        field = f"reading of meter {meter_id}: interval_start"
         if not isinstance(start, str) or not TIME.fullmatch(start):
-            raise ValidationError(
-                f"reading of meter {meter_id}: interval_start must be a UTC time "
-                "like 2026-03-01T09:15:00Z"
-            )
+            raise ValidationError(f"{field} must be a UTC time like 2026-03-01T09:15:00Z")
+        begins = check_utc(field, start, "2026-03-01T09:15:00Z")
         minutes = raw.get("interval_minutes", DEFAULT_INTERVAL_MINUTES)
         if minutes not in INTERVAL_MINUTES or type(minutes) is not int:
             allowed = ", ".join(map(str, INTERVAL_MINUTES))
             raise ValidationError(f"{where}: interval_minutes must be one of {allowed}")
-        begins = parse_utc(start)
         if (begins.hour * 60 + begins.minute) % minutes:
             raise ValidationError(f"{where}: interval is not aligned to {minutes} minutes")
         if begins + timedelta(minutes=minutes) > now:

@@ -38,7 +38,11 @@ KEY = "tariff~"
 
 def parse_tariff(raw: str) -> Tariff:
     try:
-        return Tariff.from_record(json.loads(raw))
+        record = json.loads(raw)
+    except ValueError as exc:
+        raise ValidationError("tariff must be a JSON object") from exc
+    try:
+        return Tariff.from_record(record)
     except ValueError as exc:
         raise ValidationError(str(exc)) from exc
 

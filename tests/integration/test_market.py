@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+import os
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -64,6 +66,7 @@ def place(household_id: str, side: str, energy_wh: int, price: int, interval: st
         "interval_start": interval,
         "energy_wh": energy_wh,
         "price_per_kwh": price,
+        "salt": base64.urlsafe_b64encode(os.urandom(18)).decode(),
     }
     with gateway(COMMUNITY, USERS[household_id]) as gw:
         contract(gw, "MarketContract").submit(

@@ -16,12 +16,10 @@ from datetime import date, timedelta
 
 import pytest
 from ccfakes import T0, FakeLedger, identity, make_cert_pem
-from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from chaincode.community import build_chaincode
-from chaincode.runtime.identity import fabric_attributes
 from network.scenario import batch_salt, community, day_readings, signed_batch
 
 H1, H2, H3 = community()[:3]
@@ -112,9 +110,9 @@ def day_batch(household, day=DAY):
     return signed_batch(household, day_readings(household, day))
 
 
-def sign(household, readings, *, salt=SALT, meter_id=None, key=None):
+def sign(household, readings, *, salt=SALT, key=None):
     """A batch signed like the head-end does, with a salt (and key) of the test's choosing."""
-    body = {"meter_id": meter_id or household.meter_id, "readings": readings, "salt": salt}
+    body = {"meter_id": household.meter_id, "readings": readings, "salt": salt}
     signature = (key or household.device_key).sign(canonical(body), ec.ECDSA(hashes.SHA256()))
     return json.dumps({**body, "signature": base64.b64encode(signature).decode()}).encode()
 
@@ -137,11 +135,6 @@ def snapshot(ledger):
     return copy.deepcopy(
         (ledger.state, ledger.private, ledger.private_hashes, ledger.private_history)
     )
-
-
-def fabric_role(creator):
-    certificate = x509.load_pem_x509_certificate(creator["idBytes"])
-    return fabric_attributes(certificate).get("role")
 
 
 def public_pem(private_key):
@@ -338,17 +331,17 @@ def call(ledger, cc, creator, transaction):
     return get_readings(ledger, cc, creator)
 
 
-CREATORS = {
-    "household": HOUSEHOLD1,
-    "community-operator": identity("CommunityMSP", "operator"),
-    "community-meter": identity("CommunityMSP", "meter"),
-    "regulator": AUDITOR,
-    "regulator-operator": identity("RegulatorMSP", "operator"),
-    "regulator-meter": identity("RegulatorMSP", "meter"),
-    "operator": OPERATOR,
-    "billing": BILLING,
-    "head-end": HEAD_END,
-    "no-role": NO_ROLE,
+CREATORS = {  # name: (creator, its role attribute)
+    "household": (HOUSEHOLD1, "household"),
+    "community-operator": (identity("CommunityMSP", "operator"), "operator"),
+    "community-meter": (identity("CommunityMSP", "meter"), "meter"),
+    "regulator": (AUDITOR, "regulator"),
+    "regulator-operator": (identity("RegulatorMSP", "operator"), "operator"),
+    "regulator-meter": (identity("RegulatorMSP", "meter"), "meter"),
+    "operator": (OPERATOR, "operator"),
+    "billing": (BILLING, "billing"),
+    "head-end": (HEAD_END, "meter"),
+    "no-role": (NO_ROLE, None),
 }
 ROLE = "caller role '{role}' may not call {tx}; allowed: {allowed}"
 NO_ROLE_MESSAGE = "caller without a role may not call {tx}; allowed: {allowed}"
@@ -386,8 +379,7 @@ ALLOWED = {
     [pytest.param(*row, id=f"{row[0]}-{row[1]}") for row in REFUSED],
 )
 def test_callers_outside_the_role_table_are_refused(cc, metered, who, transaction, message):
-    creator = CREATORS[who]
-    role = fabric_role(creator)
+    creator, role = CREATORS[who]
     expected = message.format(tx=transaction, role=role, allowed=ALLOWED[transaction])
     before = snapshot(metered)
     result = call(metered, cc, creator, transaction)
@@ -424,12 +416,12 @@ def test_readings_land_only_in_the_readings_collection_as_canonical_bytes(cc, re
         )
     starts = [r["interval_start"] for r in readings]
     assert collection["readingidx~m-001~2026-02-27"] == canonical(starts)
-    assert len(collection) == 96 + 1
+    assert collection["readingdays~m-001"] == canonical(["2026-02-27"])
+    assert len(collection) == 96 + 2
     assert registered.private["households"] == households_before
 
-    # public state gains only the day marker, which holds no values
-    marker = canonical({"meter_id": "m-001", "day": "2026-02-27"})
-    assert registered.state == {**public_before, "readingday~m-001~2026-02-27": marker}
+    # public state is untouched: the utility's endorsement alone suffices for readings
+    assert registered.state == public_before
     assert registered.events[-1] == ("ReadingsSubmitted", canonical(summary))
     assert not any(b"_wh" in value or salt.encode() in value for value in registered.state.values())
 
@@ -448,8 +440,7 @@ def test_a_batch_across_midnight_is_indexed_per_day_and_later_batches_merge(cc, 
     assert json.loads(collection["readingidx~m-001~2026-02-27"]) == [
         r["interval_start"] for r in morning
     ]
-    markers = sorted(k for k in registered.state if k.startswith("readingday~"))
-    assert markers == ["readingday~m-001~2026-02-26", "readingday~m-001~2026-02-27"]
+    assert json.loads(collection["readingdays~m-001"]) == ["2026-02-26", "2026-02-27"]
 
 
 @pytest.mark.parametrize("salt", [None, "another-salt-of-22chars"], ids=["same", "other-salt"])
@@ -475,6 +466,7 @@ def test_a_partly_repeated_batch_stores_only_the_new_readings(cc, metered):
         "reading~m-001~2026-02-28T00:15:00Z",
         "reading~m-001~2026-02-28T00:30:00Z",
         "readingidx~m-001~2026-02-28",
+        "readingdays~m-001",
     }
 
 
@@ -501,18 +493,10 @@ def test_a_reading_that_conflicts_with_the_recorded_one_is_refused_and_nothing_w
     assert snapshot(metered) == before
 
 
-def batch_with(**changes):
-    """A batch of H1's first two readings of DAY, its body changed before signing."""
-    body = {"meter_id": "m-001", "readings": day_readings(H1, DAY)[:2], "salt": SALT}
-    body.update(changes)
-    signature = H1.device_key.sign(canonical(body), ec.ECDSA(hashes.SHA256()))
-    return json.dumps({**body, "signature": base64.b64encode(signature).decode()}).encode()
-
-
 def batch_of(*changes):
     """A signed batch of H1's first readings of DAY, reading i changed by changes[i]."""
     readings = day_readings(H1, DAY)[: len(changes)]
-    return batch_with(readings=[{**r, **c} for r, c in zip(readings, changes, strict=True)])
+    return sign(H1, [{**r, **c} for r, c in zip(readings, changes, strict=True)])
 
 
 def without(field):
@@ -548,17 +532,15 @@ BATCH_SIZE = "readings of meter m-001: a batch holds 1 to 672 readings"
             raw_batch(meter_id="m 1"),
             "meter id 'm 1' is invalid: use 1-64 letters, digits, '.', '_' or '-'",
         ),
-        (batch_with(readings=[]), BATCH_SIZE),
-        (batch_with(readings={"interval_start": DAY_START}), BATCH_SIZE),
+        (sign(H1, []), BATCH_SIZE),
+        (sign(H1, {"interval_start": DAY_START}), BATCH_SIZE),
         (
-            batch_with(
-                readings=[r for d in range(8) for r in day_readings(H1, DAY - timedelta(d))][:673]
-            ),
+            sign(H1, [r for d in range(8) for r in day_readings(H1, DAY - timedelta(d))][:673]),
             BATCH_SIZE,
         ),
-        (batch_with(readings=[7]), "readings of meter m-001: each reading must be an object"),
+        (sign(H1, [7]), "readings of meter m-001: each reading must be an object"),
         (batch_of({"voltage": 230}), "readings of meter m-001: unknown fields voltage"),
-        (batch_with(readings=[without("interval_start")]), START),
+        (sign(H1, [without("interval_start")]), START),
         (batch_of({"interval_start": "2026-02-27 00:00"}), START),
         (batch_of({"interval_start": "2026-02-27T00:00:30Z"}), START),
         (batch_of({"interval_start": "2026-02-27T00:00:00+01:00"}), START),
@@ -588,7 +570,7 @@ BATCH_SIZE = "readings of meter m-001: a batch holds 1 to 672 readings"
         (batch_of({"export_wh": 1.5}), f"{AT}: export_wh must be an integer from 0 to 50000"),
         (batch_of({"export_wh": "12"}), f"{AT}: export_wh must be an integer from 0 to 50000"),
         (
-            batch_with(readings=[without("import_wh")]),
+            sign(H1, [without("import_wh")]),
             f"{AT}: import_wh must be an integer from 0 to 50000",
         ),
         (
@@ -600,10 +582,46 @@ BATCH_SIZE = "readings of meter m-001: a batch holds 1 to 672 readings"
             f"{AT}: export_wh must be an integer from 0 to 200000",
         ),
         (
-            batch_with(readings=day_readings(H1, DAY)[:2] + day_readings(H1, DAY)[1:2]),
+            sign(H1, day_readings(H1, DAY)[:2] + day_readings(H1, DAY)[1:2]),
             "readings of meter m-001: an interval appears twice",
         ),
         (raw_batch(signature="***"), "readings of meter m-001: signature is not base64"),
+    ],
+    ids=[
+        "no-transient",
+        "not-json",
+        "not-utf8",
+        "not-an-object",
+        "no-signature",
+        "unknown-field",
+        "meter-id",
+        "no-readings",
+        "readings-not-a-list",
+        "673-readings",
+        "reading-not-an-object",
+        "unknown-reading-field",
+        "no-interval-start",
+        "start-with-space",
+        "start-with-seconds",
+        "start-with-offset",
+        "start-at-hour-25",
+        "minutes-10",
+        "minutes-float",
+        "minutes-text",
+        "unaligned-15",
+        "unaligned-60",
+        "not-ended",
+        "tomorrow",
+        "import-negative",
+        "import-too-high",
+        "import-bool",
+        "export-float",
+        "export-text",
+        "no-import",
+        "import-too-high-for-5-min",
+        "export-too-high-for-60-min",
+        "interval-twice",
+        "signature-not-base64",
     ],
 )
 def test_malformed_batches_are_refused_with_the_exact_reason(cc, registered, batch, message):
@@ -621,7 +639,6 @@ def test_malformed_batches_are_refused_with_the_exact_reason(cc, registered, bat
         ("-_" * 12, True),
         (base64.urlsafe_b64encode(bytes(15)).decode().rstrip("="), False),
         (base64.urlsafe_b64encode(bytes(65)).decode().rstrip("="), False),
-        (base64.urlsafe_b64encode(bytes(66)).decode().rstrip("="), False),
         ("a+b/" * 6, False),
         ("a b " * 6, False),
         ("", False),
@@ -632,7 +649,6 @@ def test_malformed_batches_are_refused_with_the_exact_reason(cc, registered, bat
         "url-safe-alphabet",
         "15-bytes",
         "65-bytes",
-        "66-bytes",
         "standard-alphabet",
         "spaces",
         "empty",
@@ -927,7 +943,8 @@ def purge(ledger, cc, household_id="h-001", reason="household request", creator=
     return invoke(ledger, cc, creator, "MeterContract:PurgeHousehold", household_id, reason)
 
 
-def h1_keys(collection_key):
+def of_h1(collection_key):
+    """Whether a (collection, key) belongs to household h-001 or its meter m-001."""
     _, key = collection_key
     return "h-001" in key or "m-001" in key
 
@@ -954,13 +971,12 @@ def test_purging_a_household_erases_its_private_data_and_keeps_the_hashes_as_evi
         (collection, key): value
         for collection, values in metered.private.items()
         for key, value in values.items()
-        if not h1_keys((collection, key))
+        if not of_h1((collection, key))
     }
-    assert {key for _, key in metered.private_history if "h-001" in key} == {
-        "household~h-001",
-        "consent~h-001~c-1",
-        "consentidx~h-001",
-    }
+    history = {key for (_, key) in filter(of_h1, metered.private_history)}
+    assert history >= {"household~h-001", "consent~h-001~c-1", "consentidx~h-001"}
+    assert history >= {"readingidx~m-001~2026-02-26", "readingidx~m-001~2026-02-27"}
+    assert history >= set(hashes_before)
 
     result = purge(metered, cc)
     assert result.status == 200, result.message
@@ -980,11 +996,11 @@ def test_purging_a_household_erases_its_private_data_and_keeps_the_hashes_as_evi
     remaining = {
         (collection, key) for collection, values in metered.private.items() for key in values
     }
-    assert not any(h1_keys(ck) for ck in remaining), sorted(filter(h1_keys, remaining))
-    assert not any(h1_keys(ck) for ck in metered.private_history)
+    assert not any(of_h1(ck) for ck in remaining), sorted(filter(of_h1, remaining))
+    assert not any(of_h1(ck) for ck in metered.private_history)
     hashed = {(c, k) for c, values in metered.private_hashes.items() for k in values}
-    assert not any(h1_keys(ck) for ck in hashed)
-    assert {ck for ck in remaining} == set(h2_before)
+    assert not any(of_h1(ck) for ck in hashed)
+    assert remaining == set(h2_before)
     assert all(metered.private[c][k] == v for (c, k), v in h2_before.items())
 
     # public evidence: each purged reading's sha256
