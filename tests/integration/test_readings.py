@@ -23,7 +23,7 @@ from community_fixtures import (
     submit_day,
 )
 
-from client import EndorseError, GatewayError
+from client import CommitError, EndorseError, GatewayError
 from network.connect import gateway
 from network.scenario import day_readings, signed_batch
 from network.topology import COMMUNITY, REGULATOR, UTILITY
@@ -197,3 +197,27 @@ def test_erasure_purges_the_plaintext_from_every_member_peer_and_keeps_the_evide
             contract(gw, "MeterContract").evaluate("VerifyReading", args=(json.dumps(disclosed),))
         )
     assert verdict["verified"] is True
+
+
+def test_readings_need_only_the_utilitys_endorsement_but_the_meter_registry_needs_both():
+    household = fresh_household()
+    register(household)
+    batch = signed_batch(household, day_readings(household, DAY)[:8])
+    with gateway(UTILITY, "headend1") as gw:
+        result = json.loads(
+            contract(gw, "MeterContract").submit(
+                "SubmitReadings",
+                transient={"readings": batch},
+                endorsing_organizations=[UTILITY.msp_id],
+            )
+        )
+    assert result["stored"] == 8
+
+    other = fresh_household()
+    with gateway(UTILITY, "operator1") as gw, pytest.raises(CommitError) as refused:
+        contract(gw, "MeterContract").submit(
+            "RegisterMeter",
+            args=(other.meter_id, other.household_id, other.feeder, other.device_public_key_pem),
+            endorsing_organizations=[UTILITY.msp_id],
+        )
+    assert refused.value.code_name == "ENDORSEMENT_POLICY_FAILURE"
