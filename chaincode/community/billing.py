@@ -87,7 +87,7 @@ def may_read_invoice(who: Caller, household_id: str) -> None:
         raise AccessDenied("only the utility's billing may read invoices")
     if who.role == "household":
         own = who.attributes.get("household_id")
-        if own is None:
+        if not own:
             raise AccessDenied("caller has no household_id attribute")
         if own != household_id or kind != COMMUNITY:
             raise AccessDenied(

@@ -46,7 +46,7 @@ from chaincode.community.domain import (
     parse_interval_start,
     settle_interval,
 )
-from chaincode.community.meters import household_meters_prefix, meter_key
+from chaincode.community.meters import erasure_key, household_meters_prefix, meter_key
 from chaincode.community.readings import parse_stored, parse_utc, reading_key
 from chaincode.community.tariffs import tariff_in_force
 from chaincode.runtime import (
@@ -148,8 +148,8 @@ def parse_order(raw: bytes | None, household_id: str, placed_at: str) -> PlacedO
             f"transient 'order' must have exactly: {', '.join(sorted(ORDER_FIELDS))}"
         )
     interval = domain(check_interval_start, data["interval_start"])
-    salt = str(data["salt"])
-    if not SALT.fullmatch(salt):
+    salt = data["salt"]
+    if not isinstance(salt, str) or not SALT.fullmatch(salt):
         raise ValidationError(
             f"order {data['order_id']}: salt must be 16 to 64 random bytes in base64url"
         )
@@ -312,7 +312,12 @@ class MarketContract(Contract):
         return False
 
     async def _metered(self, ctx: Any, household_id: str, interval: str) -> IntervalReading:
-        """A household's import and export in one 15-minute interval, over all its meters."""
+        """A household's import and export in one 15-minute interval, over all its meters.
+
+        An erased household's readings are gone: its unsettled trades settle as not
+        delivered (import and export 0), so its counterparties can still be settled."""
+        if await get_json(ctx, erasure_key(household_id)) is not None:
+            return domain(IntervalReading, household_id, interval, 0, 0)
         imported = exported = 0
         meters = [
             entry["meter_id"]

@@ -408,7 +408,7 @@ class MeterContract(Contract):
     ) -> None:
         if who.role == "household":
             own = who.attributes.get("household_id")
-            if own is None:
+            if not own:
                 raise AccessDenied("caller has no household_id attribute")
             if own != household_id or org_kind(who.msp_id) != COMMUNITY:
                 raise AccessDenied(f"household {own} may not read household {household_id}")

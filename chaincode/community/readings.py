@@ -165,8 +165,8 @@ class ReadingBatch:
                 "transient 'readings' must be an object with meter_id, readings, salt and signature"
             )
         meter_id = check_meter_id(str(data["meter_id"]))
-        salt = str(data["salt"])
-        if not SALT.fullmatch(salt):
+        salt = data["salt"]
+        if not isinstance(salt, str) or not SALT.fullmatch(salt):
             raise ValidationError(
                 f"readings of meter {meter_id}: salt must be 16 to 64 random bytes in base64url"
             )

@@ -41,6 +41,8 @@ def parse_tariff(raw: str) -> Tariff:
         record = json.loads(raw)
     except ValueError as exc:
         raise ValidationError("tariff must be a JSON object") from exc
+    if not isinstance(record, dict):
+        raise ValidationError("tariff must be a JSON object")
     try:
         return Tariff.from_record(record)
     except ValueError as exc:
