@@ -1,11 +1,14 @@
 """GridLedger's Fabric Gateway client: Gateway → Network → Contract → Proposal →
-Transaction → Commit, over the peers' Gateway gRPC service."""
+Transaction → Commit, over the peers' Gateway gRPC service; and blocks, with the private
+data the caller may read, from the peers' Deliver service (`deliver_blocks`)."""
 
 from .commit import Commit, Status
 from .contract import Contract
+from .deliver import DeliverRequest, certificate_hash, deliver_blocks, find_private_writes
 from .errors import (
     CommitError,
     CommitStatusError,
+    DeliverError,
     EndorseError,
     ErrorDetail,
     GatewayError,
@@ -23,6 +26,8 @@ __all__ = [
     "CommitError",
     "CommitStatusError",
     "Contract",
+    "DeliverError",
+    "DeliverRequest",
     "EndorseError",
     "ErrorDetail",
     "Gateway",
@@ -34,8 +39,11 @@ __all__ = [
     "Status",
     "SubmitError",
     "Transaction",
+    "certificate_hash",
     "connect",
+    "deliver_blocks",
     "digest",
+    "find_private_writes",
     "load_identity",
     "load_private_key",
     "new_private_key_signer",

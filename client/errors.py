@@ -4,11 +4,14 @@
     ├── GatewayError              a call to the Fabric gateway failed (evaluate fails with it)
     │   ├── EndorseError          endorsement failed; nothing was sent for ordering
     │   ├── SubmitError           the orderer did not accept the endorsed transaction
-    │   └── CommitStatusError     the commit status could not be read; the outcome is unknown
+    │   ├── CommitStatusError     the commit status could not be read; the outcome is unknown
+    │   └── DeliverError          a peer's Deliver service refused or broke off a block request
     └── CommitError               the transaction is in a block but was marked invalid
 
 A `GatewayError` carries the gateway's message, the transaction id, the gRPC status code
 and one `ErrorDetail` per peer or orderer that the gateway reports as having failed.
+A `DeliverError` has no transaction; when the peer answered rather than the call
+failing, it carries the peer's `common.Status` code instead of a gRPC one.
 `CommitError` is not a gRPC failure: every call succeeded, the ledger just refused the
 transaction, and it carries the validation code instead.
 
@@ -28,6 +31,7 @@ from ._rpc_status import STATUS_DETAILS_KEY, status_details
 __all__ = [
     "CommitError",
     "CommitStatusError",
+    "DeliverError",
     "EndorseError",
     "ErrorDetail",
     "GatewayError",
@@ -99,6 +103,31 @@ class SubmitError(GatewayError):
 
 class CommitStatusError(GatewayError):
     """The commit status could not be read: the transaction may or may not have committed."""
+
+
+class DeliverError(GatewayError):
+    """A peer's Deliver service did not deliver the blocks asked for.
+
+    Either the gRPC call failed (`grpc_code` is set: the peer is unreachable, or the
+    blocks did not come before the deadline), or the peer ended the request with a
+    `common.Status` other than SUCCESS (`status`, e.g. 403 when the identity may not
+    read the channel, 404 for an unknown channel), or what the peer sent is not what
+    was asked for or cannot be decoded (neither is set).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        transaction_id: str | None = None,
+        grpc_code: grpc.StatusCode | None = None,
+        details: Sequence[ErrorDetail] = (),
+        status: int | None = None,
+    ) -> None:
+        super().__init__(
+            message, transaction_id=transaction_id, grpc_code=grpc_code, details=details
+        )
+        self.status = status
 
 
 class CommitError(Exception):

@@ -13,7 +13,7 @@ from ._protos import chaincode_pb2, common_pb2, gateway_pb2, proposal_pb2
 from ._rpc import GatewayClient
 from .transaction import Transaction
 
-__all__ = ["Proposal", "build_proposal"]
+__all__ = ["Proposal", "build_proposal", "new_header"]
 
 _NONCE_SIZE = 24
 
@@ -100,14 +100,14 @@ def build_proposal(
     """
     if isinstance(args, str | bytes):
         raise TypeError("args must be a sequence of arguments, not a single str or bytes")
-    creator = client.creator()
-    nonce = os.urandom(_NONCE_SIZE)
-    transaction_id = signing.digest(nonce + creator).hex()
-    header = common_pb2.Header(
-        channel_header=_channel_header(channel_name, chaincode_name, transaction_id),
-        signature_header=common_pb2.SignatureHeader(
-            creator=creator, nonce=nonce
-        ).SerializeToString(),
+    extension = proposal_pb2.ChaincodeHeaderExtension(
+        chaincode_id=chaincode_pb2.ChaincodeID(name=chaincode_name)
+    )
+    transaction_id, header = new_header(
+        common_pb2.HeaderType.ENDORSER_TRANSACTION,
+        channel_name,
+        client.creator(),
+        extension=extension.SerializeToString(),
     )
     proposal = proposal_pb2.Proposal(
         header=header.SerializeToString(),
@@ -122,19 +122,37 @@ def build_proposal(
     )
 
 
-def _channel_header(channel_name: str, chaincode_name: str, transaction_id: str) -> bytes:
-    extension = proposal_pb2.ChaincodeHeaderExtension(
-        chaincode_id=chaincode_pb2.ChaincodeID(name=chaincode_name)
-    )
-    header = common_pb2.ChannelHeader(
-        type=common_pb2.HeaderType.ENDORSER_TRANSACTION,
+def new_header(
+    header_type: int,
+    channel_name: str,
+    creator: bytes,
+    *,
+    extension: bytes = b"",
+    tls_certificate_hash: bytes = b"",
+) -> tuple[str, Any]:
+    """A `common.Header` for a new signed message from `creator`, and its transaction id.
+
+    The signature header carries a fresh nonce, and the transaction id is the hex
+    SHA-256 of nonce + creator, as Fabric recomputes it; the channel header is stamped
+    with the current time. Proposals and deliver requests both start here.
+    """
+    nonce = os.urandom(_NONCE_SIZE)
+    transaction_id = signing.digest(nonce + creator).hex()
+    channel_header = common_pb2.ChannelHeader(
+        type=header_type,
         channel_id=channel_name,
         tx_id=transaction_id,
-        extension=extension.SerializeToString(),
+        extension=extension,
+        tls_cert_hash=tls_certificate_hash,
     )
-    header.timestamp.GetCurrentTime()
-    data: bytes = header.SerializeToString()
-    return data
+    channel_header.timestamp.GetCurrentTime()
+    header = common_pb2.Header(
+        channel_header=channel_header.SerializeToString(),
+        signature_header=common_pb2.SignatureHeader(
+            creator=creator, nonce=nonce
+        ).SerializeToString(),
+    )
+    return transaction_id, header
 
 
 def _chaincode_payload(

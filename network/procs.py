@@ -125,8 +125,7 @@ def wait_for_exec(pid: int, argv: tuple[str, ...], timeout: float = 5.0) -> None
     want = " ".join(argv).strip()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        line = cmdline(pid).strip()
-        if line == want or not line or zombie(pid):
+        if cmdline(pid).strip() == want or zombie(pid):
             return
         time.sleep(0.005)
 
