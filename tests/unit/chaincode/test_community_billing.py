@@ -7,18 +7,31 @@ tests/unit/community; here the contract: access, what it gathers from the ledger
 where the invoice and its evidence go, idempotency, events and exact messages.
 """
 
-import asyncio
-import base64
-import copy
 import hashlib
 import json
 
 import pytest
-from ccfakes import FakeLedger, identity, make_cert_pem
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
+from ccfakes import FakeLedger, identity
+from ccommunity import (
+    BILLING,
+    HEAD_END,
+    HOUSEHOLD1,
+    HOUSEHOLD2,
+    HOUSEHOLD3,
+    OPERATOR,
+    REGULATOR,
+    TOU,
+    canonical,
+    chaincode,  # noqa: F401 (the cc fixture)
+    household,
+    invoke,
+    member,
+    ok,
+    register,
+    snapshot,
+    submit_readings,
+)
 
-from chaincode.community import build_chaincode
 from chaincode.community.domain import IntervalReading, SettledTrade, Tariff, compute_invoice
 from network.scenario import community, simulated_salt
 
@@ -26,26 +39,6 @@ H1, H2, H3 = community()[:3]
 DAY, NEXT_DAY = "2026-02-28", "2026-03-01"
 INTERVAL = "2026-02-28T08:15:00Z"
 TRADE_ID = "t-20260228T0815Z-00001"
-SALT = base64.urlsafe_b64encode(bytes(range(18))).decode()
-
-OPERATOR = identity("UtilityMSP", "operator", cn="operator1")
-BILLING = identity("UtilityMSP", "billing", cn="billing1")
-HEAD_END = identity("UtilityMSP", "meter", cn="headend1")
-REGULATOR = identity("RegulatorMSP", "regulator", cn="rita")
-
-TOU = {
-    "tariff_id": "tou-1",
-    "currency": "EUR",
-    "bands": [
-        ["night", "22:00", "06:00", 20],
-        ["day", "06:00", "17:00", 30],
-        ["peak", "17:00", "22:00", 45],
-    ],
-    "feed_in_price_per_kwh": 8,
-    "p2p_grid_fee_per_kwh": 3,
-    "daily_fixed_charge": 25,
-    "valid_from": "2026-01-01",
-}
 # (start, minutes, import_wh, export_wh) per meter; h-002's 5-minute readings make one quarter
 READINGS = {
     H1: [
@@ -68,55 +61,6 @@ INTERVAL_READINGS = {
 }
 
 
-def member(msp_id, cn, role, **attrs):
-    """A creator whose certificate carries extra Fabric CA attributes (household_id)."""
-    fabric = {"hf.EnrollmentID": cn, "hf.Type": "client", "role": role, **attrs}
-    return {"mspid": msp_id, "idBytes": make_cert_pem(cn, fabric)}
-
-
-def household(n, msp_id="CommunityMSP"):
-    return member(msp_id, f"household{n}", "household", household_id=f"h-{n:03d}")
-
-
-HOUSEHOLD1, HOUSEHOLD2, HOUSEHOLD3 = household(1), household(2), household(3)
-
-
-@pytest.fixture(scope="module")
-def cc():
-    """The contracts hold no state between transactions."""
-    return build_chaincode()
-
-
-def canonical(value):
-    return json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
-
-
-def invoke(ledger, cc, creator, function, *args, transient=None):
-    return asyncio.run(ledger.invoke(cc, creator, function, *args, transient=transient))
-
-
-def snapshot(ledger):
-    return copy.deepcopy((ledger.state, ledger.private, ledger.events))
-
-
-def ok(result):
-    assert result.status == 200, result.message
-    return result
-
-
-def submit(ledger, cc, meter, readings):
-    items = [
-        {"interval_start": s, "interval_minutes": m, "import_wh": i, "export_wh": e}
-        for s, m, i, e in readings
-    ]
-    body = {"meter_id": meter.meter_id, "readings": items, "salt": SALT}
-    signature = meter.device_key.sign(canonical(body), ec.ECDSA(hashes.SHA256()))
-    batch = json.dumps({**body, "signature": base64.b64encode(signature).decode()}).encode()
-    return ok(
-        invoke(ledger, cc, HEAD_END, "MeterContract:SubmitReadings", transient={"readings": batch})
-    )
-
-
 def place(ledger, cc, creator, order_id, side, price):
     """A sealed order of INTERVAL; the household has a registered meter (see market())."""
     order = {
@@ -136,15 +80,14 @@ def market(cc, *, settle=True):
     INTERVAL, a trade that is settled (delivered) or, with settle=False, still matched."""
     ledger = FakeLedger()
     for meter in (H1, H2, H3):
-        args = (meter.meter_id, meter.household_id, meter.feeder, meter.device_public_key_pem)
-        ok(invoke(ledger, cc, OPERATOR, "MeterContract:RegisterMeter", *args))
+        ok(register(ledger, cc, meter))
     ok(invoke(ledger, cc, OPERATOR, "TariffContract:ProposeTariff", json.dumps(TOU)))
     ok(invoke(ledger, cc, REGULATOR, "TariffContract:ApproveTariff", "tou-1"))
     place(ledger, cc, HOUSEHOLD1, "o-1", "offer", 10)
     place(ledger, cc, HOUSEHOLD3, "b-1", "bid", 20)
     ok(invoke(ledger, cc, OPERATOR, "MarketContract:ClearInterval", INTERVAL))
     for meter, readings in READINGS.items():
-        submit(ledger, cc, meter, readings)
+        submit_readings(ledger, cc, meter, *readings)
     if settle:
         ok(invoke(ledger, cc, OPERATOR, "MarketContract:SettleInterval", INTERVAL))
     return ledger
@@ -256,7 +199,7 @@ def test_generating_the_same_invoice_again_is_a_no_op(cc, settled):
 )
 def test_an_invoice_whose_inputs_changed_is_refused(cc, settled, late):
     ok(generate(settled, cc))
-    submit(settled, cc, H1, [late])  # a late reading of the billed day
+    submit_readings(settled, cc, H1, late)  # a late reading of the billed day
     before = snapshot(settled)
     result = generate(settled, cc)
     assert (result.status, result.message) == (

@@ -4,20 +4,34 @@ FakeLedger stamps its n-th transaction T0 + n minutes (2026-03-01T09:30Z + n): t
 expiry tests count transactions from the grant's own timestamp.
 """
 
-import asyncio
 import copy
-import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
-from ccfakes import T0, FakeLedger, identity, make_cert_pem
+from ccfakes import FakeLedger, identity
+from ccommunity import (
+    ADVISOR,
+    AUDITOR,
+    DAY_END,
+    DAY_START,
+    HOUSEHOLD1,
+    HOUSEHOLD2,
+    HOUSEHOLD3,
+    OPERATOR,
+    canonical,
+    chaincode,  # noqa: F401 (the cc fixture)
+    day_batch,
+    invoke,
+    member,
+    next_tx_time,
+    register,
+    stamp,
+    submit,
+)
 
-from chaincode.community import build_chaincode
-from network.scenario import community, day_readings, signed_batch
+from network.scenario import community
 
 H1, H2 = community()[:2]
-DAY = date(2026, 2, 27)
-DAY_START, DAY_END = "2026-02-27T00:00:00Z", "2026-02-28T00:00:00Z"
 ADVISOR_GRANTEE = "CommunityMSP:advisor1"
 TERMS = {
     "consent_id": "c-1",
@@ -28,41 +42,14 @@ TERMS = {
     "expires_at": "2026-04-01T00:00:00Z",
 }
 
-OPERATOR = identity("UtilityMSP", "operator", cn="operator1")
-HEAD_END = identity("UtilityMSP", "meter", cn="headend1")
-AUDITOR = identity("RegulatorMSP", "regulator", cn="auditor1")
-ADVISOR = identity("CommunityMSP", "third_party", cn="advisor1")
-
-
-def member(msp_id, cn, role, **attrs):
-    """A creator whose certificate carries extra Fabric CA attributes (household_id)."""
-    fabric = {"hf.EnrollmentID": cn, "hf.Type": "client", "role": role, **attrs}
-    return {"mspid": msp_id, "idBytes": make_cert_pem(cn, fabric)}
-
-
-HOUSEHOLD1 = member("CommunityMSP", "household1", "household", household_id="h-001")
-HOUSEHOLD2 = member("CommunityMSP", "household2", "household", household_id="h-002")
-HOUSEHOLD3 = member("CommunityMSP", "household3", "household", household_id="h-003")
-
-
-@pytest.fixture(scope="module")
-def cc():
-    """The contracts hold no state between transactions; building them takes a while."""
-    return build_chaincode()
-
 
 @pytest.fixture
 def metered(cc):
     """H1 and H2 registered, with one full day (DAY) of readings each."""
     ledger = FakeLedger()
     for household in (H1, H2):
-        args = (household.meter_id, household.household_id, household.feeder)
-        pem = household.device_public_key_pem
-        assert invoke(ledger, cc, OPERATOR, "MeterContract:RegisterMeter", *args, pem).status == 200
-        batch = signed_batch(household, day_readings(household, DAY))
-        submitted = invoke(
-            ledger, cc, HEAD_END, "MeterContract:SubmitReadings", transient={"readings": batch}
-        )
+        assert register(ledger, cc, household).status == 200
+        submitted = submit(ledger, cc, day_batch(household))
         assert submitted.status == 200, submitted.message
     return ledger
 
@@ -72,14 +59,6 @@ def consented(cc, metered):
     """As `metered`, and household h-001 has granted TERMS (consent c-1) to advisor1."""
     assert grant(metered, cc).status == 200
     return metered
-
-
-def canonical(value):
-    return json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
-
-
-def invoke(ledger, cc, creator, function, *args, transient=None):
-    return asyncio.run(ledger.invoke(cc, creator, function, *args, transient=transient))
 
 
 def grant(ledger, cc, creator=HOUSEHOLD1, **changes):
@@ -104,15 +83,6 @@ def no_consent(household_id="h-001", grantee=ADVISOR_GRANTEE, start=DAY_START, e
         f"no live consent of household {household_id} lets {grantee} "
         f"read readings from {start} to {end}"
     )
-
-
-def next_tx_time(ledger):
-    """The timestamp FakeLedger will give its next transaction (T0 + n minutes)."""
-    return T0 + timedelta(minutes=ledger._count + 1)
-
-
-def stamp(moment):
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def snapshot(ledger):

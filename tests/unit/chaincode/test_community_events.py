@@ -5,8 +5,8 @@ import json
 
 import pytest
 from ccfakes import FakeLedger, identity
+from ccommunity import chaincode, invoke  # noqa: F401 (chaincode: the cc fixture)
 
-from chaincode.community import build_chaincode
 from chaincode.community.access import RULES, authorize
 
 OPERATOR = identity("UtilityMSP", "operator", cn="olga")
@@ -21,15 +21,6 @@ OUTAGE = {
     "cause": "transformer fault",
     "affected_meters": 42,
 }
-
-
-@pytest.fixture
-def cc():
-    return build_chaincode()
-
-
-def invoke(ledger, cc, creator, function, *args):
-    return asyncio.run(ledger.invoke(cc, creator, function, *args))
 
 
 def report(ledger, cc, event, creator=OPERATOR):

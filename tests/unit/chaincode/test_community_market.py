@@ -10,83 +10,45 @@ tests/unit/community; here the contract: access, sealing, state, idempotency, ev
 exact messages and wiring to meters and tariffs.
 """
 
-import asyncio
 import base64
-import copy
 import dataclasses
 import datetime
 import hashlib
 import json
 
 import pytest
-from ccfakes import T0, FakeLedger, identity, make_cert_pem
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
+from ccfakes import T0, FakeLedger, identity
+from ccommunity import (
+    BILLING,
+    HEAD_END,
+    OPERATOR,
+    REGULATOR,
+    TOU,
+    canonical,
+    chaincode,  # noqa: F401 (the cc fixture)
+    household,
+    invoke,
+    member,
+    register,
+    snapshot,
+    submit_readings,
+)
 
-from chaincode.community import build_chaincode
 from network.scenario import community, simulated_salt
 
 H1, H2, H3, H4 = community()[:4]
 H9 = community()[8]  # h-009: its meter is never registered
 INTERVAL = "2026-03-01T08:15:00Z"
-SALT = base64.urlsafe_b64encode(bytes(range(18))).decode()
 
-OPERATOR = identity("UtilityMSP", "operator", cn="operator1")
-BILLING = identity("UtilityMSP", "billing", cn="billing1")
-HEAD_END = identity("UtilityMSP", "meter", cn="headend1")
-REGULATOR = identity("RegulatorMSP", "regulator", cn="rita")
-
-TOU = {
-    "tariff_id": "tou-1",
-    "currency": "EUR",
-    "bands": [
-        ["night", "22:00", "06:00", 20],
-        ["day", "06:00", "17:00", 30],
-        ["peak", "17:00", "22:00", 45],
-    ],
-    "feed_in_price_per_kwh": 8,
-    "p2p_grid_fee_per_kwh": 3,
-    "daily_fixed_charge": 25,
-    "valid_from": "2026-01-01",
-}
 FIELDS = "energy_wh, interval_start, order_id, price_per_kwh, salt, side"
 SALT_RULE = "salt must be 16 to 64 random bytes in base64url"
 BOTH_SIDES = "a household may not both sell and buy in one interval"
 
-
-def member(msp_id, cn, role, **attrs):
-    """A creator whose certificate carries extra Fabric CA attributes (household_id)."""
-    fabric = {"hf.EnrollmentID": cn, "hf.Type": "client", "role": role, **attrs}
-    return {"mspid": msp_id, "idBytes": make_cert_pem(cn, fabric)}
-
-
-def household(n):
-    return member("CommunityMSP", f"household{n}", "household", household_id=f"h-{n:03d}")
-
-
 HOUSEHOLDS = {n: household(n) for n in (1, 2, 3, 4, 9)}
-
-
-@pytest.fixture(scope="module")
-def cc():
-    """The contracts hold no state between transactions."""
-    return build_chaincode()
-
-
-def canonical(value):
-    return json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
 
 
 def sha256(data):
     return hashlib.sha256(data).hexdigest()
-
-
-def invoke(ledger, cc, creator, function, *args, transient=None):
-    return asyncio.run(ledger.invoke(cc, creator, function, *args, transient=transient))
-
-
-def snapshot(ledger):
-    return copy.deepcopy((ledger.state, ledger.private, ledger.events))
 
 
 def at(n):
@@ -142,30 +104,9 @@ def side_key(household_id, interval=INTERVAL):
     return f"orderside~{interval}~{household_id}"
 
 
-def register(ledger, cc, meter):
-    args = (meter.meter_id, meter.household_id, meter.feeder, meter.device_public_key_pem)
-    return invoke(ledger, cc, OPERATOR, "MeterContract:RegisterMeter", *args)
-
-
-def submit(ledger, cc, meter, *readings):
-    """The head-end submits *readings* ((start, minutes, import_wh, export_wh)) of *meter*."""
-    items = [
-        {"interval_start": s, "interval_minutes": m, "import_wh": i, "export_wh": e}
-        for s, m, i, e in readings
-    ]
-    body = {"meter_id": meter.meter_id, "readings": items, "salt": SALT}
-    signature = meter.device_key.sign(canonical(body), ec.ECDSA(hashes.SHA256()))
-    batch = json.dumps({**body, "signature": base64.b64encode(signature).decode()}).encode()
-    result = invoke(
-        ledger, cc, HEAD_END, "MeterContract:SubmitReadings", transient={"readings": batch}
-    )
-    assert result.status == 200, result.message
-    return result
-
-
 def metered(ledger, cc, meter, import_wh, export_wh):
     """One 15-minute reading of *meter* for INTERVAL."""
-    return submit(ledger, cc, meter, (INTERVAL, 15, import_wh, export_wh))
+    return submit_readings(ledger, cc, meter, (INTERVAL, 15, import_wh, export_wh))
 
 
 def approve_tariff(ledger, cc):
@@ -872,7 +813,7 @@ def test_settlement_needs_a_reading_of_every_household_that_traded(cc, cleared, 
 def test_a_reading_of_another_interval_does_not_count(cc, cleared):
     metered(cleared, cc, H1, 0, 1000)
     metered(cleared, cc, H3, 900, 0)
-    submit(cleared, cc, H4, ("2026-03-01T08:00:00Z", 15, 300, 0))
+    submit_readings(cleared, cc, H4, ("2026-03-01T08:00:00Z", 15, 300, 0))
     result = settle(cleared, cc)
     assert (
         result.message == f"household h-004 has no reading of meter m-004 for interval {INTERVAL}"
@@ -918,9 +859,11 @@ FIVE_MINUTES = ("2026-03-01T08:15:00Z", "2026-03-01T08:20:00Z", "2026-03-01T08:2
 def test_three_five_minute_readings_are_summed_into_the_interval(
     cc, cleared, h1_exports, deliveries
 ):
-    submit(cleared, cc, H1, *[(s, 5, 0, e) for s, e in zip(FIVE_MINUTES, h1_exports, strict=True)])
+    submit_readings(
+        cleared, cc, H1, *[(s, 5, 0, e) for s, e in zip(FIVE_MINUTES, h1_exports, strict=True)]
+    )
     metered(cleared, cc, H3, 900, 0)
-    submit(cleared, cc, H4, *[(s, 5, 100, 0) for s in FIVE_MINUTES])
+    submit_readings(cleared, cc, H4, *[(s, 5, 100, 0) for s in FIVE_MINUTES])
     result = settle(cleared, cc)
     assert result.status == 200, result.message
     settled = result.json()["settled"]
@@ -931,7 +874,7 @@ def test_three_five_minute_readings_are_summed_into_the_interval(
 @pytest.mark.parametrize("absent", [1, 2], ids=["second", "third"])
 def test_five_minute_readings_count_only_when_all_three_are_there(cc, cleared, absent):
     starts = [s for i, s in enumerate(FIVE_MINUTES) if i != absent]
-    submit(cleared, cc, H1, *[(s, 5, 0, 500) for s in starts])
+    submit_readings(cleared, cc, H1, *[(s, 5, 0, 500) for s in starts])
     metered(cleared, cc, H3, 900, 0)
     metered(cleared, cc, H4, 300, 0)
     before = snapshot(cleared)

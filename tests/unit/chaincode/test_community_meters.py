@@ -5,57 +5,53 @@ The meters, device keys and readings are those of the simulated community
 (2026-03-01T09:30Z + n), so full days of readings are taken from 2026-02-27.
 """
 
-import asyncio
 import base64
 import copy
 import dataclasses
 import hashlib
 import json
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
-from ccfakes import T0, FakeLedger, identity, make_cert_pem
-from cryptography.hazmat.primitives import hashes, serialization
+from ccfakes import FakeLedger, identity, make_cert_pem
+from ccommunity import (
+    ADVISOR,
+    AUDITOR,
+    BILLING,
+    DAY,
+    DAY_END,
+    DAY_START,
+    HEAD_END,
+    HOUSEHOLD1,
+    HOUSEHOLD2,
+    NO_ROLE,
+    OPERATOR,
+    SALT,
+    canonical,
+    chaincode,  # noqa: F401 (the cc fixture)
+    day_batch,
+    invoke,
+    member,
+    next_tx_time,
+    register,
+    sign,
+    stamp,
+    submit,
+)
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
-from chaincode.community import build_chaincode
 from network.scenario import batch_salt, community, day_readings, signed_batch
 
 H1, H2, H3 = community()[:3]
-DAY = date(2026, 2, 27)
-DAY_START, DAY_END = "2026-02-27T00:00:00Z", "2026-02-28T00:00:00Z"
 PERSONAL = {"name": "Ada Lovelace", "address": "1 Sunnyside Row", "email": "ada@example.org"}
-SALT = base64.urlsafe_b64encode(bytes(range(18))).decode()
-
-OPERATOR = identity("UtilityMSP", "operator", cn="operator1")
-BILLING = identity("UtilityMSP", "billing", cn="billing1")
-HEAD_END = identity("UtilityMSP", "meter", cn="headend1")
-AUDITOR = identity("RegulatorMSP", "regulator", cn="auditor1")
-ADVISOR = identity("CommunityMSP", "third_party", cn="advisor1")
-NO_ROLE = identity("UtilityMSP", None, cn="nobody")
-
-
-def member(msp_id, cn, role, **attrs):
-    """A creator whose certificate carries extra Fabric CA attributes (household_id, meter_ids)."""
-    fabric = {"hf.EnrollmentID": cn, "hf.Type": "client", "role": role, **attrs}
-    return {"mspid": msp_id, "idBytes": make_cert_pem(cn, fabric)}
-
-
-HOUSEHOLD1 = member("CommunityMSP", "household1", "household", household_id="h-001")
-HOUSEHOLD2 = member("CommunityMSP", "household2", "household", household_id="h-002")
 
 ALL_ROLES = "household, operator, billing, third_party"
 DENIED = {
     "community": "caller from CommunityMSP (community) may not call {tx}; allowed: utility",
     "regulator": "caller from RegulatorMSP (regulator) may not call {tx}; allowed: utility",
 }
-
-
-@pytest.fixture(scope="module")
-def cc():
-    """The contracts hold no state between transactions; building them takes a while."""
-    return build_chaincode()
 
 
 @pytest.fixture
@@ -75,60 +71,13 @@ def metered(cc, registered):
     return registered
 
 
-def canonical(value):
-    return json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
-
-
-def invoke(ledger, cc, creator, function, *args, transient=None):
-    return asyncio.run(ledger.invoke(cc, creator, function, *args, transient=transient))
-
-
-def register(ledger, cc, household, personal=None, creator=OPERATOR, **changes):
-    args = {
-        "meter_id": household.meter_id,
-        "household_id": household.household_id,
-        "feeder": household.feeder,
-        "device_public_key": household.device_public_key_pem,
-        **changes,
-    }
-    transient = None if personal is None else {"household": canonical(personal)}
-    return invoke(
-        ledger, cc, creator, "MeterContract:RegisterMeter", *args.values(), transient=transient
-    )
-
-
-def submit(ledger, cc, batch, creator=HEAD_END):
-    transient = None if batch is None else {"readings": batch}
-    return invoke(ledger, cc, creator, "MeterContract:SubmitReadings", transient=transient)
-
-
 def get_readings(ledger, cc, creator, household_id="h-001", start=DAY_START, end=DAY_END):
     return invoke(ledger, cc, creator, "MeterContract:GetReadings", household_id, start, end)
-
-
-def day_batch(household, day=DAY):
-    return signed_batch(household, day_readings(household, day))
-
-
-def sign(household, readings, *, salt=SALT, key=None):
-    """A batch signed like the head-end does, with a salt (and key) of the test's choosing."""
-    body = {"meter_id": household.meter_id, "readings": readings, "salt": salt}
-    signature = (key or household.device_key).sign(canonical(body), ec.ECDSA(hashes.SHA256()))
-    return json.dumps({**body, "signature": base64.b64encode(signature).decode()}).encode()
 
 
 def stored(household, readings, salt):
     """The records the readings collection keeps (and GetReadings returns) for *readings*."""
     return [{**r, "meter_id": household.meter_id, "salt": salt} for r in readings]
-
-
-def next_tx_time(ledger):
-    """The timestamp FakeLedger will give its next transaction (T0 + n minutes)."""
-    return T0 + timedelta(minutes=ledger._count + 1)
-
-
-def stamp(moment):
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def snapshot(ledger):

@@ -5,32 +5,23 @@ tariff rules themselves (bands, prices) are tested in tests/unit/community; here
 contract: who may propose and approve, state, idempotency, events and exact messages.
 """
 
-import asyncio
 import json
 
 import pytest
-from ccfakes import FakeLedger, identity, make_cert_pem
+from ccfakes import FakeLedger, identity
+from ccommunity import (
+    BILLING,
+    NO_ROLE,
+    OPERATOR,
+    REGULATOR,
+    TOU,
+    canonical,
+    chaincode,  # noqa: F401 (the cc fixture)
+    household,
+    invoke,
+)
 
-from chaincode.community import build_chaincode
-
-OPERATOR = identity("UtilityMSP", "operator", cn="operator1")
-BILLING = identity("UtilityMSP", "billing", cn="billing1")
-REGULATOR = identity("RegulatorMSP", "regulator", cn="rita")
-NO_ROLE = identity("UtilityMSP", None, cn="nobody")
-
-TOU = {
-    "tariff_id": "tou-1",
-    "currency": "EUR",
-    "bands": [
-        ["night", "22:00", "06:00", 20],
-        ["day", "06:00", "17:00", 30],
-        ["peak", "17:00", "22:00", 45],
-    ],
-    "feed_in_price_per_kwh": 8,
-    "p2p_grid_fee_per_kwh": 3,
-    "daily_fixed_charge": 25,
-    "valid_from": "2026-01-01",
-}
+HOUSEHOLD = household(1)
 # TOU as the ledger keeps it: bands normalised to objects
 TOU_RECORD = {
     **TOU,
@@ -40,29 +31,6 @@ TOU_RECORD = {
         {"name": "peak", "start": "17:00", "end": "22:00", "import_price_per_kwh": 45},
     ],
 }
-
-
-def member(msp_id, cn, role, **attrs):
-    """A creator whose certificate carries extra Fabric CA attributes (household_id)."""
-    fabric = {"hf.EnrollmentID": cn, "hf.Type": "client", "role": role, **attrs}
-    return {"mspid": msp_id, "idBytes": make_cert_pem(cn, fabric)}
-
-
-HOUSEHOLD = member("CommunityMSP", "household1", "household", household_id="h-001")
-
-
-@pytest.fixture(scope="module")
-def cc():
-    """The contracts hold no state between transactions."""
-    return build_chaincode()
-
-
-def canonical(value):
-    return json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
-
-
-def invoke(ledger, cc, creator, function, *args):
-    return asyncio.run(ledger.invoke(cc, creator, function, *args))
 
 
 def tariff(**changes):

@@ -1,0 +1,132 @@
+"""Shared by the test_community_* files: the community chaincode over ``ccfakes.FakeLedger``.
+
+Creators (Fabric CA identities), the TOU tariff, the ``cc`` fixture and the steps many
+tests take before the one they test: registering meters, submitting signed readings.
+Test files import the fixture with ``from ccommunity import chaincode  # noqa: F401``
+and ask for it as ``cc``.
+"""
+
+import asyncio
+import base64
+import copy
+import json
+from datetime import date, timedelta
+
+import pytest
+from ccfakes import T0, identity, make_cert_pem
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from chaincode.community import build_chaincode
+from network.scenario import day_readings, signed_batch
+
+DAY = date(2026, 2, 27)
+DAY_START, DAY_END = "2026-02-27T00:00:00Z", "2026-02-28T00:00:00Z"
+SALT = base64.urlsafe_b64encode(bytes(range(18))).decode()
+
+OPERATOR = identity("UtilityMSP", "operator", cn="operator1")
+BILLING = identity("UtilityMSP", "billing", cn="billing1")
+HEAD_END = identity("UtilityMSP", "meter", cn="headend1")
+REGULATOR = identity("RegulatorMSP", "regulator", cn="rita")
+AUDITOR = identity("RegulatorMSP", "regulator", cn="auditor1")
+ADVISOR = identity("CommunityMSP", "third_party", cn="advisor1")
+NO_ROLE = identity("UtilityMSP", None, cn="nobody")
+
+TOU = {
+    "tariff_id": "tou-1",
+    "currency": "EUR",
+    "bands": [
+        ["night", "22:00", "06:00", 20],
+        ["day", "06:00", "17:00", 30],
+        ["peak", "17:00", "22:00", 45],
+    ],
+    "feed_in_price_per_kwh": 8,
+    "p2p_grid_fee_per_kwh": 3,
+    "daily_fixed_charge": 25,
+    "valid_from": "2026-01-01",
+}
+
+
+def member(msp_id, cn, role, **attrs):
+    """A creator whose certificate carries extra Fabric CA attributes (household_id, meter_ids)."""
+    fabric = {"hf.EnrollmentID": cn, "hf.Type": "client", "role": role, **attrs}
+    return {"mspid": msp_id, "idBytes": make_cert_pem(cn, fabric)}
+
+
+def household(n, msp_id="CommunityMSP"):
+    return member(msp_id, f"household{n}", "household", household_id=f"h-{n:03d}")
+
+
+HOUSEHOLD1, HOUSEHOLD2, HOUSEHOLD3 = household(1), household(2), household(3)
+
+
+@pytest.fixture(scope="module", name="cc")
+def chaincode():
+    """The contracts hold no state between transactions; building them takes a while."""
+    return build_chaincode()
+
+
+def canonical(value):
+    return json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
+
+
+def invoke(ledger, cc, creator, function, *args, transient=None):
+    return asyncio.run(ledger.invoke(cc, creator, function, *args, transient=transient))
+
+
+def ok(result):
+    assert result.status == 200, result.message
+    return result
+
+
+def snapshot(ledger):
+    return copy.deepcopy((ledger.state, ledger.private, ledger.events))
+
+
+def next_tx_time(ledger):
+    """The timestamp FakeLedger will give its next transaction (T0 + n minutes)."""
+    return T0 + timedelta(minutes=ledger._count + 1)
+
+
+def stamp(moment):
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def register(ledger, cc, household, personal=None, creator=OPERATOR, **changes):
+    """Register the meter of *household* (a ``network.scenario`` household)."""
+    args = {
+        "meter_id": household.meter_id,
+        "household_id": household.household_id,
+        "feeder": household.feeder,
+        "device_public_key": household.device_public_key_pem,
+        **changes,
+    }
+    transient = None if personal is None else {"household": canonical(personal)}
+    return invoke(
+        ledger, cc, creator, "MeterContract:RegisterMeter", *args.values(), transient=transient
+    )
+
+
+def sign(household, readings, *, salt=SALT, key=None):
+    """A batch signed like the head-end does, with a salt (and key) of the test's choosing."""
+    body = {"meter_id": household.meter_id, "readings": readings, "salt": salt}
+    signature = (key or household.device_key).sign(canonical(body), ec.ECDSA(hashes.SHA256()))
+    return json.dumps({**body, "signature": base64.b64encode(signature).decode()}).encode()
+
+
+def day_batch(household, day=DAY):
+    return signed_batch(household, day_readings(household, day))
+
+
+def submit(ledger, cc, batch, creator=HEAD_END):
+    transient = None if batch is None else {"readings": batch}
+    return invoke(ledger, cc, creator, "MeterContract:SubmitReadings", transient=transient)
+
+
+def submit_readings(ledger, cc, meter, *readings):
+    """The head-end submits *readings* ((start, minutes, import_wh, export_wh)) of *meter*."""
+    items = [
+        {"interval_start": s, "interval_minutes": m, "import_wh": i, "export_wh": e}
+        for s, m, i, e in readings
+    ]
+    return ok(submit(ledger, cc, sign(meter, items)))
