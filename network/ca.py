@@ -48,9 +48,22 @@ class Enrollee:
     id_type: str
     attributes: dict[str, str]
     tls: bool
+    powers: tuple[tuple[str, str], ...] = ()
 
     def attrs_flag(self) -> str:
-        return ",".join(f"{k}={v}:ecert" for k, v in sorted(self.attributes.items()))
+        """--id.attrs: ABAC attributes go into the certificate; CA powers (hf.*) do not."""
+        in_cert = [f"{k}={v}:ecert" for k, v in sorted(self.attributes.items())]
+        powers = [f'"{k}={v}"' if "," in v else f"{k}={v}" for k, v in self.powers]
+        return ",".join(in_cert + powers)
+
+
+# An org admin registers and revokes its org's people (the API's admin endpoints do):
+# clients only, and only with GridLedger's attributes.
+ADMIN_POWERS = (
+    ("hf.Registrar.Roles", "client"),
+    ("hf.Registrar.Attributes", "role,household_id,meter_ids"),
+    ("hf.Revoker", "true"),
+)
 
 
 def enrollees(org: Org) -> list[Enrollee]:
@@ -59,7 +72,9 @@ def enrollees(org: Org) -> list[Enrollee]:
         Enrollee("peer0", "peer", {}, tls=True),
         Enrollee("orderer0", "orderer", {}, tls=True),
         Enrollee("chaincode", "client", {}, tls=True),
-        Enrollee(ADMIN_USER.name, "admin", {"role": ADMIN_USER.role}, tls=True),
+        Enrollee(
+            ADMIN_USER.name, "admin", {"role": ADMIN_USER.role}, tls=True, powers=ADMIN_POWERS
+        ),
     ]
     return nodes + [user_enrollee(u) for u in org.users]
 
