@@ -33,7 +33,7 @@ from fabric_chaincode_python.fabric_shim.stub import ChaincodeStub
 from fabric_protos.peer import chaincode_event_pb2, chaincode_pb2, proposal_response_pb2
 from fabric_protos.peer import chaincode_shim_pb2 as shim_pb2
 
-from .errors import PeerError
+from .errors import LAST_ERROR, PeerError
 
 __all__ = ["GridLedgerHandler"]
 
@@ -79,6 +79,7 @@ class GridLedgerHandler(Handler):
             await self.context.write(new_error_msg(msg, self.state))
 
     async def handle_stub_interaction(self, msg: Any, action: str = "Invoke") -> None:
+        LAST_ERROR.set(None)
         try:
             cc_input = chaincode_pb2.ChaincodeInput.FromString(msg.payload)
             stub = ChaincodeStub(self, msg.channel_id, msg.txid, cc_input, msg.proposal)
@@ -102,6 +103,10 @@ class GridLedgerHandler(Handler):
                 status=ResponseCode.ERROR,
                 message=f"chaincode {action} returned neither success nor error",
             )
+        error = LAST_ERROR.get()
+        if error is not None and response.status == ResponseCode.ERROR:
+            # the Contract API answers every exception with 500; give ours its own status
+            response.status = error.status if response.message == str(error) else response.status
         completed = Message(
             type=Message.COMPLETED,
             payload=response.SerializeToString(),

@@ -4,6 +4,7 @@ import asyncio
 import json
 import logging
 
+import pytest
 from ccpeer import FakePeer, Message, response_of, serving
 from fabric_chaincode_python.fabric_contract_api import (
     Contract,
@@ -13,7 +14,7 @@ from fabric_chaincode_python.fabric_contract_api import (
 from fabric_chaincode_python.fabric_shim.handler import Handler
 from fabric_chaincode_python.fabric_shim.interfaces import Chaincode
 
-from chaincode.runtime import emit_event
+from chaincode.runtime import AccessDenied, Conflict, NotFound, ValidationError, emit_event
 
 
 class PingContract(Contract):
@@ -103,8 +104,50 @@ def test_peer_error_on_get_state_fails_the_transaction_instead_of_returning_the_
 
     response = response_of(asyncio.run(scenario()))
 
-    assert response.status == 500
+    assert response.status == 502
     assert response.message == "peer refused GetState: access to secret denied"
+
+
+ERRORS = {
+    "validation": (ValidationError, 400),
+    "denied": (AccessDenied, 403),
+    "missing": (NotFound, 404),
+    "conflict": (Conflict, 409),
+}
+
+
+class FailingContract(Contract):
+    Name = "FailingContract"
+
+    async def Fail(self, ctx: TransactionContext, kind: str) -> str:
+        if kind == "plain":
+            raise RuntimeError("not one of ours")
+        if kind == "caught":
+            try:
+                raise NotFound("looked and did not find")
+            except NotFound:
+                pass
+            raise RuntimeError("something else broke")
+        raise ERRORS[kind][0](f"{kind} happened")
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "message"),
+    [
+        *[(kind, status, f"{kind} happened") for kind, (_, status) in ERRORS.items()],
+        ("plain", 500, "not one of ours"),
+        ("caught", 500, "something else broke"),
+    ],
+)
+def test_a_chaincode_error_answers_with_its_own_status(kind, status, message):
+    async def scenario():
+        chaincode = ContractChaincode.new_chaincode(FailingContract())
+        async with serving(chaincode) as target, FakePeer(target) as peer:
+            return await asyncio.wait_for(peer.invoke("Fail", kind), timeout=5)
+
+    response = response_of(asyncio.run(scenario()))
+
+    assert (response.status, response.message) == (status, message)
 
 
 def test_shim_still_routes_ledger_requests_through_the_method_we_override():
