@@ -227,7 +227,7 @@ def test_an_error_answer_fails_the_transaction_with_the_peers_reason(call, kind,
 
     response = response_of(reply)
     assert (response.status, response.message) == (
-        500,
+        502,  # PeerError: the peer refused a ledger request
         f"peer refused {action}: tx creator does not have write access permission",
     )
 
@@ -334,7 +334,7 @@ def test_an_error_on_the_next_page_fails_the_transaction():
 
     response = response_of(reply)
     assert (response.status, response.message) == (
-        500,
+        502,  # PeerError: the peer refused a ledger request
         "peer refused QueryStateNext: query iterator not found",
     )
     assert [Message.Type.Name(r.type) for r in peer.requests] == [
