@@ -5,9 +5,10 @@ collection, reading queries, hashes and erasure), ``ConsentContract`` (household
 consents to third parties), ``TariffContract`` (time-of-use tariffs approved by the
 regulator), ``MarketContract`` (sealed orders, clearing, settlement),
 ``BillingContract`` (invoices) and
-``GridEventContract`` (the append-only grid event log). Access is decided by one
-role table, :mod:`.access`; private data lives in the collections of
-:mod:`.collections`. Run the server with ``python -m chaincode.community --help``.
+``GridEventContract`` (the append-only grid event log). Access is decided by the
+role table of :mod:`chaincode.roles`, enforced by :mod:`chaincode.access`; private
+data lives in the collections of :mod:`.collections`. Run the server with
+``python -m chaincode.community --help``.
 """
 
 from fabric_chaincode_python.fabric_contract_api import ContractChaincode

@@ -22,7 +22,7 @@ from typing import Any
 
 from fabric_chaincode_python.fabric_contract_api import Contract, TransactionContext
 
-from chaincode.community.access import COMMUNITY, UTILITY, authorize, org_kind
+from chaincode.access import COMMUNITY, UTILITY, authorize, org_kind
 from chaincode.community.collections import HOUSEHOLDS, READINGS
 from chaincode.community.domain import (
     DomainError,

@@ -15,7 +15,7 @@ from typing import Any
 
 from fabric_chaincode_python.fabric_contract_api import Contract, TransactionContext
 
-from chaincode.community.access import authorize
+from chaincode.access import authorize
 from chaincode.community.collections import HOUSEHOLDS
 from chaincode.community.readings import check_utc
 from chaincode.runtime import (

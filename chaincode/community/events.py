@@ -20,7 +20,7 @@ from typing import Any
 
 from fabric_chaincode_python.fabric_contract_api import Contract, TransactionContext
 
-from chaincode.community.access import authorize
+from chaincode.access import authorize
 from chaincode.runtime import (
     Conflict,
     NotFound,

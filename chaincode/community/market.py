@@ -33,7 +33,7 @@ from typing import Any
 
 from fabric_chaincode_python.fabric_contract_api import Contract, TransactionContext
 
-from chaincode.community.access import authorize
+from chaincode.access import authorize
 from chaincode.community.collections import ORDERS, READINGS
 from chaincode.community.domain import (
     Bid,

@@ -17,7 +17,7 @@ from typing import Any
 
 from fabric_chaincode_python.fabric_contract_api import Contract, TransactionContext
 
-from chaincode.community.access import COMMUNITY, UTILITY, authorize, org_kind
+from chaincode.access import COMMUNITY, UTILITY, authorize, org_kind
 from chaincode.community.collections import HOUSEHOLDS, READINGS
 from chaincode.community.consent import purge_consents, require_consent
 from chaincode.community.readings import (

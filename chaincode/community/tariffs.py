@@ -16,7 +16,7 @@ from typing import Any
 
 from fabric_chaincode_python.fabric_contract_api import Contract, TransactionContext
 
-from chaincode.community.access import authorize
+from chaincode.access import authorize
 from chaincode.community.domain import DomainError, Tariff, parse_date
 from chaincode.runtime import (
     Conflict,

@@ -16,6 +16,7 @@ from typing import Any
 
 from fabric_chaincode_python.fabric_contract_api import Contract, TransactionContext
 
+from chaincode.access import authorize
 from chaincode.runtime import (
     Conflict,
     NotFound,
@@ -25,8 +26,6 @@ from chaincode.runtime import (
     get_json,
     list_json,
     put_json,
-    require_msp,
-    require_role,
     tx_timestamp,
 )
 
@@ -79,8 +78,7 @@ class AggregateContract(Contract):
         self, ctx: TransactionContext, community: str, interval_start: str, totals: str
     ) -> str:
         """Publish a community's totals for one interval (the utility's operator), once."""
-        publisher = require_role(ctx, "operator")
-        require_msp(ctx, "UtilityMSP")
+        publisher = authorize(ctx)
         aggregate = parse_aggregate(community, interval_start, totals)
         k = await self._k(ctx)
         if aggregate["households"] < k:
@@ -110,8 +108,7 @@ class AggregateContract(Contract):
 
     async def SetThreshold(self, ctx: TransactionContext, k: str) -> str:
         """Set k, the fewest households an aggregate may cover (the regulator)."""
-        regulator = require_role(ctx, "regulator")
-        require_msp(ctx, "RegulatorMSP")
+        regulator = authorize(ctx)
         if not k.isdigit() or not 2 <= int(k) <= MAX_K:
             raise ValidationError(f"k must be an integer from 2 to {MAX_K}")
         record = {
@@ -124,11 +121,13 @@ class AggregateContract(Contract):
         return canonical_json(record)
 
     async def GetThreshold(self, ctx: TransactionContext) -> str:
+        authorize(ctx)
         return canonical_json({"k": await self._k(ctx)})
 
     async def GetAggregate(
         self, ctx: TransactionContext, community: str, interval_start: str
     ) -> str:
+        authorize(ctx)
         record = await get_json(ctx, aggregate_key(community, interval_start))
         if record is None:
             raise NotFound(f"no aggregate of community {community} for {interval_start}")
@@ -138,6 +137,7 @@ class AggregateContract(Contract):
         self, ctx: TransactionContext, community: str, start: str, end: str
     ) -> str:
         """A community's aggregates for intervals in [start, end)."""
+        authorize(ctx)
         entries = await list_json(
             ctx, aggregate_key(community, start), aggregate_key(community, end)
         )

@@ -12,6 +12,7 @@ from typing import Any
 
 from fabric_chaincode_python.fabric_contract_api import Contract, TransactionContext
 
+from chaincode.access import authorize
 from chaincode.runtime import (
     Conflict,
     NotFound,
@@ -24,7 +25,6 @@ from chaincode.runtime import (
     prefix_range,
     put_json,
     require_msp,
-    require_role,
     tx_timestamp,
 )
 
@@ -106,7 +106,7 @@ class MemberContract(Contract):
     ) -> str:
         """Register the caller's own org; an org admin (role ``admin``) only."""
         registration = MemberRegistration.parse(msp_id, name, kind)
-        admin = require_role(ctx, "admin")
+        admin = authorize(ctx)
         require_msp(ctx, registration.msp_id)
         key = member_key(registration.msp_id)
         existing = await get_json(ctx, key)
@@ -130,7 +130,7 @@ class MemberContract(Contract):
         """Rename the caller's own registered org; an org admin (role ``admin``) only."""
         check_msp_id(msp_id)
         check_name(name)
-        admin = require_role(ctx, "admin")
+        admin = authorize(ctx)
         require_msp(ctx, msp_id)
         key = member_key(msp_id)
         record = await get_json(ctx, key)
@@ -151,6 +151,7 @@ class MemberContract(Contract):
 
     async def GetMember(self, ctx: TransactionContext, msp_id: str) -> str:
         """The member record of *msp_id*."""
+        authorize(ctx)
         record = await get_json(ctx, member_key(check_msp_id(msp_id)))
         if record is None:
             raise NotFound(f"member {msp_id} is not registered")
@@ -158,6 +159,7 @@ class MemberContract(Contract):
 
     async def ListMembers(self, ctx: TransactionContext) -> str:
         """Every member record, sorted by MSP id."""
+        authorize(ctx)
         entries = await list_json(ctx, *prefix_range(KEY_PREFIX))
         records = [record for _, record in entries]
         if not all(isinstance(record, dict) and "msp_id" in record for record in records):

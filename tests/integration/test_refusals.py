@@ -142,7 +142,7 @@ CASES = [
         ("sunnyside", INTERVAL, "{}"),
         REGULATOR,
         "auditor1",
-        "caller role 'regulator' may not call PublishAggregate",
+        "caller from RegulatorMSP (regulator) may not call PublishAggregate; allowed: utility",
     ),
     (
         "consortium",
@@ -151,7 +151,7 @@ CASES = [
         ("7",),
         UTILITY,
         "operator1",
-        "caller role 'operator' may not call SetThreshold; allowed: regulator",
+        "caller from UtilityMSP (utility) may not call SetThreshold; allowed: regulator",
     ),
     (
         "consortium",

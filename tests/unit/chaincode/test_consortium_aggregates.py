@@ -65,19 +65,19 @@ def test_the_regulator_sets_k_and_it_applies_to_later_publications(cc):
             REGULATOR,
             PUBLISH,
             ("sunnyside", INTERVAL, "{}"),
-            "caller role 'regulator' may not call PublishAggregate; allowed: operator",
+            "caller from RegulatorMSP (regulator) may not call PublishAggregate; allowed: utility",
         ),
         (
             identity("CommunityMSP", "operator"),
             PUBLISH,
             ("sunnyside", INTERVAL, "{}"),
-            "caller from CommunityMSP may not act for UtilityMSP",
+            "caller from CommunityMSP (community) may not call PublishAggregate; allowed: utility",
         ),
         (
             OPERATOR,
             "AggregateContract:SetThreshold",
             ("3",),
-            "caller role 'operator' may not call SetThreshold; allowed: regulator",
+            "caller from UtilityMSP (utility) may not call SetThreshold; allowed: regulator",
         ),
         (
             REGULATOR,

@@ -1,0 +1,110 @@
+"""GridLedger's role table: who may call which transaction. Defined once, used twice.
+
+The chaincode enforces it (``chaincode/access.py``) and the client's domain facade
+applies the same table before any network call (``client/facade.py``), so a refusal
+reads the same wherever it happens. Pure data and one pure function: no Fabric here.
+
+A rule names the roles (the ``role`` attribute Fabric CA put in the caller's
+certificate; empty = any role) and the kinds of org the caller must belong to. Orgs
+are known by kind, not by a list of MSP ids: the utility is ``UtilityMSP``, the
+regulator is ``RegulatorMSP``, and the community is whichever other member a channel
+has, so one chaincode serves every community channel. Record-level checks (a
+household reads only its own data; a third party only what a live consent grants; an
+admin acts only for its own org) come on top, in the contracts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "ALL_ORGS",
+    "ANY_ROLE",
+    "COMMUNITY",
+    "REGULATOR",
+    "RULES",
+    "UTILITY",
+    "Rule",
+    "org_kind",
+    "refusal",
+]
+
+UTILITY = "utility"
+COMMUNITY = "community"
+REGULATOR = "regulator"
+ALL_ORGS = (UTILITY, COMMUNITY, REGULATOR)
+ANY_ROLE: tuple[str, ...] = ()
+MSP_KINDS = {"UtilityMSP": UTILITY, "RegulatorMSP": REGULATOR}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """The roles (empty: any) and org kinds allowed to call one transaction."""
+
+    roles: tuple[str, ...]
+    orgs: tuple[str, ...]
+
+
+OPERATOR = Rule(("operator",), (UTILITY,))
+ANYONE = Rule(ANY_ROLE, ALL_ORGS)
+HOUSEHOLD = Rule(("household",), (COMMUNITY,))
+
+RULES: dict[str, Rule] = {
+    # community chaincode
+    "RegisterMeter": OPERATOR,
+    "SubmitReadings": Rule(("meter",), (UTILITY,)),
+    "GetReadings": Rule(("household", "operator", "billing", "third_party"), ALL_ORGS),
+    "GetReadingHash": ANYONE,
+    "VerifyReading": ANYONE,
+    "GetMeter": ANYONE,
+    "PurgeHousehold": OPERATOR,
+    "GrantConsent": HOUSEHOLD,
+    "RevokeConsent": HOUSEHOLD,
+    "ListConsents": HOUSEHOLD,
+    "ProposeTariff": OPERATOR,
+    "ApproveTariff": Rule(("regulator",), (REGULATOR,)),
+    "GetTariff": ANYONE,
+    "TariffInForce": ANYONE,
+    "PlaceOrder": HOUSEHOLD,
+    "ClearInterval": OPERATOR,
+    "SettleInterval": Rule(("operator", "billing"), (UTILITY,)),
+    "GetOrderBook": ANYONE,
+    "GetClearing": ANYONE,
+    "ListTrades": ANYONE,
+    "GenerateInvoice": Rule(("billing",), (UTILITY,)),
+    "GetInvoice": Rule(("household", "billing"), (UTILITY, COMMUNITY)),
+    "GetInvoiceEvidence": ANYONE,
+    "ReportGridEvent": OPERATOR,
+    "EndGridEvent": OPERATOR,
+    "GetGridEvent": ANYONE,
+    "ListGridEvents": ANYONE,
+    # consortium chaincode
+    "RegisterMember": Rule(("admin",), ALL_ORGS),
+    "UpdateMember": Rule(("admin",), ALL_ORGS),
+    "GetMember": ANYONE,
+    "ListMembers": ANYONE,
+    "PublishAggregate": OPERATOR,
+    "SetThreshold": Rule(("regulator",), (REGULATOR,)),
+    "GetAggregate": ANYONE,
+    "ListAggregates": ANYONE,
+    "GetThreshold": ANYONE,
+}
+
+
+def org_kind(msp_id: str) -> str:
+    return MSP_KINDS.get(msp_id, COMMUNITY)
+
+
+def refusal(transaction: str, msp_id: str, role: str | None) -> str | None:
+    """Why a caller may not call `transaction`, or None when the table allows it."""
+    rule = RULES.get(transaction)
+    if rule is None:
+        return f"{transaction} has no access rule; refusing by default"
+    kind = org_kind(msp_id)
+    if kind not in rule.orgs:
+        allowed = ", ".join(rule.orgs)
+        return f"caller from {msp_id} ({kind}) may not call {transaction}; allowed: {allowed}"
+    if rule.roles and role not in rule.roles:
+        who = f"role '{role}'" if role else "without a role"
+        return f"caller {who} may not call {transaction}; allowed: {', '.join(rule.roles)}"
+    return None
