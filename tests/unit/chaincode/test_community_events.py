@@ -7,7 +7,7 @@ import pytest
 from ccfakes import FakeLedger, identity
 from ccommunity import chaincode, invoke  # noqa: F401 (chaincode: the cc fixture)
 
-from chaincode.community.access import RULES, authorize
+from chaincode.access import RULES, authorize
 
 OPERATOR = identity("UtilityMSP", "operator", cn="olga")
 HOUSEHOLD = identity("SunnysideMSP", "household", cn="h1")
