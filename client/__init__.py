@@ -2,6 +2,7 @@
 Transaction → Commit, over the peers' Gateway gRPC service; and blocks, with the private
 data the caller may read, from the peers' Deliver service (`deliver_blocks`)."""
 
+from .ca import CAClient, CAError, CAErrorDetail, Enrollment, certificate_attributes
 from .commit import Commit, Status
 from .contract import Contract
 from .deliver import DeliverRequest, certificate_hash, deliver_blocks, find_private_writes
@@ -20,8 +21,12 @@ from .network import Network
 from .proposal import Proposal
 from .signing import digest
 from .transaction import Transaction
+from .wallet import FileWallet, WalletEntry, WalletError
 
 __all__ = [
+    "CAClient",
+    "CAError",
+    "CAErrorDetail",
     "Commit",
     "CommitError",
     "CommitStatusError",
@@ -29,7 +34,9 @@ __all__ = [
     "DeliverError",
     "DeliverRequest",
     "EndorseError",
+    "Enrollment",
     "ErrorDetail",
+    "FileWallet",
     "Gateway",
     "GatewayError",
     "Identity",
@@ -39,6 +46,9 @@ __all__ = [
     "Status",
     "SubmitError",
     "Transaction",
+    "WalletEntry",
+    "WalletError",
+    "certificate_attributes",
     "certificate_hash",
     "connect",
     "deliver_blocks",

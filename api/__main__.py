@@ -1,0 +1,24 @@
+"""``python -m api [--host 127.0.0.1] [--port 8800]``: serve the API with waitress."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from waitress import serve
+
+from api import create_app
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m api", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8800)
+    parser.add_argument("--threads", type=int, default=8)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    serve(create_app(), host=args.host, port=args.port, threads=args.threads)
+    return 0
+
+
+raise SystemExit(main())

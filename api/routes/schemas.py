@@ -1,0 +1,310 @@
+"""Request and response schemas of the API (marshmallow, through APIFlask).
+
+Energy is in integer Wh, money in integer minor units, prices in minor units per kWh,
+times are UTC like ``2026-03-01T09:15:00Z``: the chaincode's units, unchanged.
+"""
+
+from __future__ import annotations
+
+from apiflask import Schema
+from apiflask.fields import Boolean, Dict, Integer, List, Nested, Raw, String
+from apiflask.validators import Length, OneOf, Range, Regexp
+
+UTC = Regexp(
+    r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", error="must be a UTC time like 2026-03-01T09:15:00Z"
+)
+DAY = Regexp(r"^\d{4}-\d\d-\d\d$", error="must be a date like 2026-03-01")
+MAX_WH = 1_000_000
+
+
+class Period(Schema):
+    start = String(required=True, validate=UTC)
+    end = String(required=True, validate=UTC)
+
+
+class BillingPeriod(Schema):
+    period_start = String(required=True, validate=DAY)
+    period_end = String(required=True, validate=DAY)
+
+
+class MeterIn(Schema):
+    meter_id = String(required=True, validate=Length(1, 64))
+    household_id = String(required=True, validate=Length(3, 64))
+    feeder = String(required=True, validate=Length(1, 64))
+    device_public_key = String(required=True, metadata={"description": "PEM, ECDSA P-256"})
+    personal = Dict(
+        keys=String(),
+        values=String(),
+        load_default=None,
+        metadata={"description": "name, address, email, phone: kept private"},
+    )
+
+
+class Meter(Schema):
+    meter_id = String()
+    household_id = String()
+    feeder = String()
+    device_public_key = String()
+    status = String()
+    registered_at = String()
+    registered_by = String()
+    tx_id = String()
+
+
+class ReadingIn(Schema):
+    interval_start = String(required=True, validate=UTC)
+    interval_minutes = Integer(load_default=15, validate=OneOf([5, 15, 30, 60]))
+    import_wh = Integer(required=True, strict=True, validate=Range(0, MAX_WH))
+    export_wh = Integer(required=True, strict=True, validate=Range(0, MAX_WH))
+
+
+class BatchIn(Schema):
+    """A head-end's batch, signed with the meter's device key over the canonical JSON of
+    ``{"meter_id", "readings", "salt"}`` (sorted keys, no spaces), base64 DER ECDSA."""
+
+    meter_id = String(required=True, validate=Length(1, 64))
+    readings = List(Nested(ReadingIn), required=True, validate=Length(1, 672))
+    salt = String(required=True, validate=Length(22, 86))
+    signature = String(required=True)
+
+
+class BatchOut(Schema):
+    meter_id = String()
+    stored = Integer()
+    duplicates = Integer()
+    first = String()
+    last = String()
+
+
+class Reading(Schema):
+    meter_id = String()
+    interval_start = String()
+    interval_minutes = Integer()
+    import_wh = Integer()
+    export_wh = Integer()
+    salt = String()
+
+
+class ReadingHash(Schema):
+    meter_id = String()
+    interval_start = String()
+    sha256 = String()
+
+
+class Verdict(ReadingHash):
+    verified = Boolean()
+
+
+class ConsentIn(Schema):
+    consent_id = String(required=True, validate=Length(1, 64))
+    grantee = String(required=True, metadata={"example": "CommunityMSP:advisor1"})
+    purpose = String(required=True, validate=Length(1, 200))
+    data_from = String(required=True, validate=UTC)
+    data_to = String(required=True, validate=UTC)
+    expires_at = String(required=True, validate=UTC)
+
+
+class Consent(Schema):
+    consent_id = String()
+    household_id = String()
+    grantee = String()
+    purpose = String()
+    data_from = String()
+    data_to = String()
+    expires_at = String()
+    granted_at = String()
+    revoked_at = String(allow_none=True)
+
+
+class OrderIn(Schema):
+    order_id = String(required=True, validate=Length(1, 64))
+    side = String(required=True, validate=OneOf(["offer", "bid"]))
+    interval_start = String(required=True, validate=UTC)
+    energy_wh = Integer(required=True, strict=True, validate=Range(1, MAX_WH))
+    price_per_kwh = Integer(required=True, strict=True, validate=Range(0, 100_000))
+    salt = String(
+        required=True,
+        validate=Length(22, 86),
+        metadata={"description": "16-64 random bytes, base64url: seals the order"},
+    )
+
+
+class OrderOut(Schema):
+    order_id = String()
+    interval_start = String()
+
+
+class OrderBook(Schema):
+    interval_start = String()
+    orders = Integer()
+    cleared = Boolean()
+
+
+class Trade(Schema):
+    trade_id = String()
+    interval_start = String()
+    seller = String()
+    buyer = String()
+    seller_order_id = String()
+    buyer_order_id = String()
+    energy_wh = Integer()
+    price_per_kwh = Integer()
+    timestamp = String()
+    status = String()
+    delivered_wh = Integer()
+    shortfall_wh = Integer()
+    shortfall_charge = Integer()
+
+
+class Clearing(Schema):
+    interval_start = String()
+    price_per_kwh = Integer(allow_none=True)
+    matched_wh = Integer()
+    trades = List(Nested(Trade))
+    orders = List(Raw())
+    offer_fills = List(Raw())
+    bid_fills = List(Raw())
+    tx_id = String()
+
+
+class Settlement(Schema):
+    interval_start = String()
+    tariff_id = String()
+    trades = Integer()
+    delivered_wh = Integer()
+    shortfall_wh = Integer()
+    settled = List(Nested(Trade))
+
+
+class InvoiceIn(BillingPeriod):
+    household_id = String(required=True, validate=Length(3, 64))
+
+
+class InvoiceLine(Schema):
+    code = String()
+    description = String()
+    quantity_wh = Integer()
+    unit_price_per_kwh = Integer(allow_none=True)
+    amount = Integer()
+
+
+class Invoice(Schema):
+    household = String()
+    period_start = String()
+    period_end = String()
+    tariff_id = String()
+    currency = String()
+    lines = List(Nested(InvoiceLine))
+    total = Integer()
+    inputs_hash = String()
+    issued_at = String()
+
+
+class InvoiceEvidence(Schema):
+    household_id = String()
+    period_start = String()
+    period_end = String()
+    invoice_sha256 = String()
+    inputs_hash = String()
+    tx_id = String()
+
+
+class GridEventIn(Schema):
+    event_id = String(required=True, validate=Length(1, 64))
+    event_type = String(required=True)
+    feeder = String(required=True)
+    start = String(required=True, validate=UTC)
+    end = String(load_default=None, validate=UTC)
+    cause = String(load_default="")
+    affected_meters = Integer(load_default=0, strict=True, validate=Range(0, 10_000_000))
+    signal = Integer(load_default=None, strict=True)
+
+
+class GridEvent(Schema):
+    event_id = String()
+    event_type = String()
+    feeder = String()
+    start = String()
+    end = String(allow_none=True)
+    cause = String()
+    affected_meters = Integer()
+    signal = Integer(allow_none=True)
+    reported_by = String()
+    reported_at = String()
+    tx_id = String()
+
+
+class EndIn(Schema):
+    end = String(required=True, validate=UTC)
+
+
+class TariffIn(Schema):
+    tariff_id = String(required=True)
+    currency = String(required=True, validate=Length(3, 3))
+    bands = List(Raw(), required=True)
+    feed_in_price_per_kwh = Integer(required=True, strict=True)
+    p2p_grid_fee_per_kwh = Integer(required=True, strict=True)
+    daily_fixed_charge = Integer(required=True, strict=True)
+    valid_from = String(required=True, validate=DAY)
+
+
+class Tariff(Schema):
+    tariff = Raw()
+    status = String()
+    proposed_by = String()
+    proposed_at = String()
+    approved_by = String(allow_none=True)
+    approved_at = String(allow_none=True)
+
+
+class Member(Schema):
+    msp_id = String()
+    name = String()
+    kind = String()
+    registered_at = String()
+    registered_by = String()
+    tx_id = String()
+
+
+class AggregateIn(Schema):
+    community = String(required=True)
+    interval_start = String(required=True, validate=UTC)
+    households = Integer(required=True, strict=True, validate=Range(0))
+    import_wh = Integer(required=True, strict=True, validate=Range(0))
+    export_wh = Integer(required=True, strict=True, validate=Range(0))
+
+
+class Aggregate(Schema):
+    community = String()
+    interval_start = String()
+    households = Integer()
+    import_wh = Integer()
+    export_wh = Integer()
+    k = Integer()
+    published_by = String()
+    published_at = String()
+
+
+class ThresholdIn(Schema):
+    k = Integer(required=True, strict=True, validate=Range(2, 1000))
+
+
+class Threshold(Schema):
+    k = Integer()
+
+
+class IdentityIn(Schema):
+    enrollment_id = String(required=True, validate=Regexp(r"^[A-Za-z0-9._@-]{1,64}$"))
+    role = String(
+        required=True,
+        validate=OneOf(["household", "meter", "operator", "billing", "regulator", "third_party"]),
+    )
+    household_id = String(load_default=None, validate=Length(3, 64))
+    secret = String(load_default=None, validate=Length(8, 128))
+
+
+class IdentityOut(Schema):
+    enrollment_id = String()
+    secret = String()
+    org = String()
+    role = String()

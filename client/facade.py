@@ -1,0 +1,314 @@
+"""The domain facade: what GridLedger's users do, as method calls on the ledger.
+
+The API and the command-line tool work through this class. It applies the same role
+table as the chaincode (``chaincode.roles``) before any network call, so a household
+asking for another household's readings is refused here, in the caller's process,
+and would be refused again by every endorsing peer: defence in depth. Results are the
+chaincode's JSON, decoded.
+
+Private inputs (readings, orders, personal details) travel in the transient map;
+reads of private data are sent to the peers of the orgs that hold it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography import x509
+
+from chaincode.roles import RULES, refusal
+
+from .ca import certificate_attributes
+from .contract import Contract
+from .gateway import Gateway
+
+__all__ = ["CONSORTIUM_CHANNEL", "Caller", "Forbidden", "Ledger"]
+
+CONSORTIUM_CHANNEL = "consortium"
+PRIVATE_DATA_ORGS = ("UtilityMSP",)
+
+
+class Forbidden(Exception):
+    """The role table refuses the call; nothing was sent to the network."""
+
+    def __init__(self, transaction: str, reason: str) -> None:
+        super().__init__(reason)
+        self.transaction = transaction
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: MSP id, enrollment id and the attributes in the certificate."""
+
+    msp_id: str
+    enrollment_id: str
+    role: str | None
+    household_id: str | None
+
+    @classmethod
+    def from_certificate(cls, msp_id: str, certificate_pem: bytes) -> Caller:
+        cert = x509.load_pem_x509_certificate(certificate_pem)
+        attrs = certificate_attributes(cert)
+        names = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+        common_name = str(names[0].value) if names else ""
+        return cls(msp_id, common_name, attrs.get("role"), attrs.get("household_id"))
+
+
+# transaction -> (contract, submit?); the chaincode follows from the contract
+CONTRACTS: dict[str, tuple[str, bool]] = {
+    "RegisterMeter": ("MeterContract", True),
+    "SubmitReadings": ("MeterContract", True),
+    "GetReadings": ("MeterContract", False),
+    "GetReadingHash": ("MeterContract", False),
+    "VerifyReading": ("MeterContract", False),
+    "GetMeter": ("MeterContract", False),
+    "PurgeHousehold": ("MeterContract", True),
+    "GrantConsent": ("ConsentContract", True),
+    "RevokeConsent": ("ConsentContract", True),
+    "ListConsents": ("ConsentContract", False),
+    "ProposeTariff": ("TariffContract", True),
+    "ApproveTariff": ("TariffContract", True),
+    "GetTariff": ("TariffContract", False),
+    "TariffInForce": ("TariffContract", False),
+    "PlaceOrder": ("MarketContract", True),
+    "ClearInterval": ("MarketContract", True),
+    "SettleInterval": ("MarketContract", True),
+    "GetOrderBook": ("MarketContract", False),
+    "GetClearing": ("MarketContract", False),
+    "ListTrades": ("MarketContract", False),
+    "GenerateInvoice": ("BillingContract", True),
+    "GetInvoice": ("BillingContract", False),
+    "GetInvoiceEvidence": ("BillingContract", False),
+    "ReportGridEvent": ("GridEventContract", True),
+    "EndGridEvent": ("GridEventContract", True),
+    "GetGridEvent": ("GridEventContract", False),
+    "ListGridEvents": ("GridEventContract", False),
+    "RegisterMember": ("MemberContract", True),
+    "UpdateMember": ("MemberContract", True),
+    "GetMember": ("MemberContract", False),
+    "ListMembers": ("MemberContract", False),
+    "PublishAggregate": ("AggregateContract", True),
+    "SetThreshold": ("AggregateContract", True),
+    "GetAggregate": ("AggregateContract", False),
+    "ListAggregates": ("AggregateContract", False),
+    "GetThreshold": ("AggregateContract", False),
+}
+CONSORTIUM_CONTRACTS = {"MemberContract", "AggregateContract"}
+# reads of private data go to a peer that holds it, whoever asks
+PRIVATE_READS = {"GetReadings", "GetInvoice", "ListConsents"}
+
+
+class Ledger:
+    """GridLedger for one caller, over a Gateway connected as that caller."""
+
+    def __init__(self, gateway: Gateway, caller: Caller, *, community: str = "sunnyside") -> None:
+        self.gateway = gateway
+        self.caller = caller
+        self.community_channel = f"community-{community}"
+
+    def allowed(self, transaction: str) -> bool:
+        """Whether the role table lets this caller call `transaction` at all."""
+        return refusal(transaction, self.caller.msp_id, self.caller.role) is None
+
+    def call(
+        self,
+        transaction: str,
+        *args: str,
+        transient: Mapping[str, bytes] | None = None,
+        endorsing_organizations: Sequence[str] | None = None,
+    ) -> Any:
+        """Check the role table, then evaluate or submit `transaction`; decode its JSON."""
+        reason = refusal(transaction, self.caller.msp_id, self.caller.role)
+        if reason is not None:
+            raise Forbidden(transaction, reason)
+        contract_name, submit = CONTRACTS[transaction]
+        contract = self._contract(contract_name)
+        if submit:
+            raw = contract.submit(
+                transaction, args, transient, endorsing_organizations=endorsing_organizations
+            )
+        else:
+            targets = endorsing_organizations
+            if targets is None and transaction in PRIVATE_READS:
+                targets = self._private_data_orgs()
+            raw = contract.evaluate(transaction, args, transient, endorsing_organizations=targets)
+        return json.loads(raw) if raw else None
+
+    def _contract(self, contract_name: str) -> Contract:
+        if contract_name in CONSORTIUM_CONTRACTS:
+            network = self.gateway.get_network(CONSORTIUM_CHANNEL)
+            return network.get_contract("consortium", contract_name)
+        network = self.gateway.get_network(self.community_channel)
+        return network.get_contract("community", contract_name)
+
+    def _private_data_orgs(self) -> list[str]:
+        """Community members read through their own peer; everyone else through the utility's."""
+        if self.caller.msp_id in ("UtilityMSP", "RegulatorMSP"):
+            return list(PRIVATE_DATA_ORGS)
+        return [self.caller.msp_id]
+
+    def _own_household(self, household_id: str, transaction: str) -> None:
+        """A household acts on its own household only (refused before the network)."""
+        if self.caller.role == "household" and self.caller.household_id != household_id:
+            raise Forbidden(
+                transaction,
+                f"household {self.caller.household_id} may not read household {household_id}",
+            )
+
+    # meters and readings -------------------------------------------------------------
+
+    def register_meter(
+        self,
+        meter_id: str,
+        household_id: str,
+        feeder: str,
+        device_public_key: str,
+        personal: Mapping[str, str] | None = None,
+    ) -> Any:
+        transient = {"household": json.dumps(dict(personal)).encode()} if personal else None
+        return self.call(
+            "RegisterMeter", meter_id, household_id, feeder, device_public_key, transient=transient
+        )
+
+    def submit_readings(self, signed_batch: bytes) -> Any:
+        """A head-end's signed batch (the transient `readings` value); the utility endorses."""
+        return self.call(
+            "SubmitReadings",
+            transient={"readings": signed_batch},
+            endorsing_organizations=PRIVATE_DATA_ORGS,
+        )
+
+    def readings(self, household_id: str, start: str, end: str) -> Any:
+        self._own_household(household_id, "GetReadings")
+        return self.call("GetReadings", household_id, start, end)
+
+    def reading_hash(self, meter_id: str, interval_start: str) -> Any:
+        return self.call("GetReadingHash", meter_id, interval_start)
+
+    def verify_reading(self, reading: Mapping[str, Any]) -> Any:
+        return self.call("VerifyReading", json.dumps(dict(reading)))
+
+    def meter(self, meter_id: str) -> Any:
+        return self.call("GetMeter", meter_id)
+
+    def purge_household(self, household_id: str, reason: str) -> Any:
+        return self.call("PurgeHousehold", household_id, reason)
+
+    # consent ------------------------------------------------------------------------
+
+    def grant_consent(
+        self,
+        consent_id: str,
+        grantee: str,
+        purpose: str,
+        data_from: str,
+        data_to: str,
+        expires_at: str,
+    ) -> Any:
+        args = (consent_id, grantee, purpose, data_from, data_to, expires_at)
+        return self.call("GrantConsent", *args)
+
+    def revoke_consent(self, consent_id: str) -> Any:
+        return self.call("RevokeConsent", consent_id)
+
+    def consents(self) -> Any:
+        return self.call("ListConsents")
+
+    # tariffs ------------------------------------------------------------------------
+
+    def propose_tariff(self, tariff: Mapping[str, Any]) -> Any:
+        return self.call("ProposeTariff", json.dumps(dict(tariff)))
+
+    def approve_tariff(self, tariff_id: str) -> Any:
+        return self.call("ApproveTariff", tariff_id)
+
+    def tariff(self, tariff_id: str) -> Any:
+        return self.call("GetTariff", tariff_id)
+
+    def tariff_in_force(self, day: str) -> Any:
+        return self.call("TariffInForce", day)
+
+    # market ---------------------------------------------------------------------------
+
+    def place_order(self, order: Mapping[str, Any]) -> Any:
+        return self.call("PlaceOrder", transient={"order": json.dumps(dict(order)).encode()})
+
+    def order_book(self, interval_start: str) -> Any:
+        return self.call("GetOrderBook", interval_start)
+
+    def clear_interval(self, interval_start: str) -> Any:
+        return self.call("ClearInterval", interval_start)
+
+    def settle_interval(self, interval_start: str) -> Any:
+        return self.call("SettleInterval", interval_start)
+
+    def clearing(self, interval_start: str) -> Any:
+        return self.call("GetClearing", interval_start)
+
+    def trades(self, start: str, end: str) -> Any:
+        return self.call("ListTrades", start, end)
+
+    # billing --------------------------------------------------------------------------
+
+    def generate_invoice(self, household_id: str, period_start: str, period_end: str) -> Any:
+        return self.call("GenerateInvoice", household_id, period_start, period_end)
+
+    def invoice(self, household_id: str, period_start: str, period_end: str) -> Any:
+        if self.caller.role == "household" and self.caller.household_id != household_id:
+            raise Forbidden(
+                "GetInvoice",
+                f"household {self.caller.household_id} may not read the invoices of "
+                f"household {household_id}",
+            )
+        return self.call("GetInvoice", household_id, period_start, period_end)
+
+    def invoice_evidence(self, household_id: str, period_start: str, period_end: str) -> Any:
+        return self.call("GetInvoiceEvidence", household_id, period_start, period_end)
+
+    # grid events ----------------------------------------------------------------------
+
+    def report_grid_event(self, event: Mapping[str, Any]) -> Any:
+        return self.call("ReportGridEvent", json.dumps(dict(event)))
+
+    def end_grid_event(self, event_id: str, end: str) -> Any:
+        return self.call("EndGridEvent", event_id, end)
+
+    def grid_event(self, event_id: str) -> Any:
+        return self.call("GetGridEvent", event_id)
+
+    def grid_events(self, start: str, end: str) -> Any:
+        return self.call("ListGridEvents", start, end)
+
+    # consortium -----------------------------------------------------------------------
+
+    def members(self) -> Any:
+        return self.call("ListMembers")
+
+    def member(self, msp_id: str) -> Any:
+        return self.call("GetMember", msp_id)
+
+    def publish_aggregate(
+        self, community: str, interval_start: str, totals: Mapping[str, int]
+    ) -> Any:
+        return self.call("PublishAggregate", community, interval_start, json.dumps(dict(totals)))
+
+    def aggregate(self, community: str, interval_start: str) -> Any:
+        return self.call("GetAggregate", community, interval_start)
+
+    def aggregates(self, community: str, start: str, end: str) -> Any:
+        return self.call("ListAggregates", community, start, end)
+
+    def set_threshold(self, k: int) -> Any:
+        return self.call("SetThreshold", str(k))
+
+    def threshold(self) -> Any:
+        return self.call("GetThreshold")
+
+
+def transactions() -> list[str]:
+    """Every transaction the facade can call (all of them have a role rule)."""
+    return sorted(t for t in CONTRACTS if t in RULES)

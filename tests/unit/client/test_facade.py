@@ -1,0 +1,216 @@
+"""The domain facade: the role table applied before the network, and where each call goes."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import json
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from chaincode.community import build_chaincode as community_chaincode
+from chaincode.consortium import build_chaincode as consortium_chaincode
+from chaincode.roles import RULES
+from client.facade import CONTRACTS, Caller, Forbidden, Ledger
+
+
+class Recorder:
+    """Stands in for Gateway → Network → Contract and records every call."""
+
+    def __init__(self):
+        self.calls = []
+
+    def get_network(self, channel):
+        recorder = self
+
+        class Network:
+            def get_contract(self, chaincode, contract):
+                class Contract:
+                    def submit(self, name, args, transient, endorsing_organizations=None):
+                        return recorder.record(
+                            "submit",
+                            channel,
+                            chaincode,
+                            contract,
+                            name,
+                            args,
+                            transient,
+                            endorsing_organizations,
+                        )
+
+                    def evaluate(self, name, args, transient, endorsing_organizations=None):
+                        return recorder.record(
+                            "evaluate",
+                            channel,
+                            chaincode,
+                            contract,
+                            name,
+                            args,
+                            transient,
+                            endorsing_organizations,
+                        )
+
+                return Contract()
+
+        return Network()
+
+    def record(self, *call):
+        self.calls.append(call)
+        return b'{"ok": true}'
+
+
+HOUSEHOLD = Caller("CommunityMSP", "household1", "household", "h-001")
+OPERATOR = Caller("UtilityMSP", "operator1", "operator", None)
+AUDITOR = Caller("RegulatorMSP", "auditor1", "regulator", None)
+
+
+def ledger(caller):
+    recorder = Recorder()
+    return Ledger(recorder, caller), recorder
+
+
+@pytest.mark.parametrize(
+    ("caller", "action", "message"),
+    [
+        (
+            HOUSEHOLD,
+            lambda facade: facade.clear_interval("2026-03-01T12:00:00Z"),
+            "caller from CommunityMSP (community) may not call ClearInterval; allowed: utility",
+        ),
+        (
+            HOUSEHOLD,
+            lambda facade: facade.readings("h-002", "a", "b"),
+            "household h-001 may not read household h-002",
+        ),
+        (
+            HOUSEHOLD,
+            lambda facade: facade.invoice("h-002", "2026-03-01", "2026-03-02"),
+            "household h-001 may not read the invoices of household h-002",
+        ),
+        (
+            AUDITOR,
+            lambda facade: facade.readings("h-001", "a", "b"),
+            "caller role 'regulator' may not call GetReadings; "
+            "allowed: household, operator, billing, third_party",
+        ),
+        (
+            OPERATOR,
+            lambda facade: facade.generate_invoice("h-001", "2026-03-01", "2026-03-02"),
+            "caller role 'operator' may not call GenerateInvoice; allowed: billing",
+        ),
+        (
+            Caller("UtilityMSP", "x", None, None),
+            lambda facade: facade.submit_readings(b"{}"),
+            "caller without a role may not call SubmitReadings; allowed: meter",
+        ),
+    ],
+)
+def test_the_role_table_refuses_before_any_network_call(caller, action, message):
+    facade, recorder = ledger(caller)
+    with pytest.raises(Forbidden) as refused:
+        action(facade)
+    assert refused.value.reason == message
+    assert recorder.calls == []
+
+
+def test_community_calls_go_to_the_community_channel_and_consortium_calls_to_consortium():
+    facade, recorder = ledger(OPERATOR)
+    assert facade.clear_interval("2026-03-01T12:00:00Z") == {"ok": True}
+    facade.members()
+    assert recorder.calls[0][:5] == (
+        "submit",
+        "community-sunnyside",
+        "community",
+        "MarketContract",
+        "ClearInterval",
+    )
+    assert recorder.calls[1][:5] == (
+        "evaluate",
+        "consortium",
+        "consortium",
+        "MemberContract",
+        "ListMembers",
+    )
+
+
+def test_private_inputs_travel_in_the_transient_map_and_private_reads_go_to_their_holders():
+    household, recorder = ledger(HOUSEHOLD)
+    household.place_order({"order_id": "o-1", "side": "bid"})
+    household.readings("h-001", "2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z")
+    order_call, read_call = recorder.calls
+    assert order_call[5] == () and json.loads(order_call[6]["order"]) == {
+        "order_id": "o-1",
+        "side": "bid",
+    }
+    assert read_call[7] == ["CommunityMSP"]
+
+    operator, recorder = ledger(OPERATOR)
+    operator.readings("h-001", "2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z")
+    operator.register_meter("m-1", "h-001", "F-1", "pem", {"name": "A"})
+    assert recorder.calls[0][7] == ["UtilityMSP"]
+    assert json.loads(recorder.calls[1][6]["household"]) == {"name": "A"}
+
+
+def test_readings_are_endorsed_by_the_utility_alone():
+    facade, recorder = ledger(Caller("UtilityMSP", "headend1", "meter", None))
+    facade.submit_readings(b"signed")
+    assert recorder.calls[0][6] == {"readings": b"signed"}
+    assert recorder.calls[0][7] == ("UtilityMSP",)
+
+
+def chaincode_transactions(chaincode):
+    async def metadata():
+        class Stub:
+            def get_function_and_parameters(self):
+                return "org.hyperledger.fabric:get_metadata", []
+
+            def get_args(self):
+                return []
+
+        return await chaincode.invoke(Stub())
+
+    data = json.loads(asyncio.run(metadata()).payload)
+    return {
+        tx["name"]
+        for name, contract in data["contracts"].items()
+        if name != "org.hyperledger.fabric"
+        for tx in contract["transactions"]
+    }
+
+
+def test_the_facade_reaches_every_transaction_and_each_has_a_rule():
+    every = chaincode_transactions(community_chaincode()) | chaincode_transactions(
+        consortium_chaincode()
+    )
+    assert every == set(CONTRACTS)
+    assert set(CONTRACTS) <= set(RULES)
+
+
+def test_a_caller_is_read_from_its_certificate_attributes():
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "household9")])
+    attrs = {"attrs": {"role": "household", "household_id": "h-009", "hf.Type": "client"}}
+    pem = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC))
+        .not_valid_after(datetime.datetime(2027, 1, 1, tzinfo=datetime.UTC))
+        .add_extension(
+            x509.UnrecognizedExtension(
+                x509.ObjectIdentifier("1.2.3.4.5.6.7.8.1"), json.dumps(attrs).encode()
+            ),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+        .public_bytes(serialization.Encoding.PEM)
+    )
+    assert Caller.from_certificate("CommunityMSP", pem) == Caller(
+        "CommunityMSP", "household9", "household", "h-009"
+    )
