@@ -6,9 +6,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 GRIDNET := $(BIN)/python -m network
 
-.PHONY: run install venv tools up down status deploy demo clean test test-unit test-integration lint typecheck check
+.PHONY: run install venv tools up down status deploy demo api clean test test-unit test-integration lint typecheck check
 
-run: install up deploy demo ## install everything, start the consortium, deploy chaincode, run the demo
+run: install up deploy demo api ## install everything, start the consortium and the API, run the demo
 
 $(STAMP): pyproject.toml
 	@echo "==> python virtualenv in $(VENV)"
@@ -32,6 +32,9 @@ deploy: install ## package, install, approve and commit the chaincode; start cha
 
 demo: venv ## commit a transaction and read it back through another org's peer
 	$(GRIDNET) demo
+
+api: venv ## start the HTTP API and print demo logins for every role
+	$(GRIDNET) api
 
 status: venv ## health of every node from its operations endpoint
 	$(GRIDNET) status

@@ -70,6 +70,13 @@ def cmd_reload(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_api(_: argparse.Namespace) -> int:
+    from network.api_server import run_api
+
+    run_api()
+    return 0
+
+
 def cmd_demo(_: argparse.Namespace) -> int:
     from network.demo import run_demo
 
@@ -94,6 +101,7 @@ MODES = {
     "deploy": (cmd_deploy, "package, install, approve and commit chaincode; start its servers"),
     "reload": (cmd_reload, "restart the chaincode servers so they run the current Python code"),
     "demo": (cmd_demo, "register the members, then read them back through another org's peer"),
+    "api": (cmd_api, "start the HTTP API beside the network and print demo logins per role"),
     "ports": (cmd_ports, "list every port the network listens on"),
 }
 

@@ -162,8 +162,8 @@ def zombie(pid: int) -> bool:
 
 
 def stop_all() -> list[str]:
-    """Stop every process with a pid file, chaincode servers first, CAs last."""
-    order = {"chaincode": 0, "peer": 1, "orderer": 2, "ca": 3}
+    """Stop every process with a pid file: the API first, then chaincode servers, CAs last."""
+    order = {"api": 0, "chaincode": 1, "peer": 2, "orderer": 3, "ca": 4}
     files = sorted(pids_dir().glob("*.pid"), key=lambda p: order.get(p.stem.split("-")[0], 9))
     return [f.stem for f in files if stop_pid_file(f)]
 
