@@ -174,7 +174,11 @@ def parser() -> argparse.ArgumentParser:
     )
     enrol.add_argument("--org", required=True, choices=["utility", "community", "regulator"])
     enrol.add_argument("--id", required=True, help="enrolment id")
-    enrol.add_argument("--secret", help="enrolment secret (or $GRIDLEDGER_ENROLL_SECRET)")
+    enrol.add_argument(
+        "--secret",
+        help="enrolment secret (or $GRIDLEDGER_ENROLL_SECRET); "
+        "write --secret=VALUE when it starts with -",
+    )
 
     submit = command(
         "submit-readings",
