@@ -1,12 +1,26 @@
 """GridLedger's Fabric Gateway client: Gateway → Network → Contract → Proposal →
-Transaction → Commit, over the peers' Gateway gRPC service; and blocks, with the private
-data the caller may read, from the peers' Deliver service (`deliver_blocks`)."""
+Transaction → Commit, over the peers' Gateway gRPC service, with chaincode events
+(`Network.chaincode_events`), safe retries (`RetryPolicy`) and the same over `grpc.aio`
+(`AsyncGateway`); and blocks, with the private data the caller may read, from the
+peers' Deliver service (`deliver_blocks`)."""
 
+from .aio import (
+    AsyncChaincodeEvents,
+    AsyncChaincodeEventsRequest,
+    AsyncCommit,
+    AsyncContract,
+    AsyncGateway,
+    AsyncNetwork,
+    AsyncProposal,
+    AsyncTransaction,
+    connect_async,
+)
 from .ca import CAClient, CAError, CAErrorDetail, Enrollment, certificate_attributes
 from .commit import Commit, Status
 from .contract import Contract
 from .deliver import DeliverRequest, certificate_hash, deliver_blocks, find_private_writes
 from .errors import (
+    ChaincodeEventsError,
     CommitError,
     CommitStatusError,
     DeliverError,
@@ -15,18 +29,32 @@ from .errors import (
     GatewayError,
     SubmitError,
 )
+from .events import ChaincodeEvent, ChaincodeEvents, ChaincodeEventsRequest
 from .gateway import Gateway, connect
 from .identity import Identity, Sign, load_identity, load_private_key, new_private_key_signer
 from .network import Network
 from .proposal import Proposal
+from .retry import RetryPolicy
 from .signing import digest
 from .transaction import Transaction
 from .wallet import FileWallet, WalletEntry, WalletError
 
 __all__ = [
+    "AsyncChaincodeEvents",
+    "AsyncChaincodeEventsRequest",
+    "AsyncCommit",
+    "AsyncContract",
+    "AsyncGateway",
+    "AsyncNetwork",
+    "AsyncProposal",
+    "AsyncTransaction",
     "CAClient",
     "CAError",
     "CAErrorDetail",
+    "ChaincodeEvent",
+    "ChaincodeEvents",
+    "ChaincodeEventsError",
+    "ChaincodeEventsRequest",
     "Commit",
     "CommitError",
     "CommitStatusError",
@@ -42,6 +70,7 @@ __all__ = [
     "Identity",
     "Network",
     "Proposal",
+    "RetryPolicy",
     "Sign",
     "Status",
     "SubmitError",
@@ -51,6 +80,7 @@ __all__ = [
     "certificate_attributes",
     "certificate_hash",
     "connect",
+    "connect_async",
     "deliver_blocks",
     "digest",
     "find_private_writes",

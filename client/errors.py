@@ -5,17 +5,20 @@
     │   ├── EndorseError          endorsement failed; nothing was sent for ordering
     │   ├── SubmitError           the orderer did not accept the endorsed transaction
     │   ├── CommitStatusError     the commit status could not be read; the outcome is unknown
+    │   ├── ChaincodeEventsError  the chaincode events stream could not be opened or broke off
     │   └── DeliverError          a peer's Deliver service refused or broke off a block request
     └── CommitError               the transaction is in a block but was marked invalid
 
 A `GatewayError` carries the gateway's message, the transaction id, the gRPC status code
 and one `ErrorDetail` per peer or orderer that the gateway reports as having failed.
-A `DeliverError` has no transaction; when the peer answered rather than the call
-failing, it carries the peer's `common.Status` code instead of a gRPC one.
+A `ChaincodeEventsError` has no transaction. Nor has a `DeliverError`; when the peer
+answered rather than the call failing, it carries the peer's `common.Status` code
+instead of a gRPC one.
 `CommitError` is not a gRPC failure: every call succeeded, the ledger just refused the
 transaction, and it carries the validation code instead.
 
-gRPC exceptions are translated here and nowhere else, by `translate_rpc_errors`.
+gRPC exceptions, from `grpc` and from `grpc.aio` alike, are translated here and nowhere
+else, by `translate_rpc_errors`.
 """
 
 from collections.abc import Iterator, Sequence
@@ -29,6 +32,7 @@ from ._protos import DecodeError, gateway_pb2
 from ._rpc_status import STATUS_DETAILS_KEY, status_details
 
 __all__ = [
+    "ChaincodeEventsError",
     "CommitError",
     "CommitStatusError",
     "DeliverError",
@@ -71,7 +75,7 @@ class GatewayError(Exception):
     @classmethod
     def from_rpc_error(cls, exc: grpc.RpcError, transaction_id: str | None) -> Self:
         """Build the error from a failed gRPC call, decoding the gateway's per-peer details."""
-        call: Any = exc if isinstance(exc, grpc.Call) else None
+        call: Any = exc if isinstance(exc, grpc.Call | grpc.aio.AioRpcError) else None
         message = (call.details() if call is not None else None) or str(exc) or type(exc).__name__
         details, problem = _error_details(call.trailing_metadata() if call is not None else None)
         error = cls(
@@ -103,6 +107,15 @@ class SubmitError(GatewayError):
 
 class CommitStatusError(GatewayError):
     """The commit status could not be read: the transaction may or may not have committed."""
+
+
+class ChaincodeEventsError(GatewayError):
+    """The chaincode events stream could not be opened, or broke off.
+
+    `grpc_code` says why: e.g. PERMISSION_DENIED when the identity may not read the
+    channel's events, DEADLINE_EXCEEDED when the stream's `timeout` has passed,
+    UNAVAILABLE when the peer went away.
+    """
 
 
 class DeliverError(GatewayError):

@@ -3,6 +3,7 @@
 from ._rpc import GatewayClient
 from .commit import Commit
 from .contract import Contract
+from .events import ChaincodeEvents, ChaincodeEventsRequest
 
 __all__ = ["Network"]
 
@@ -25,3 +26,42 @@ class Network:
         is how a reader knows its own peer has caught up with someone else's write.
         """
         return Commit(self._client, self.name, transaction_id)
+
+    def new_chaincode_events_request(
+        self,
+        chaincode_name: str,
+        *,
+        start_block: int | None = None,
+        after_transaction_id: str | None = None,
+    ) -> ChaincodeEventsRequest:
+        """A request for `chaincode_name`'s events, to sign offline before `events()`.
+
+        Without `start_block` the events start with the next block committed; see
+        `client.events` for `after_transaction_id`.
+        """
+        return ChaincodeEventsRequest(
+            self._client,
+            self.name,
+            chaincode_name,
+            start_block=start_block,
+            after_transaction_id=after_transaction_id,
+        )
+
+    def chaincode_events(
+        self,
+        chaincode_name: str,
+        *,
+        start_block: int | None = None,
+        after_transaction_id: str | None = None,
+        timeout: float | None = None,
+    ) -> ChaincodeEvents:
+        """Listen to `chaincode_name`'s events; close the result (or use it in a `with`
+        block) to stop. `timeout` bounds the whole stream; None listens until closed.
+
+        Same as `network.new_chaincode_events_request(chaincode_name, start_block=...,
+        after_transaction_id=...).events(timeout=timeout)`.
+        """
+        request = self.new_chaincode_events_request(
+            chaincode_name, start_block=start_block, after_transaction_id=after_transaction_id
+        )
+        return request.events(timeout=timeout)

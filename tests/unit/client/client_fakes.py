@@ -8,7 +8,10 @@ it without clashing with other test folders' conftest modules.)
 """
 
 import datetime
+import threading
 import time
+from collections.abc import Iterator
+from concurrent import futures
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +25,12 @@ from cryptography.x509.oid import NameOID
 from fabric_protos.common import common_pb2
 from fabric_protos.gateway import gateway_pb2, gateway_pb2_grpc
 from fabric_protos.msp import identities_pb2
-from fabric_protos.peer import proposal_pb2, proposal_response_pb2, transaction_pb2
+from fabric_protos.peer import (
+    chaincode_event_pb2,
+    proposal_pb2,
+    proposal_response_pb2,
+    transaction_pb2,
+)
 from google.protobuf import any_pb2, descriptor_pb2, descriptor_pool, message_factory
 
 from client import Identity, new_private_key_signer
@@ -131,14 +139,30 @@ def endorsed_envelope(proposal_bytes: bytes, result: bytes) -> Any:
     return common_pb2.Envelope(payload=payload.SerializeToString())
 
 
+def chaincode_event(tx_id: str, name: str, payload: bytes = b"", chaincode: str = "grid") -> Any:
+    return chaincode_event_pb2.ChaincodeEvent(
+        chaincode_id=chaincode, tx_id=tx_id, event_name=name, payload=payload
+    )
+
+
 @dataclass
 class FakeGateway(gateway_pb2_grpc.GatewayServicer):
     """Canned answers (`result`, `validation_code`, `failures`) and a log of what it got.
 
     `failures` maps a method to (code, message, details), details being ErrorDetail
     messages to pack into a google.rpc.Status, or raw bytes to send as the status as
-    they are. `delays` holds a method's answer back for some seconds;
-    `prepared_transaction` replaces the endorsed envelope.
+    they are. `failures_once` holds (code, message) failures for a method's next calls,
+    one per call, before `failures` applies; `validation_codes` likewise the codes of the
+    next commit statuses, before `validation_code`. `delays` holds a method's answer back
+    for some seconds; `prepared_transaction` replaces the endorsed envelope. `history`
+    logs every request in order (`received` keeps each method's last); `max_in_flight`
+    is the most calls answered at once.
+
+    `ledger` holds, per block number, the chaincode events of its valid transactions;
+    `ChaincodeEvents` streams from it as a peer does (start position, chaincode filter,
+    `after_transaction_id` skipping) and waits for `commit_block` to add more, until
+    the client hangs up. `listening` is set once a stream has found its start block and
+    `stream_ended` once one has ended.
     """
 
     result: bytes = b""
@@ -147,18 +171,50 @@ class FakeGateway(gateway_pb2_grpc.GatewayServicer):
         default_factory=dict
     )
     delays: dict[str, float] = field(default_factory=dict)
+    failures_once: dict[str, list[tuple[grpc.StatusCode, str]]] = field(default_factory=dict)
+    validation_codes: list[int] = field(default_factory=list)
     prepared_transaction: Any = None
     received: dict[str, Any] = field(default_factory=dict)
+    history: list[tuple[str, Any]] = field(default_factory=list)
     verified: list[str] = field(default_factory=list)
+    ledger: list[list[Any]] = field(default_factory=list)
+    listening: threading.Event = field(default_factory=threading.Event)
+    stream_ended: threading.Event = field(default_factory=threading.Event)
+    max_in_flight: int = 0
+    _in_flight: int = 0
+    _streams: int = 0
+    _lock: threading.Condition = field(default_factory=threading.Condition)
 
     def reset(self) -> None:
+        """Forget everything, once the calls a test left sleeping in `delays` are answered
+        and the event streams it opened have ended."""
+        with self._lock:
+            self._lock.wait_for(lambda: self._in_flight == self._streams == 0, timeout=5)
         self.result = b""
         self.validation_code = transaction_pb2.VALID
         self.failures.clear()
+        self.failures_once.clear()
+        self.validation_codes.clear()
         self.delays.clear()
         self.prepared_transaction = None
         self.received.clear()
+        self.history.clear()
         self.verified.clear()
+        self.ledger.clear()
+        self.listening.clear()
+        self.stream_ended.clear()
+        self.max_in_flight = 0
+
+    def requests(self, method: str) -> list[Any]:
+        """Every request `method` received, in order."""
+        return [request for name, request in self.history if name == method]
+
+    def commit_block(self, *events: Any) -> int:
+        """Append a block holding `events`; returns its number."""
+        with self._lock:
+            self.ledger.append(list(events))
+            self._lock.notify_all()
+            return len(self.ledger) - 1
 
     def Evaluate(self, request: Any, context: grpc.ServicerContext) -> Any:
         self._accept("Evaluate", request, context, *self._proposal_signature(request))
@@ -183,7 +239,52 @@ class FakeGateway(gateway_pb2_grpc.GatewayServicer):
     def CommitStatus(self, request: Any, context: grpc.ServicerContext) -> Any:
         identity = gateway_pb2.CommitStatusRequest.FromString(request.request).identity
         self._accept("CommitStatus", request, context, request.signature, request.request, identity)
-        return gateway_pb2.CommitStatusResponse(result=self.validation_code, block_number=42)
+        code = self.validation_codes.pop(0) if self.validation_codes else self.validation_code
+        return gateway_pb2.CommitStatusResponse(result=code, block_number=42)
+
+    def ChaincodeEvents(self, signed: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+        request = gateway_pb2.ChaincodeEventsRequest.FromString(signed.request)
+        with self._lock:
+            self._streams += 1
+        context.add_callback(self._stream_ended)
+        self._accept(
+            "ChaincodeEvents", signed, context, signed.signature, signed.request, request.identity
+        )
+        number = self._start_block(request)
+        skipping = bool(request.after_transaction_id)
+        self.listening.set()
+        while context.is_active():
+            with self._lock:
+                if number >= len(self.ledger):
+                    self._lock.wait(0.05)
+                    continue
+                block = self.ledger[number]
+            matching = []
+            for event in block:  # Fabric's chaincodeEventMatcher
+                if skipping:
+                    skipping = event.tx_id != request.after_transaction_id
+                elif event.chaincode_id == request.chaincode_id:
+                    matching.append(event)
+            if matching:
+                yield gateway_pb2.ChaincodeEventsResponse(block_number=number, events=matching)
+            number += 1
+
+    def _stream_ended(self) -> None:
+        with self._lock:
+            self._streams -= 1
+            self.stream_ended.set()
+            self._lock.notify_all()
+
+    def _start_block(self, request: Any) -> int:
+        """Fabric's chaincodeEventsStartBlock: the after-transaction's block if on the
+        ledger, else the start position (the next block to commit by default)."""
+        with self._lock:
+            for number, block in enumerate(self.ledger):
+                if request.after_transaction_id in {event.tx_id for event in block}:
+                    return number
+            if request.start_position.WhichOneof("Type") == "specified":
+                return int(request.start_position.specified.number)
+            return len(self.ledger)
 
     @staticmethod
     def _proposal_signature(request: Any) -> tuple[bytes, bytes, bytes]:
@@ -204,12 +305,23 @@ class FakeGateway(gateway_pb2_grpc.GatewayServicer):
         creator: bytes,
     ) -> None:
         self.received[method] = request
+        self.history.append((method, request))
         try:
             verify(signature, message, creator)
         except InvalidSignature:
             context.abort(grpc.StatusCode.UNAUTHENTICATED, f"{method}: bad signature")
         self.verified.append(method)
-        time.sleep(self.delays.get(method, 0))
+        with self._lock:
+            self._in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
+        try:
+            time.sleep(self.delays.get(method, 0))
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+                self._lock.notify_all()
+        if self.failures_once.get(method):
+            context.abort(*self.failures_once[method].pop(0))
         if method in self.failures:
             code, message_text, details = self.failures[method]
             if details:
@@ -220,3 +332,12 @@ class FakeGateway(gateway_pb2_grpc.GatewayServicer):
                 )
                 context.set_trailing_metadata([(STATUS_DETAILS_KEY, raw)])
             context.abort(code, message_text)
+
+
+def serve(servicer: FakeGateway, max_workers: int) -> tuple[grpc.Server, int]:
+    """Start an insecure in-process server for `servicer`; returns it and its port."""
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers))
+    gateway_pb2_grpc.add_GatewayServicer_to_server(servicer, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    return server, port
