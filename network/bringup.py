@@ -11,7 +11,7 @@ import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from network import chaincode_servers, channels
+from network import api_server, chaincode_servers, channels
 from network.ca import OrgCA
 from network.console import NetworkError, elapsed, info, phase, step
 from network.health import report
@@ -100,4 +100,8 @@ def status() -> bool:
     for name, state in servers.items():
         print(f"{name:22} {state}")
         healthy &= state == "running"
+    if owned_pid(api_server.process().pid_file):
+        api_ok = api_server.healthy()
+        print(f"{'api':22} {'OK' if api_ok else 'unhealthy'} ({api_server.url()})")
+        healthy &= api_ok
     return healthy
