@@ -49,7 +49,7 @@ def verify_token(token: str) -> User | None:
     except SignatureExpired:
         abort(401, "the token has expired: log in again")
     except BadSignature:
-        return None
+        abort(401, "the token is not valid: log in again")
     user = User(label=data["label"], org=data["org"])
     g.user = user
     return user
@@ -68,7 +68,7 @@ def api_keys() -> dict[str, dict[str, str]]:
 def verify_api_key(key: str) -> User | None:
     found = api_keys().get(key_digest(key))
     if found is None:
-        return None
+        abort(401, "unknown API key")
     user = User(label=found["label"], org=found["org"])
     g.user = user
     return user

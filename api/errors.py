@@ -16,7 +16,7 @@ from typing import Any
 
 import grpc
 from apiflask import APIFlask, HTTPError
-from flask import Response, jsonify
+from flask import Response, has_request_context, jsonify, request
 
 from client import CommitError, GatewayError
 from client.facade import Forbidden
@@ -59,11 +59,24 @@ def commit_error(error: CommitError) -> Response:
     return body(502, f"the transaction was not committed: {error.code_name}", detail)
 
 
+def not_json() -> bool:
+    """Whether the request says it sends JSON but its body does not parse."""
+    return bool(
+        has_request_context()
+        and request.is_json
+        and request.get_data()
+        and request.get_json(silent=True) is None
+    )
+
+
 def init_app(app: APIFlask) -> None:
     @app.error_processor
     def same_shape(error: HTTPError) -> tuple[dict[str, Any], int, Any]:
         """Routing, validation and authentication errors in the same shape as ours."""
         content = {"status": error.status_code, "message": error.message, "detail": error.detail}
+        if error.status_code == 400 and not error.detail and not_json():
+            content["message"] = "the request body is not valid JSON"
+            content["detail"] = {"json": ["Invalid JSON body."]}
         return content, error.status_code, error.headers
 
     app.register_error_handler(Forbidden, lambda error: body(403, error.reason))

@@ -25,6 +25,13 @@ bp = APIBlueprint("greenbutton", __name__, tag="Green Button")
 XML = "application/atom+xml"
 
 
+READING_FIELDS = ("interval_start", "interval_minutes", "import_wh", "export_wh")
+
+
+class ExportQuery(Period):
+    meter_id = String(load_default=None, validate=Length(1, 64))
+
+
 class ImportQuery(Schema):
     meter_id = String(required=True, validate=Length(1, 64))
     salt = String(required=True, validate=Length(22, 86))
@@ -38,9 +45,10 @@ class ImportQuery(Schema):
 @bp.doc(summary="Ingest a meter's readings from Green Button XML (meter head-end)")
 def ingest(query: dict[str, str]) -> Any:
     try:
-        readings = import_readings(request.get_data(), query["meter_id"])
+        imported = import_readings(request.get_data(), query["meter_id"])
     except GreenButtonError as exc:
         abort(400, f"green button xml: {exc}")
+    readings = [{k: r[k] for k in READING_FIELDS} for r in imported]
     batch = {
         "meter_id": query["meter_id"],
         "readings": readings,
@@ -52,20 +60,36 @@ def ingest(query: dict[str, str]) -> Any:
 
 @bp.get("/households/<household_id>/readings/green-button")
 @bp.auth_required(auth)
-@bp.input(Period, location="query", arg_name="period")
+@bp.input(ExportQuery, location="query", arg_name="period")
 @bp.doc(
     summary="A household's readings as Green Button XML",
     responses={200: {"description": "Green Button feed", "content": {XML: {}}}},
 )
 def export(household_id: str, period: dict[str, str]) -> Response:
     readings = ledger().readings(household_id, period["start"], period["end"])
-    meter_ids = sorted({r["meter_id"] for r in readings}) or ["none"]
-    xml = export_readings(
-        readings,
-        household_id=household_id,
-        meter_id=meter_ids[0],
-        title=f"GridLedger readings of household {household_id}",
-    )
+    meters = sorted({r["meter_id"] for r in readings})
+    if not meters:
+        abort(
+            404,
+            f"household {household_id} has no readings from {period['start']} to {period['end']}",
+        )
+    meter_id = period.get("meter_id") or meters[0]
+    if len(meters) > 1 and not period.get("meter_id"):
+        abort(
+            400,
+            f"household {household_id} has several meters ({', '.join(meters)}): "
+            "choose one with meter_id",
+        )
+    chosen = [{k: r[k] for k in READING_FIELDS} for r in readings if r["meter_id"] == meter_id]
+    try:
+        xml = export_readings(
+            chosen,
+            household_id=household_id,
+            meter_id=meter_id,
+            title=f"GridLedger readings of household {household_id}",
+        )
+    except GreenButtonError as exc:
+        abort(400, f"green button export: {exc}")
     return Response(xml, mimetype=XML)
 
 

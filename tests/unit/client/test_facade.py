@@ -155,11 +155,11 @@ def test_private_inputs_travel_in_the_transient_map_and_private_reads_go_to_thei
     assert json.loads(recorder.calls[1][6]["household"]) == {"name": "A"}
 
 
-def test_readings_are_endorsed_by_the_utility_alone():
+def test_readings_travel_in_the_transient_map_and_the_gateway_plans_their_endorsement():
     facade, recorder = ledger(Caller("UtilityMSP", "headend1", "meter", None))
     facade.submit_readings(b"signed")
     assert recorder.calls[0][6] == {"readings": b"signed"}
-    assert recorder.calls[0][7] == ("UtilityMSP",)
+    assert recorder.calls[0][7] is None
 
 
 def chaincode_transactions(chaincode):

@@ -1,0 +1,693 @@
+"""Who may call what: every endpoint of the API x every kind of caller, on the real network.
+
+``ROWS`` below is the one table; ``MATRIX`` is the same as markdown (print it to quote
+it). Each row is an endpoint, the chaincode transaction behind it and who the role
+table (``chaincode/roles.py``) lets call it; each cell the exact answer one caller gets:
+
+- ``200``/``201``: allowed, done (payloads are valid for that caller: its own
+  household, its own orders, idempotent repeats of fixed records);
+- ``404``/``409``: allowed, and the ledger or the CA answered for the record: the access
+  check passed (``409`` admin: the enrolment id is already registered at the CA;
+  ``404`` h-002: revoking ``matrix-revoked`` looks in h-002's own consents only);
+- ``org``: 403 ``caller from <MSP> (<kind>) may not call <tx>; allowed: <org kinds>``;
+- ``role``: 403 ``caller role '<role>' may not call <tx>; allowed: <roles>``;
+- ``own``: 403, a household on another household's records: ``household h-002 may not
+  read household h-001`` / ``... may not read the invoices of household h-001``;
+- ``consent``: 403 ``no live consent of household h-001 lets CommunityMSP:advisor1 read
+  readings from <start> to <end>`` (from the chaincode);
+- ``admin``: 403 ``caller role '<role>' may not register identities; allowed: admin``.
+
+The callers: households h-001 (household1) and h-002 (household2), the meter head-end
+(headend1) and billing (billing1) with API keys, the utility's operator (operator1) and
+admin, the regulator (auditor1), and the third party advisor1 while household1's
+consent is live and after it is revoked.
+
+Then every ``org``/``role`` cell again straight against the chaincode with the same
+identity (Gateway evaluate/submit, no API): the ledger refuses with the same message.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from api_client import ROLES, Api, Role, api_session, secret
+from community_fixtures import TARIFF, approved_tariff, register
+from member_registry import ensure_registered
+
+from client import EndorseError, Gateway, GatewayError
+from client.facade import CONSORTIUM_CONTRACTS, CONTRACTS
+from client.greenbutton import export_readings, import_readings
+from network.connect import gateway
+from network.scenario import Household, community, day_readings, signed_batch
+from network.topology import UTILITY
+
+pytestmark = pytest.mark.usefixtures("fabric_network")
+
+COLUMNS = tuple(ROLES)  # household household2 meter operator billing regulator admin tp tp_nc
+A = "200   200   200   200   200   200   200   200   200"  # anyone
+
+
+@dataclass(frozen=True)
+class Row:
+    endpoint: str  # "METHOD /rule", exactly as the app's URL map has it
+    transaction: str | None  # the chaincode transaction behind it, if any
+    who: str  # "<org kinds> / <roles>" as the role table's messages name them
+    cells: dict[str, str]
+
+
+def row(endpoint: str, transaction: str | None, who: str, cells: str) -> Row:
+    codes = cells.split()
+    assert len(codes) == len(COLUMNS), endpoint
+    return Row(endpoint, transaction, who, dict(zip(COLUMNS, codes, strict=True)))
+
+
+UTIL_OPERATOR = "org   org   role  201   role  org   role  org   org"
+UTIL_METER = "org   org   201   role  role  org   role  org   org"
+READERS = "200   own   role  200   200   role  role  200   consent"
+INVOICE_READERS = "200   own   role  role  200   org   role  role  role"
+ALL_ORGS = "utility, community, regulator"
+
+# fmt: off
+#         columns: h-001 h-002 meter oper  bill  reg   admin tp+   tp-
+ROWS: list[Row] = [
+    row("GET /healthz", None, "no auth", A),
+    row("GET /metrics", None, "no auth", A),
+    row("POST /auth/login", None, "any enrolled identity", A),
+    row("POST /admin/identities", None, "any org / admin (checked by the API)",
+        "admin admin admin admin admin admin 409   admin admin"),
+    row("POST /meters", "RegisterMeter", "utility / operator", UTIL_OPERATOR),
+    row("GET /meters/<meter_id>", "GetMeter", "anyone", A),
+    row("POST /readings", "SubmitReadings", "utility / meter", UTIL_METER),
+    row("POST /readings/green-button", "SubmitReadings", "utility / meter", UTIL_METER),
+    row("GET /households/<household_id>/readings", "GetReadings",
+        f"{ALL_ORGS} / household, operator, billing, third_party", READERS),
+    row("GET /households/<household_id>/readings/green-button", "GetReadings",
+        f"{ALL_ORGS} / household, operator, billing, third_party", READERS),
+    row("GET /meters/<meter_id>/readings/<interval_start>/hash", "GetReadingHash", "anyone", A),
+    row("POST /readings/verify", "VerifyReading", "anyone", A),
+    row("POST /consents", "GrantConsent", "community / household",
+        "201   201   org   org   org   org   org   role  role"),
+    row("DELETE /consents/<consent_id>", "RevokeConsent", "community / household",
+        "200   404   org   org   org   org   org   role  role"),
+    row("GET /consents", "ListConsents", "community / household",
+        "200   200   org   org   org   org   org   role  role"),
+    row("POST /tariffs", "ProposeTariff", "utility / operator", UTIL_OPERATOR),
+    row("POST /tariffs/<tariff_id>/approval", "ApproveTariff", "regulator / regulator",
+        "org   org   org   org   org   200   org   org   org"),
+    row("GET /tariffs/<tariff_id>", "GetTariff", "anyone", A),
+    row("GET /tariffs/in-force/<day>", "TariffInForce", "anyone", A),
+    row("POST /orders", "PlaceOrder", "community / household",
+        "201   201   org   org   org   org   org   role  role"),
+    row("GET /intervals/<interval_start>/order-book", "GetOrderBook", "anyone", A),
+    row("POST /intervals/<interval_start>/clearing", "ClearInterval", "utility / operator",
+        UTIL_OPERATOR),
+    row("GET /intervals/<interval_start>/clearing", "GetClearing", "anyone", A),
+    row("POST /intervals/<interval_start>/settlement", "SettleInterval",
+        "utility / operator, billing", "org   org   role  201   201   org   role  org   org"),
+    row("GET /trades", "ListTrades", "anyone", A),
+    row("POST /invoices", "GenerateInvoice", "utility / billing",
+        "org   org   role  role  201   org   role  org   org"),
+    row("GET /households/<household_id>/invoices/<period_start>/<period_end>", "GetInvoice",
+        "utility, community / household, billing", INVOICE_READERS),
+    row("GET /households/<household_id>/invoices/<period_start>/<period_end>/evidence",
+        "GetInvoiceEvidence", "anyone", A),
+    row("GET /households/<household_id>/invoices/green-button", "GetInvoice",
+        "utility, community / household, billing", INVOICE_READERS),
+    row("POST /grid-events", "ReportGridEvent", "utility / operator", UTIL_OPERATOR),
+    row("POST /grid-events/<event_id>/end", "EndGridEvent", "utility / operator",
+        "org   org   role  200   role  org   role  org   org"),
+    row("GET /grid-events/<event_id>", "GetGridEvent", "anyone", A),
+    row("GET /grid-events", "ListGridEvents", "anyone", A),
+    row("GET /members", "ListMembers", "anyone", A),
+    row("GET /members/<msp_id>", "GetMember", "anyone", A),
+    row("POST /aggregates", "PublishAggregate", "utility / operator", UTIL_OPERATOR),
+    row("GET /aggregates/<community>", "ListAggregates", "anyone", A),
+    row("GET /aggregates/threshold", "GetThreshold", "anyone", A),
+    row("PUT /aggregates/threshold", "SetThreshold", "regulator / regulator",
+        "org   org   org   org   org   200   org   org   org"),
+]
+# fmt: on
+
+
+def markdown(rows: list[Row]) -> str:
+    titles = [ROLES[key].title for key in COLUMNS]
+    lines = [
+        "| endpoint | transaction | who (org kinds / roles) | " + " | ".join(titles) + " |",
+        "|" + " --- |" * (3 + len(titles)),
+    ]
+    for r in rows:
+        codes = (r.cells[key] for key in COLUMNS)
+        cells = " | ".join(code if code.isdigit() else f"403 {code}" for code in codes)
+        lines.append(f"| `{r.endpoint}` | {r.transaction or '-'} | {r.who} | {cells} |")
+    return "\n".join(lines)
+
+
+MATRIX = markdown(ROWS)
+
+# -- the scene: the records the rows act on, made (once per ledger) before the matrix ------
+
+CHANNEL = "community-sunnyside"
+DAY, NEXT_DAY = "2026-02-14", "2026-02-15"
+WINDOW = ("2026-02-14T00:00:00Z", "2026-02-14T02:00:00Z")
+H1, H2 = community()[0], community()[1]
+MATRIX_DATE = datetime(2026, 2, 14, tzinfo=UTC).date()
+MATRIX_READINGS = day_readings(H1, MATRIX_DATE)[:8]
+FIXED_CONSENT = "matrix-grant"
+REVOKED_CONSENT = "matrix-revoked"
+FIXED_EVENT = {
+    "event_id": "matrix-outage",
+    "event_type": "OUTAGE",
+    "feeder": "F-1",
+    "start": "2026-02-14T03:00:00Z",
+    "end": None,
+    "cause": "access matrix",
+    "affected_meters": 3,
+    "signal": None,
+}
+AGGREGATE = {
+    "community": "sunnyside",
+    "interval_start": "2026-02-14T12:00:00Z",
+    "households": 1000,
+    "import_wh": 250_000,
+    "export_wh": 40_000,
+}
+FMT = "%Y-%m-%dT%H:%M:%SZ"
+IDENTITIES = {key: (role.org, role.user) for key, role in ROLES.items()}
+
+
+def salt() -> str:
+    return base64.urlsafe_b64encode(os.urandom(18)).decode()
+
+
+def contract(gw: Gateway, transaction: str) -> Any:
+    name = CONTRACTS[transaction][0]
+    if name in CONSORTIUM_CONTRACTS:
+        return gw.get_network("consortium").get_contract("consortium", name)
+    return gw.get_network(CHANNEL).get_contract("community", name)
+
+
+def evaluate(gw: Gateway, transaction: str, *args: str) -> Any:
+    return json.loads(contract(gw, transaction).evaluate(transaction, args=args))
+
+
+def submit(gw: Gateway, transaction: str, *args: str, transient: Any = None) -> Any:
+    return json.loads(contract(gw, transaction).submit(transaction, args=args, transient=transient))
+
+
+def missing(call: Callable[[], Any]) -> bool:
+    """Whether a read answers NotFound (any other error is a failure of the setup)."""
+    try:
+        call()
+    except GatewayError as exc:
+        assert "chaincode response 404" in str(exc), exc
+        return True
+    return False
+
+
+@dataclass
+class Consent:
+    """advisor1's consent from household1 over WINDOW: live for one column, then revoked."""
+
+    api: Api
+    live_id: str | None = None
+
+    def ensure(self, live: bool) -> None:
+        household = ROLES["household"]
+        if live and self.live_id is None:
+            consent_id = f"matrix-tp-{uuid.uuid4().hex[:8]}"
+            expires = (datetime.now(UTC) + timedelta(minutes=5)).strftime(FMT)
+            body = {
+                "consent_id": consent_id,
+                "grantee": ROLES["third_party"].grantee,
+                "purpose": "access matrix",
+                "data_from": WINDOW[0],
+                "data_to": WINDOW[1],
+                "expires_at": expires,
+            }
+            self.api.ok("POST", "/consents", household, 201, json=body)
+            self.live_id = consent_id
+        elif not live and self.live_id is not None:
+            self.api.ok("DELETE", f"/consents/{self.live_id}", household, 200)
+            self.live_id = None
+
+
+@dataclass
+class Scene:
+    """What the rows' payloads name; every record they need exists before the first row."""
+
+    tag: str
+    batch: dict[str, Any]  # h-001's readings of WINDOW, on the ledger before the matrix
+    meter: Household  # a meter of this run: the head-end's rows store new readings of it
+    disclosed: dict[str, Any]
+    order_interval: str
+    settle_intervals: dict[str, str]
+    ongoing_event: str
+    k: int
+    consent: Consent
+    order_salts: dict[str, str] = field(default_factory=dict)
+
+
+def free_intervals(gw: Gateway, count: int) -> list[str]:
+    """Intervals without orders and not cleared: night slots of the last days (orders
+    need an interval younger than 7 days; test_market uses midday slots)."""
+    found: list[str] = []
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    for back in range(1, 7):
+        for slot in range(40):
+            interval = (today - timedelta(days=back) + slot * timedelta(minutes=15)).strftime(FMT)
+            book = evaluate(gw, "GetOrderBook", interval)
+            if book["orders"] == 0 and not book["cleared"]:
+                found.append(interval)
+                if len(found) == count:
+                    return found
+    pytest.fail("no free night interval in the last 6 days; run `make clean` for a fresh ledger")
+
+
+@pytest.fixture(scope="module")
+def gateways() -> Iterator[dict[str, Gateway]]:
+    """One Gateway per identity of the matrix, straight to its org's peer (no API)."""
+    with ExitStack() as stack:
+        opened: dict[tuple[str, str], Gateway] = {}
+        for org, user in IDENTITIES.values():
+            if (org.key, user) not in opened:
+                opened[org.key, user] = stack.enter_context(gateway(org, user))
+        yield {key: opened[org.key, user] for key, (org, user) in IDENTITIES.items()}
+
+
+@pytest.fixture(scope="module")
+def api() -> Iterator[Api]:
+    with api_session() as session:
+        yield session
+
+
+@pytest.fixture(scope="module")
+def scene(api: Api, gateways: dict[str, Gateway]) -> Iterator[Scene]:
+    operator, billing, auditor = gateways["operator"], gateways["billing"], gateways["regulator"]
+    household1 = gateways["household"]
+    ensure_registered()
+    if missing(lambda: evaluate(auditor, "GetTariff", TARIFF["tariff_id"])) or (
+        evaluate(auditor, "GetTariff", TARIFF["tariff_id"])["status"] != "approved"
+    ):
+        approved_tariff()
+    for household in (H1, H2):
+        if missing(lambda h=household: evaluate(auditor, "GetMeter", h.meter_id)):
+            register(household)
+    batch = json.loads(signed_batch(H1, MATRIX_READINGS))
+    if missing(lambda: evaluate(auditor, "GetReadingHash", H1.meter_id, WINDOW[0])):
+        submit(
+            gateways["meter"], "SubmitReadings", transient={"readings": json.dumps(batch).encode()}
+        )
+    if missing(lambda: evaluate(auditor, "GetInvoiceEvidence", "h-001", DAY, NEXT_DAY)):
+        submit(billing, "GenerateInvoice", "h-001", DAY, NEXT_DAY)
+    consents = {c["consent_id"] for c in evaluate(household1, "ListConsents")}
+    if REVOKED_CONSENT not in consents:
+        grantee, expires = "CommunityMSP:matrix-nobody", "2030-01-01T00:00:00Z"
+        submit(household1, "GrantConsent", REVOKED_CONSENT, grantee, "revoked", *WINDOW, expires)
+        submit(household1, "RevokeConsent", REVOKED_CONSENT)
+    if missing(lambda: evaluate(auditor, "GetGridEvent", FIXED_EVENT["event_id"])):
+        submit(operator, "ReportGridEvent", json.dumps(FIXED_EVENT))
+    tag = uuid.uuid4().hex[:8]
+    meter = replace(H2, household_id=f"h-mx{tag}", meter_id=f"m-mx{tag}")
+    register(meter)
+    ongoing = {**FIXED_EVENT, "event_id": f"matrix-{tag}", "start": "2026-02-14T04:00:00Z"}
+    submit(operator, "ReportGridEvent", json.dumps(ongoing))
+    order_interval, by_operator, by_billing = free_intervals(auditor, 3)
+    for interval in (by_operator, by_billing):
+        submit(operator, "ClearInterval", interval)
+    disclosed = evaluate(operator, "GetReadings", "h-001", *WINDOW)[0]
+    consent = Consent(api)
+    yield Scene(
+        tag=tag,
+        batch=batch,
+        meter=meter,
+        disclosed=disclosed,
+        order_interval=order_interval,
+        settle_intervals={"operator": by_operator, "billing": by_billing},
+        ongoing_event=ongoing["event_id"],
+        k=evaluate(auditor, "GetThreshold")["k"],
+        consent=consent,
+        order_salts={"household": salt(), "household2": salt()},
+    )
+    consent.ensure(live=False)
+
+
+# -- each endpoint's request, as the caller of a column would send it ---------------------
+
+
+@dataclass
+class Request:
+    path: str
+    json: Any = None
+    query: dict[str, Any] | None = None
+    data: bytes | None = None
+    content_type: str | None = None
+
+
+def upload(scene: Scene, first: int) -> dict[str, Any]:
+    """A signed batch of 4 new readings of the run's meter (none stored before)."""
+    readings = day_readings(scene.meter, MATRIX_DATE)[first : first + 4]
+    return dict(json.loads(signed_batch(scene.meter, readings)))
+
+
+def green_button_upload(scene: Scene) -> Request:
+    """4 new readings of the run's meter as Green Button XML, with the meter's signature
+    over the canonical batch built from them: "the same bytes POST /readings signs" (the
+    route's docstring), so the signature of the JSON batch of the same readings and salt."""
+    batch = upload(scene, first=4)
+    meter_id = scene.meter.meter_id
+    household_id = scene.meter.household_id
+    xml = export_readings(
+        batch["readings"], household_id=household_id, meter_id=meter_id, title="matrix upload"
+    )
+    fields = ("interval_start", "interval_minutes", "import_wh", "export_wh")
+    in_xml = [{k: r[k] for k in fields} for r in import_readings(xml, meter_id)]
+    assert in_xml == batch["readings"]  # the XML carries exactly the signed readings
+    query = {k: batch[k] for k in ("meter_id", "salt", "signature")}
+    return Request(
+        "/readings/green-button", query=query, data=xml, content_type="application/atom+xml"
+    )
+
+
+def order_of(scene: Scene, role: Role) -> dict[str, Any]:
+    owner = role.key if role.key in ("household", "household2") else "household"
+    offer = owner == "household"
+    return {
+        "order_id": f"matrix-{scene.tag}-{owner}",
+        "side": "offer" if offer else "bid",
+        "interval_start": scene.order_interval,
+        "energy_wh": 100,
+        "price_per_kwh": 50 if offer else 10,  # they do not cross: no trade to settle
+        "salt": scene.order_salts[owner],
+    }
+
+
+def identity_request(scene: Scene, role: Role) -> Request:
+    return Request("/admin/identities", json={"enrollment_id": "operator1", "role": "operator"})
+
+
+INVOICE = f"/households/h-001/invoices/{DAY}/{NEXT_DAY}"
+DAY_QUERY = {"start": f"{DAY}T00:00:00Z", "end": f"{NEXT_DAY}T00:00:00Z"}
+REQUESTS: dict[str, Callable[[Scene, Role], Request]] = {
+    "GET /healthz": lambda s, r: Request("/healthz"),
+    "GET /metrics": lambda s, r: Request("/metrics"),
+    "POST /auth/login": lambda s, r: Request("/auth/login"),  # sent by the test itself
+    "POST /admin/identities": identity_request,
+    "POST /meters": lambda s, r: Request(
+        "/meters",
+        json={
+            "meter_id": H1.meter_id,
+            "household_id": H1.household_id,
+            "feeder": H1.feeder,
+            "device_public_key": H1.device_public_key_pem,
+        },
+    ),
+    "GET /meters/<meter_id>": lambda s, r: Request(f"/meters/{H1.meter_id}"),
+    "POST /readings": lambda s, r: Request("/readings", json=upload(s, first=0)),
+    "POST /readings/green-button": lambda s, r: green_button_upload(s),
+    "GET /households/<household_id>/readings": lambda s, r: Request(
+        "/households/h-001/readings", query={"start": WINDOW[0], "end": WINDOW[1]}
+    ),
+    "GET /households/<household_id>/readings/green-button": lambda s, r: Request(
+        "/households/h-001/readings/green-button", query={"start": WINDOW[0], "end": WINDOW[1]}
+    ),
+    "GET /meters/<meter_id>/readings/<interval_start>/hash": lambda s, r: Request(
+        f"/meters/{H1.meter_id}/readings/{WINDOW[0]}/hash"
+    ),
+    "POST /readings/verify": lambda s, r: Request("/readings/verify", json=s.disclosed),
+    "POST /consents": lambda s, r: Request(
+        "/consents",
+        json={
+            "consent_id": FIXED_CONSENT,
+            "grantee": "CommunityMSP:matrix-nobody",
+            "purpose": "access matrix",
+            "data_from": WINDOW[0],
+            "data_to": WINDOW[1],
+            "expires_at": "2030-01-01T00:00:00Z",
+        },
+    ),
+    "DELETE /consents/<consent_id>": lambda s, r: Request(f"/consents/{REVOKED_CONSENT}"),
+    "GET /consents": lambda s, r: Request("/consents"),
+    "POST /tariffs": lambda s, r: Request("/tariffs", json=TARIFF),
+    "POST /tariffs/<tariff_id>/approval": lambda s, r: Request(
+        f"/tariffs/{TARIFF['tariff_id']}/approval"
+    ),
+    "GET /tariffs/<tariff_id>": lambda s, r: Request(f"/tariffs/{TARIFF['tariff_id']}"),
+    "GET /tariffs/in-force/<day>": lambda s, r: Request(f"/tariffs/in-force/{DAY}"),
+    "POST /orders": lambda s, r: Request("/orders", json=order_of(s, r)),
+    "GET /intervals/<interval_start>/order-book": lambda s, r: Request(
+        f"/intervals/{s.order_interval}/order-book"
+    ),
+    "POST /intervals/<interval_start>/clearing": lambda s, r: Request(
+        f"/intervals/{s.order_interval}/clearing"
+    ),
+    "GET /intervals/<interval_start>/clearing": lambda s, r: Request(
+        f"/intervals/{s.settle_intervals['operator']}/clearing"
+    ),
+    "POST /intervals/<interval_start>/settlement": lambda s, r: Request(
+        f"/intervals/{s.settle_intervals.get(r.key, s.settle_intervals['operator'])}/settlement"
+    ),
+    "GET /trades": lambda s, r: Request("/trades", query=DAY_QUERY),
+    "POST /invoices": lambda s, r: Request(
+        "/invoices", json={"household_id": "h-001", "period_start": DAY, "period_end": NEXT_DAY}
+    ),
+    "GET /households/<household_id>/invoices/<period_start>/<period_end>": lambda s, r: Request(
+        INVOICE
+    ),
+    "GET /households/<household_id>/invoices/<period_start>/<period_end>/evidence": (
+        lambda s, r: Request(f"{INVOICE}/evidence")
+    ),
+    "GET /households/<household_id>/invoices/green-button": lambda s, r: Request(
+        "/households/h-001/invoices/green-button",
+        query={"period_start": DAY, "period_end": NEXT_DAY},
+    ),
+    "POST /grid-events": lambda s, r: Request("/grid-events", json=FIXED_EVENT),
+    "POST /grid-events/<event_id>/end": lambda s, r: Request(
+        f"/grid-events/{s.ongoing_event}/end", json={"end": "2026-02-14T05:00:00Z"}
+    ),
+    "GET /grid-events/<event_id>": lambda s, r: Request(f"/grid-events/{FIXED_EVENT['event_id']}"),
+    "GET /grid-events": lambda s, r: Request("/grid-events", query=DAY_QUERY),
+    "GET /members": lambda s, r: Request("/members"),
+    "GET /members/<msp_id>": lambda s, r: Request(f"/members/{UTILITY.msp_id}"),
+    "POST /aggregates": lambda s, r: Request("/aggregates", json=AGGREGATE),
+    "GET /aggregates/<community>": lambda s, r: Request("/aggregates/sunnyside", query=DAY_QUERY),
+    "GET /aggregates/threshold": lambda s, r: Request("/aggregates/threshold"),
+    "PUT /aggregates/threshold": lambda s, r: Request("/aggregates/threshold", json={"k": s.k}),
+}
+
+# what an allowed answer must also say, beyond its status
+DOMAIN_MESSAGES = {
+    ("POST /admin/identities", "admin"): "Identity 'operator1' is already registered",
+    ("DELETE /consents/<consent_id>", "household2"): (
+        f"consent {REVOKED_CONSENT} of household h-002 does not exist"
+    ),
+}
+CHECKS: dict[str, Callable[[Any, Scene, Role], None]] = {
+    "GET /households/<household_id>/readings": lambda body, s, r: _same_readings(body["items"]),
+    "POST /readings": lambda body, s, r: _stored_new(body, s),
+    "POST /readings/green-button": lambda body, s, r: _stored_new(body, s),
+    "POST /readings/verify": lambda body, s, r: _verified(body),
+    "POST /orders": lambda body, s, r: _equal(body["order_id"], order_of(s, r)["order_id"]),
+    "POST /intervals/<interval_start>/clearing": lambda body, s, r: _equal(
+        (body["price_per_kwh"], body["trades"], len(body["orders"])), (None, [], 2)
+    ),
+    "POST /intervals/<interval_start>/settlement": lambda body, s, r: _equal(
+        (body["interval_start"], body["trades"]), (s.settle_intervals[r.key], 0)
+    ),
+    "PUT /aggregates/threshold": lambda body, s, r: _equal(body, {"k": s.k}),
+    "POST /auth/login": lambda body, s, r: _equal(
+        (body["msp_id"], body["role"], body["household_id"]),
+        (r.org.msp_id, r.role, r.household_id),
+    ),
+}
+
+
+def _equal(actual: Any, expected: Any) -> None:
+    assert actual == expected
+
+
+def _same_readings(items: list[dict[str, Any]]) -> None:
+    assert [(r["interval_start"], r["import_wh"], r["export_wh"]) for r in items] == [
+        (r["interval_start"], r["import_wh"], r["export_wh"]) for r in MATRIX_READINGS
+    ]
+
+
+def _stored_new(body: dict[str, Any], scene: Scene) -> None:
+    assert (body["meter_id"], body["stored"], body["duplicates"]) == (scene.meter.meter_id, 4, 0)
+
+
+def _verified(body: dict[str, Any]) -> None:
+    assert body["verified"] is True
+
+
+def expected_refusal(r: Row, role: Role) -> str:
+    code = r.cells[role.key]
+    orgs, _, roles = r.who.partition(" / ")
+    if code == "org":
+        return (
+            f"caller from {role.org.msp_id} ({role.org.kind}) may not call {r.transaction}; "
+            f"allowed: {orgs}"
+        )
+    if code == "role":
+        return f"caller role '{role.role}' may not call {r.transaction}; allowed: {roles}"
+    if code == "admin":
+        return f"caller role '{role.role}' may not register identities; allowed: admin"
+    if code == "own" and r.transaction == "GetReadings":
+        return f"household {role.household_id} may not read household h-001"
+    if code == "own" and r.transaction == "GetInvoice":
+        return f"household {role.household_id} may not read the invoices of household h-001"
+    if code == "consent":
+        return (
+            f"no live consent of household h-001 lets {role.grantee} "
+            f"read readings from {WINDOW[0]} to {WINDOW[1]}"
+        )
+    raise AssertionError(f"unknown cell {code!r} in row {r.endpoint}")
+
+
+# parametrized role by role (the consent of the third party changes once, between its two
+# columns) and, within a role, in table order (orders are placed before they are cleared)
+CELLS = [(ROLES[key], r) for key in COLUMNS for r in ROWS]
+
+
+def cell_id(cell: tuple[Role, Row]) -> str:
+    role, r = cell
+    return f"{role.key}:{r.endpoint}"
+
+
+def test_the_matrix_covers_every_endpoint_of_the_app(api: Api) -> None:
+    """Every rule of the app's URL map is a row (only the static docs are left out)."""
+    skipped = {"static", "openapi.spec", "openapi.docs", "openapi.swagger_ui_oauth_redirect"}
+    endpoints = {
+        f"{method} {rule.rule}"
+        for rule in api.app.url_map.iter_rules()
+        if rule.endpoint not in skipped
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
+    }
+    assert [r.endpoint for r in ROWS if r.endpoint not in endpoints] == []
+    assert sorted(endpoints - {r.endpoint for r in ROWS}) == []
+    assert set(REQUESTS) == {r.endpoint for r in ROWS}
+
+
+@pytest.mark.parametrize(("role", "r"), CELLS, ids=[cell_id(c) for c in CELLS])
+def test_each_caller_gets_exactly_its_cell_of_the_matrix(
+    api: Api, scene: Scene, role: Role, r: Row
+) -> None:
+    if role.key.startswith("third_party"):
+        scene.consent.ensure(live=role.key == "third_party")
+    code = r.cells[role.key]
+    request = REQUESTS[r.endpoint](scene, role)
+    method = r.endpoint.split()[0]
+    if r.endpoint == "POST /auth/login":
+        credentials = {
+            "org": role.org.key,
+            "enrollment_id": role.user,
+            "secret": secret(role.org.key, role.user),
+        }
+        response = api.call(method, request.path, json=credentials)
+    else:
+        response = api.call(
+            method,
+            request.path,
+            role,
+            json=request.json,
+            query_string=request.query,
+            data=request.data,
+            content_type=request.content_type,
+        )
+    body = response.get_json(silent=True)
+    if code.isdigit():
+        assert response.status_code == int(code), (response.status_code, body)
+        if (r.endpoint, role.key) in DOMAIN_MESSAGES:
+            assert DOMAIN_MESSAGES[r.endpoint, role.key] in body["message"], body
+        elif r.endpoint in CHECKS and code.startswith("2"):
+            CHECKS[r.endpoint](body, scene, role)
+        return
+    assert response.status_code == 403, (response.status_code, body)
+    assert body == {"status": 403, "message": expected_refusal(r, role), "detail": body["detail"]}
+
+
+# -- the same refusals, straight from the ledger ---------------------------------------------
+
+
+def chaincode_call(transaction: str, scene: Scene) -> tuple[tuple[str, ...], dict[str, bytes]]:
+    """The arguments and transient map the facade would send for the matrix's payload."""
+    order = json.dumps(order_of(scene, ROLES["household"])).encode()
+    calls: dict[str, tuple[tuple[str, ...], dict[str, bytes]]] = {
+        "RegisterMeter": (
+            (H1.meter_id, H1.household_id, H1.feeder, H1.device_public_key_pem),
+            {},
+        ),
+        "SubmitReadings": ((), {"readings": json.dumps(scene.batch).encode()}),
+        "GetReadings": (("h-001", *WINDOW), {}),
+        "GrantConsent": (
+            (
+                FIXED_CONSENT,
+                "CommunityMSP:matrix-nobody",
+                "access matrix",
+                *WINDOW,
+                "2030-01-01T00:00:00Z",
+            ),
+            {},
+        ),
+        "RevokeConsent": ((REVOKED_CONSENT,), {}),
+        "ListConsents": ((), {}),
+        "ProposeTariff": ((json.dumps(TARIFF),), {}),
+        "ApproveTariff": ((TARIFF["tariff_id"],), {}),
+        "PlaceOrder": ((), {"order": order}),
+        "ClearInterval": ((scene.order_interval,), {}),
+        "SettleInterval": ((scene.settle_intervals["operator"],), {}),
+        "GenerateInvoice": (("h-001", DAY, NEXT_DAY), {}),
+        "GetInvoice": (("h-001", DAY, NEXT_DAY), {}),
+        "ReportGridEvent": ((json.dumps(FIXED_EVENT),), {}),
+        "EndGridEvent": ((scene.ongoing_event, "2026-02-14T05:00:00Z"), {}),
+        "PublishAggregate": (
+            (
+                AGGREGATE["community"],
+                AGGREGATE["interval_start"],
+                json.dumps({k: AGGREGATE[k] for k in ("households", "import_wh", "export_wh")}),
+            ),
+            {},
+        ),
+        "SetThreshold": ((str(scene.k),), {}),
+    }
+    return calls[transaction]
+
+
+ROLE_TABLE_REFUSALS = [
+    (role, r) for role, r in CELLS if r.transaction and r.cells[role.key] in ("org", "role")
+]
+
+
+@pytest.mark.parametrize(
+    ("role", "r"), ROLE_TABLE_REFUSALS, ids=[cell_id(c) for c in ROLE_TABLE_REFUSALS]
+)
+def test_the_ledger_refuses_what_the_api_refuses_by_the_role_table(
+    gateways: dict[str, Gateway], scene: Scene, role: Role, r: Row
+) -> None:
+    transaction = r.transaction
+    assert transaction is not None
+    args, transient = chaincode_call(transaction, scene)
+    submits = CONTRACTS[transaction][1]
+    called = contract(gateways[role.key], transaction)
+    with pytest.raises(GatewayError) as refused:
+        if submits:
+            called.submit(transaction, args=args, transient=transient or None)
+        else:
+            called.evaluate(transaction, args=args, transient=transient or None)
+    if submits:
+        assert isinstance(refused.value, EndorseError)
+    assert f"chaincode response 403, {expected_refusal(r, role)}" in str(refused.value)
+
+
+def test_the_matrix_constant_is_the_table_as_markdown() -> None:
+    lines = MATRIX.splitlines()
+    assert len(lines) == 2 + len(ROWS)
+    assert all(line.count("|") == 4 + len(COLUMNS) for line in lines)
