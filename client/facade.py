@@ -19,7 +19,7 @@ from typing import Any
 
 from cryptography import x509
 
-from chaincode.roles import RULES, refusal
+from chaincode.roles import refusal
 
 from .ca import certificate_attributes
 from .contract import Contract
@@ -308,8 +308,3 @@ class Ledger:
 
     def threshold(self) -> Any:
         return self.call("GetThreshold")
-
-
-def transactions() -> list[str]:
-    """Every transaction the facade can call (all of them have a role rule)."""
-    return sorted(t for t in CONTRACTS if t in RULES)
