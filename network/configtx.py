@@ -2,9 +2,10 @@
 
 Every org is both an application org (it runs a peer) and an orderer org (it runs
 one of the three Raft consenters), so no single member controls ordering.
-Policies use Node OU roles: admins administer, members read, admins and clients
-write, peers endorse, orderers sign blocks. Channel admin changes need a MAJORITY
-of org admins.
+Policies use Node OU roles: admins administer, members read, admins, clients and
+orderers write (an orderer signs the config transaction it makes of an accepted
+config update, which is checked against the channel's Writers), peers endorse,
+orderers sign blocks. Channel admin changes need a MAJORITY of org admins.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def org_section(org: Org) -> dict[str, Any]:
         "MSPDir": str(OrgCA(org).msp_dir),
         "Policies": {
             "Readers": signature(f"OR('{msp}.member')"),
-            "Writers": signature(f"OR('{msp}.admin', '{msp}.client')"),
+            "Writers": signature(f"OR('{msp}.admin', '{msp}.client', '{msp}.orderer')"),
             "Admins": signature(f"OR('{msp}.admin')"),
             "Endorsement": signature(f"OR('{msp}.peer')"),
         },

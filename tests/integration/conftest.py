@@ -1,8 +1,9 @@
 """One real Fabric network for the whole integration run.
 
-The session fixture reuses the network of this checkout if it is already up (so a
-developer's `make run` network serves the tests), otherwise it brings one up and
-deploys the chaincode, and takes it down at the end. Everything goes through the
+The session fixture reuses the network of this checkout if any of it is running (so a
+developer's `make run` network serves the tests; `up` repairs what is missing), and
+otherwise brings one up, deploys the chaincode, and takes it down at the end: a test
+run never stops a network it did not start. Everything goes through the
 same `python -m network` commands an operator uses.
 """
 
@@ -13,14 +14,13 @@ from collections.abc import Iterator
 import pytest
 from gridnet_cli import gridnet
 
-from network.bringup import is_up
+from network.bringup import anything_running
 
 
 @pytest.fixture(scope="session")
 def fabric_network() -> Iterator[None]:
-    started_here = not is_up()
-    if started_here:
-        gridnet("up")
+    started_here = not anything_running()
+    gridnet("up")
     gridnet("deploy")
     yield
     if started_here:

@@ -34,3 +34,13 @@ def test_anchor_peers_and_orderer_endpoints_are_declared_per_org():
         [{"Host": "127.0.0.1", "Port": p}] for p in (7051, 8051, 9051)
     ]
     assert [o["OrdererEndpoints"] for o in orgs] == [[f"127.0.0.1:{p}"] for p in (7050, 8050, 9050)]
+
+
+def test_orderers_can_write_so_config_updates_can_be_committed():
+    # the orderer signs the config transaction it makes of an accepted update, and that
+    # transaction must satisfy /Channel/Writers
+    for org in configtx(CHANNELS)["Profiles"]["consortium"]["Application"]["Organizations"]:
+        msp = org["ID"]
+        assert org["Policies"]["Writers"]["Rule"] == (
+            f"OR('{msp}.admin', '{msp}.client', '{msp}.orderer')"
+        )
