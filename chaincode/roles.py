@@ -88,6 +88,18 @@ RULES: dict[str, Rule] = {
     "GetAggregate": ANYONE,
     "ListAggregates": ANYONE,
     "GetThreshold": ANYONE,
+    # consortium chaincode, community funding escrow (record-level checks in funding.py:
+    # a creator is the utility's operator or a community's admin, an approver's admin
+    # only for a campaign naming its org, a household refunds only its own pledge)
+    "CreateCampaign": Rule(("operator", "admin"), (UTILITY, COMMUNITY)),
+    "Pledge": HOUSEHOLD,
+    "ApproveMilestone": Rule(("admin",), ALL_ORGS),
+    "Release": OPERATOR,
+    "Refund": HOUSEHOLD,
+    "RefundAll": OPERATOR,
+    "GetCampaign": ANYONE,
+    "ListCampaigns": ANYONE,
+    "ListMyPledges": HOUSEHOLD,
 }
 
 

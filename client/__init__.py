@@ -2,7 +2,8 @@
 Transaction → Commit, over the peers' Gateway gRPC service, with chaincode events
 (`Network.chaincode_events`), safe retries (`RetryPolicy`) and the same over `grpc.aio`
 (`AsyncGateway`); and blocks, with the private data the caller may read, from the
-peers' Deliver service (`deliver_blocks`)."""
+peers' Deliver service (`deliver_blocks`), and the audit of a channel's blocks (`verify_chain`,
+`config_history`, `key_history`)."""
 
 from .aio import (
     AsyncChaincodeEvents,
@@ -14,6 +15,20 @@ from .aio import (
     AsyncProposal,
     AsyncTransaction,
     connect_async,
+)
+from .audit import (
+    ChainBreak,
+    ChainReport,
+    ConfigChange,
+    ConfigDelta,
+    KeyWrite,
+    block_data_hash,
+    block_header_hash,
+    config_history,
+    fetch_channel,
+    key_history,
+    newest_block_number,
+    verify_chain,
 )
 from .ca import CAClient, CAError, CAErrorDetail, Enrollment, certificate_attributes
 from .commit import Commit, Status
@@ -51,6 +66,8 @@ __all__ = [
     "CAClient",
     "CAError",
     "CAErrorDetail",
+    "ChainBreak",
+    "ChainReport",
     "ChaincodeEvent",
     "ChaincodeEvents",
     "ChaincodeEventsError",
@@ -58,6 +75,8 @@ __all__ = [
     "Commit",
     "CommitError",
     "CommitStatusError",
+    "ConfigChange",
+    "ConfigDelta",
     "Contract",
     "DeliverError",
     "DeliverRequest",
@@ -68,6 +87,7 @@ __all__ = [
     "Gateway",
     "GatewayError",
     "Identity",
+    "KeyWrite",
     "Network",
     "Proposal",
     "RetryPolicy",
@@ -77,14 +97,21 @@ __all__ = [
     "Transaction",
     "WalletEntry",
     "WalletError",
+    "block_data_hash",
+    "block_header_hash",
     "certificate_attributes",
     "certificate_hash",
+    "config_history",
     "connect",
     "connect_async",
     "deliver_blocks",
     "digest",
+    "fetch_channel",
     "find_private_writes",
+    "key_history",
     "load_identity",
     "load_private_key",
     "new_private_key_signer",
+    "newest_block_number",
+    "verify_chain",
 ]

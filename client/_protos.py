@@ -11,11 +11,13 @@ a dependency).
 from typing import Any
 
 from fabric_protos.common import common_pb2 as _common_pb2
+from fabric_protos.common import configtx_pb2 as _configtx_pb2
 from fabric_protos.gateway import gateway_pb2 as _gateway_pb2
 from fabric_protos.gateway import gateway_pb2_grpc as _gateway_pb2_grpc
 from fabric_protos.ledger.rwset import rwset_pb2 as _rwset_pb2
 from fabric_protos.ledger.rwset.kvrwset import kv_rwset_pb2 as _kv_rwset_pb2
 from fabric_protos.msp import identities_pb2 as _identities_pb2
+from fabric_protos.msp import msp_config_pb2 as _msp_config_pb2
 from fabric_protos.orderer import ab_pb2 as _ab_pb2
 from fabric_protos.peer import chaincode_pb2 as _chaincode_pb2
 from fabric_protos.peer import events_pb2 as _events_pb2
@@ -30,12 +32,14 @@ __all__ = [
     "ab_pb2",
     "chaincode_pb2",
     "common_pb2",
+    "configtx_pb2",
     "events_pb2",
     "events_pb2_grpc",
     "gateway_pb2",
     "gateway_pb2_grpc",
     "identities_pb2",
     "kv_rwset_pb2",
+    "msp_config_pb2",
     "proposal_pb2",
     "proposal_response_pb2",
     "rwset_pb2",
@@ -45,12 +49,14 @@ __all__ = [
 ab_pb2: Any = _ab_pb2
 chaincode_pb2: Any = _chaincode_pb2
 common_pb2: Any = _common_pb2
+configtx_pb2: Any = _configtx_pb2
 events_pb2: Any = _events_pb2
 events_pb2_grpc: Any = _events_pb2_grpc
 gateway_pb2: Any = _gateway_pb2
 gateway_pb2_grpc: Any = _gateway_pb2_grpc
 identities_pb2: Any = _identities_pb2
 kv_rwset_pb2: Any = _kv_rwset_pb2
+msp_config_pb2: Any = _msp_config_pb2
 proposal_pb2: Any = _proposal_pb2
 proposal_response_pb2: Any = _proposal_response_pb2
 rwset_pb2: Any = _rwset_pb2

@@ -96,8 +96,17 @@ CONTRACTS: dict[str, tuple[str, bool]] = {
     "GetAggregate": ("AggregateContract", False),
     "ListAggregates": ("AggregateContract", False),
     "GetThreshold": ("AggregateContract", False),
+    "CreateCampaign": ("FundingContract", True),
+    "Pledge": ("FundingContract", True),
+    "ApproveMilestone": ("FundingContract", True),
+    "Release": ("FundingContract", True),
+    "Refund": ("FundingContract", True),
+    "RefundAll": ("FundingContract", True),
+    "GetCampaign": ("FundingContract", False),
+    "ListCampaigns": ("FundingContract", False),
+    "ListMyPledges": ("FundingContract", False),
 }
-CONSORTIUM_CONTRACTS = {"MemberContract", "AggregateContract"}
+CONSORTIUM_CONTRACTS = {"MemberContract", "AggregateContract", "FundingContract"}
 # reads of private data go to a peer that holds it, whoever asks
 PRIVATE_READS = {"GetReadings", "GetInvoice", "ListConsents"}
 
@@ -308,3 +317,35 @@ class Ledger:
 
     def threshold(self) -> Any:
         return self.call("GetThreshold")
+
+    # community funding (consortium) ----------------------------------------------------
+
+    def create_campaign(self, campaign: Mapping[str, Any]) -> Any:
+        """Open a campaign: campaign_id, title, goal (minor units), currency, deadline,
+        contractor, approvers (MSP ids) and milestone."""
+        return self.call("CreateCampaign", json.dumps(dict(campaign)))
+
+    def campaign(self, campaign_id: str) -> Any:
+        return self.call("GetCampaign", campaign_id)
+
+    def campaigns(self) -> Any:
+        return self.call("ListCampaigns")
+
+    def pledge(self, campaign_id: str, pledge_id: str, amount: int) -> Any:
+        return self.call("Pledge", campaign_id, pledge_id, str(amount))
+
+    def my_pledges(self, campaign_id: str = "") -> Any:
+        """The caller household's pledges of one campaign, or of all when none is named."""
+        return self.call("ListMyPledges", campaign_id)
+
+    def approve_milestone(self, campaign_id: str) -> Any:
+        return self.call("ApproveMilestone", campaign_id)
+
+    def release(self, campaign_id: str) -> Any:
+        return self.call("Release", campaign_id)
+
+    def refund(self, campaign_id: str, pledge_id: str) -> Any:
+        return self.call("Refund", campaign_id, pledge_id)
+
+    def refund_all(self, campaign_id: str) -> Any:
+        return self.call("RefundAll", campaign_id)

@@ -2,9 +2,11 @@
 
 from api.auth import bp as auth
 from api.routes.admin import bp as admin
+from api.routes.audit import bp as audit
 from api.routes.consents import bp as consents
 from api.routes.consortium import bp as consortium
 from api.routes.events import bp as events
+from api.routes.funding import bp as funding
 from api.routes.greenbutton import bp as greenbutton
 from api.routes.health import bp as health
 from api.routes.invoices import bp as invoices
@@ -25,5 +27,7 @@ BLUEPRINTS = (
     invoices,
     events,
     consortium,
+    funding,
     greenbutton,
+    audit,
 )

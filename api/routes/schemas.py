@@ -15,6 +15,7 @@ UTC = Regexp(
 )
 DAY = Regexp(r"^\d{4}-\d\d-\d\d$", error="must be a date like 2026-03-01")
 MAX_WH = 1_000_000
+MAX_MONEY = 10**12
 
 
 class Period(Schema):
@@ -308,3 +309,118 @@ class IdentityOut(Schema):
     secret = String()
     org = String()
     role = String()
+
+
+class ChainBreak(Schema):
+    block_number = Integer()
+    check = String(metadata={"description": "number, previous_hash or data_hash"})
+    expected = String()
+    found = String()
+
+
+class ChainVerification(Schema):
+    channel = String()
+    ok = Boolean()
+    blocks_checked = Integer()
+    first_block = Integer(allow_none=True)
+    last_block = Integer(allow_none=True)
+    head_hash = String(
+        allow_none=True, metadata={"description": "hex SHA-256 of the newest header"}
+    )
+    first_break = Nested(ChainBreak, allow_none=True)
+
+
+class KeyQuery(Schema):
+    namespace = String(required=True, validate=Length(1, 128), metadata={"example": "consortium"})
+    key = String(required=True, validate=Length(1, 1024), metadata={"example": "member~UtilityMSP"})
+
+
+class CampaignIn(Schema):
+    campaign_id = String(required=True, validate=Length(1, 64))
+    title = String(required=True, validate=Length(1, 200))
+    goal = Integer(
+        required=True,
+        strict=True,
+        validate=Range(1, MAX_MONEY),
+        metadata={"description": "minor units, e.g. cents"},
+    )
+    currency = String(required=True, validate=Regexp(r"^[A-Z]{3}$", error="like EUR"))
+    deadline = String(required=True, validate=UTC, metadata={"description": "in the future"})
+    contractor = String(required=True, validate=Length(1, 128))
+    approvers = List(
+        String(validate=Length(1, 64)),
+        required=True,
+        validate=Length(1, 16),
+        metadata={"example": ["UtilityMSP", "CommunityMSP"]},
+    )
+    milestone = String(required=True, validate=Length(1, 1000))
+
+
+class Pledge(Schema):
+    campaign_id = String()
+    pledge_id = String()
+    amount = Integer()
+    currency = String()
+    household_id = String()
+    msp_id = String()
+    pledged_by = String()
+    pledged_at = String()
+    refunded_at = String(allow_none=True)
+    refunded_by = String(allow_none=True)
+    tx_id = String()
+
+
+class Approval(Schema):
+    campaign_id = String()
+    msp_id = String()
+    approved_by = String()
+    approved_at = String()
+    tx_id = String()
+
+
+class Campaign(Schema):
+    campaign_id = String()
+    title = String()
+    goal = Integer()
+    currency = String()
+    deadline = String()
+    contractor = String()
+    approvers = List(String())
+    milestone = String()
+    created_by = String()
+    created_at = String()
+    status = String(metadata={"description": "open, funded, released, refunding or closed"})
+    pledged = Integer(metadata={"description": "pledges not refunded, in minor units"})
+    pledges = Integer(metadata={"description": "how many pledges are not refunded"})
+    refunded = Integer()
+    refunds = Integer()
+    approvals = List(Nested(Approval))
+    missing_approvals = List(String())
+    released_at = String(allow_none=True)
+    released_by = String(allow_none=True)
+    released_amount = Integer(allow_none=True)
+    refunding_since = String(allow_none=True)
+    visible_pledges = List(
+        Nested(Pledge),
+        metadata={"description": "every pledge for the utility, its own for a household"},
+    )
+    tx_id = String()
+
+
+class PledgeIn(Schema):
+    pledge_id = String(required=True, validate=Length(1, 64))
+    amount = Integer(required=True, strict=True, validate=Range(1, MAX_MONEY))
+
+
+class RefundIn(Schema):
+    pledge_id = String(
+        load_default=None,
+        validate=Length(1, 64),
+        metadata={"description": "a household's own pledge; none: every pledge (operator)"},
+    )
+
+
+class Refunds(Schema):
+    campaign_id = String()
+    pledges = List(Nested(Pledge))
+    amount = Integer()

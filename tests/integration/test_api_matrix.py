@@ -8,14 +8,20 @@ table (``chaincode/roles.py``) lets call it; each cell the exact answer one call
   household, its own orders, idempotent repeats of fixed records);
 - ``404``/``409``: allowed, and the ledger or the CA answered for the record: the access
   check passed (``409`` admin: the enrolment id is already registered at the CA;
-  ``404`` h-002: revoking ``matrix-revoked`` looks in h-002's own consents only);
+  ``404`` h-002: revoking ``matrix-revoked`` looks in h-002's own consents only;
+  ``409`` on the run's funding campaign, far from its goal and its deadline: release
+  and refunds are refused for that reason);
 - ``org``: 403 ``caller from <MSP> (<kind>) may not call <tx>; allowed: <org kinds>``;
 - ``role``: 403 ``caller role '<role>' may not call <tx>; allowed: <roles>``;
 - ``own``: 403, a household on another household's records: ``household h-002 may not
   read household h-001`` / ``... may not read the invoices of household h-001``;
 - ``consent``: 403 ``no live consent of household h-001 lets CommunityMSP:advisor1 read
   readings from <start> to <end>`` (from the chaincode);
-- ``admin``: 403 ``caller role '<role>' may not register identities; allowed: admin``.
+- ``admin``: 403 ``caller role '<role>' may not register identities; allowed: admin``;
+- ``creator``: 403 ``<role> of <MSP> may not create campaigns: only the utility's operator
+  or a community's admin may`` (from the chaincode: the role table allows both roles
+  from both kinds of org);
+- ``audit``: 403 ``caller role '<role>' may not audit channels; allowed: regulator``.
 
 The callers: households h-001 (household1) and h-002 (household2), the meter head-end
 (headend1) and billing (billing1) with API keys, the utility's operator (operator1) and
@@ -75,6 +81,8 @@ UTIL_METER = "org   org   201   role  role  org   role  org   org"
 READERS = "200   own   role  200   200   role  role  200   consent"
 INVOICE_READERS = "200   own   role  role  200   org   role  role  role"
 ALL_ORGS = "utility, community, regulator"
+AUDITORS = "audit audit audit audit audit 200   audit audit audit"
+AUDIT_WHO = "any org / regulator (checked by the API)"
 
 # fmt: off
 #         columns: h-001 h-002 meter oper  bill  reg   admin tp+   tp-
@@ -134,6 +142,24 @@ ROWS: list[Row] = [
     row("GET /aggregates/threshold", "GetThreshold", "anyone", A),
     row("PUT /aggregates/threshold", "SetThreshold", "regulator / regulator",
         "org   org   org   org   org   200   org   org   org"),
+    row("POST /campaigns", "CreateCampaign", "utility, community / operator, admin",
+        "role  role  role  201   role  org   creator role  role"),
+    row("GET /campaigns", "ListCampaigns", "anyone", A),
+    row("GET /campaigns/<campaign_id>", "GetCampaign", "anyone", A),
+    row("POST /campaigns/<campaign_id>/pledges", "Pledge", "community / household",
+        "201   201   org   org   org   org   org   role  role"),
+    row("GET /campaigns/<campaign_id>/pledges", "ListMyPledges", "community / household",
+        "200   200   org   org   org   org   org   role  role"),
+    row("POST /campaigns/<campaign_id>/approvals", "ApproveMilestone", f"{ALL_ORGS} / admin",
+        "role  role  role  role  role  role  201   role  role"),
+    row("POST /campaigns/<campaign_id>/release", "Release", "utility / operator",
+        "org   org   role  409   role  org   role  org   org"),
+    # households refund their own pledge (Refund); everyone else asks for RefundAll
+    row("POST /campaigns/<campaign_id>/refunds", "RefundAll", "utility / operator",
+        "409   409   role  409   role  org   role  org   org"),
+    row("GET /audit/channels/<channel>/verification", None, AUDIT_WHO, AUDITORS),
+    row("GET /audit/channels/<channel>/config-history", None, AUDIT_WHO, AUDITORS),
+    row("GET /audit/channels/<channel>/keys", None, AUDIT_WHO, AUDITORS),
 ]
 # fmt: on
 
@@ -254,6 +280,7 @@ class Scene:
     k: int
     consent: Consent
     order_salts: dict[str, str] = field(default_factory=dict)
+    campaign: dict[str, Any] = field(default_factory=dict)  # a funding campaign of this run
 
 
 def free_intervals(gw: Gateway, count: int) -> list[str]:
@@ -324,6 +351,17 @@ def scene(api: Api, gateways: dict[str, Gateway]) -> Iterator[Scene]:
     for interval in (by_operator, by_billing):
         submit(operator, "ClearInterval", interval)
     disclosed = evaluate(operator, "GetReadings", "h-001", *WINDOW)[0]
+    campaign = {
+        "campaign_id": f"matrix-{tag}",
+        "title": "access matrix",
+        "goal": 1_000_000,
+        "currency": "EUR",
+        "deadline": (datetime.now(UTC) + timedelta(days=1)).strftime(FMT),
+        "contractor": "matrix contractor",
+        "approvers": [UTILITY.msp_id, "CommunityMSP"],
+        "milestone": "access matrix",
+    }
+    submit(operator, "CreateCampaign", json.dumps(campaign))
     consent = Consent(api)
     yield Scene(
         tag=tag,
@@ -336,6 +374,7 @@ def scene(api: Api, gateways: dict[str, Gateway]) -> Iterator[Scene]:
         k=evaluate(auditor, "GetThreshold")["k"],
         consent=consent,
         order_salts={"household": salt(), "household2": salt()},
+        campaign=campaign,
     )
     consent.ensure(live=False)
 
@@ -392,6 +431,20 @@ def order_of(scene: Scene, role: Role) -> dict[str, Any]:
 
 def identity_request(scene: Scene, role: Role) -> Request:
     return Request("/admin/identities", json={"enrollment_id": "operator1", "role": "operator"})
+
+
+def campaign_path(scene: Scene, tail: str = "") -> str:
+    return f"/campaigns/{scene.campaign['campaign_id']}{tail}"
+
+
+def pledge_of(scene: Scene, role: Role) -> dict[str, Any]:
+    return {"pledge_id": f"matrix-{scene.tag}-{role.key}", "amount": 100}
+
+
+def refund_request(scene: Scene, role: Role) -> Request:
+    """A household's refund of its own pledge; anyone else's refund of every pledge."""
+    body = {"pledge_id": pledge_of(scene, role)["pledge_id"]} if role.role == "household" else {}
+    return Request(campaign_path(scene, "/refunds"), json=body)
 
 
 INVOICE = f"/households/h-001/invoices/{DAY}/{NEXT_DAY}"
@@ -481,10 +534,35 @@ REQUESTS: dict[str, Callable[[Scene, Role], Request]] = {
     "GET /aggregates/<community>": lambda s, r: Request("/aggregates/sunnyside", query=DAY_QUERY),
     "GET /aggregates/threshold": lambda s, r: Request("/aggregates/threshold"),
     "PUT /aggregates/threshold": lambda s, r: Request("/aggregates/threshold", json={"k": s.k}),
+    "POST /campaigns": lambda s, r: Request("/campaigns", json=s.campaign),
+    "GET /campaigns": lambda s, r: Request("/campaigns"),
+    "GET /campaigns/<campaign_id>": lambda s, r: Request(campaign_path(s)),
+    "POST /campaigns/<campaign_id>/pledges": lambda s, r: Request(
+        campaign_path(s, "/pledges"), json=pledge_of(s, r)
+    ),
+    "GET /campaigns/<campaign_id>/pledges": lambda s, r: Request(campaign_path(s, "/pledges")),
+    "POST /campaigns/<campaign_id>/approvals": lambda s, r: Request(campaign_path(s, "/approvals")),
+    "POST /campaigns/<campaign_id>/release": lambda s, r: Request(campaign_path(s, "/release")),
+    "POST /campaigns/<campaign_id>/refunds": refund_request,
+    "GET /audit/channels/<channel>/verification": lambda s, r: Request(
+        "/audit/channels/consortium/verification"
+    ),
+    "GET /audit/channels/<channel>/config-history": lambda s, r: Request(
+        "/audit/channels/consortium/config-history"
+    ),
+    "GET /audit/channels/<channel>/keys": lambda s, r: Request(
+        "/audit/channels/consortium/keys",
+        query={"namespace": "consortium", "key": f"member~{UTILITY.msp_id}"},
+    ),
 }
 
 # what an allowed answer must also say, beyond its status
 DOMAIN_MESSAGES = {
+    ("POST /campaigns/<campaign_id>/release", "operator"): "cannot be released: goal not met",
+    **{
+        ("POST /campaigns/<campaign_id>/refunds", key): "refunds start after it"
+        for key in ("household", "household2", "operator")
+    },
     ("POST /admin/identities", "admin"): "Identity 'operator1' is already registered",
     ("DELETE /consents/<consent_id>", "household2"): (
         f"consent {REVOKED_CONSENT} of household h-002 does not exist"
@@ -503,6 +581,15 @@ CHECKS: dict[str, Callable[[Any, Scene, Role], None]] = {
         (body["interval_start"], body["trades"]), (s.settle_intervals[r.key], 0)
     ),
     "PUT /aggregates/threshold": lambda body, s, r: _equal(body, {"k": s.k}),
+    "POST /campaigns": lambda body, s, r: _equal({k: body[k] for k in s.campaign}, s.campaign),
+    "GET /campaigns/<campaign_id>": lambda body, s, r: _pledges_shown(body["visible_pledges"], r),
+    "POST /campaigns/<campaign_id>/pledges": lambda body, s, r: _equal(
+        (body["household_id"], body["amount"]), (r.household_id, 100)
+    ),
+    "GET /campaigns/<campaign_id>/pledges": lambda body, s, r: _pledges_shown(body["items"], r),
+    "GET /audit/channels/<channel>/verification": lambda body, s, r: _equal(
+        (body["ok"], body["first_break"]), (True, None)
+    ),
     "POST /auth/login": lambda body, s, r: _equal(
         (body["msp_id"], body["role"], body["household_id"]),
         (r.org.msp_id, r.role, r.household_id),
@@ -512,6 +599,15 @@ CHECKS: dict[str, Callable[[Any, Scene, Role], None]] = {
 
 def _equal(actual: Any, expected: Any) -> None:
     assert actual == expected
+
+
+def _pledges_shown(pledges: list[dict[str, Any]], role: Role) -> None:
+    """A household sees its own pledges only; the utility every pledge; others none."""
+    households = {p["household_id"] for p in pledges}
+    if role.role == "household":
+        assert households <= {role.household_id}, households
+    elif role.org is not UTILITY:
+        assert households == set(), households
 
 
 def _same_readings(items: list[dict[str, Any]]) -> None:
@@ -540,6 +636,13 @@ def expected_refusal(r: Row, role: Role) -> str:
         return f"caller role '{role.role}' may not call {r.transaction}; allowed: {roles}"
     if code == "admin":
         return f"caller role '{role.role}' may not register identities; allowed: admin"
+    if code == "creator":
+        return (
+            f"{role.role} of {role.org.msp_id} may not create campaigns: "
+            "only the utility's operator or a community's admin may"
+        )
+    if code == "audit":
+        return f"caller role '{role.role}' may not audit channels; allowed: regulator"
     if code == "own" and r.transaction == "GetReadings":
         return f"household {role.household_id} may not read household h-001"
     if code == "own" and r.transaction == "GetInvoice":
@@ -657,6 +760,12 @@ def chaincode_call(transaction: str, scene: Scene) -> tuple[tuple[str, ...], dic
             {},
         ),
         "SetThreshold": ((str(scene.k),), {}),
+        "CreateCampaign": ((json.dumps(scene.campaign),), {}),
+        "Pledge": ((scene.campaign["campaign_id"], f"matrix-{scene.tag}-ledger", "100"), {}),
+        "ListMyPledges": ((scene.campaign["campaign_id"],), {}),
+        "ApproveMilestone": ((scene.campaign["campaign_id"],), {}),
+        "Release": ((scene.campaign["campaign_id"],), {}),
+        "RefundAll": ((scene.campaign["campaign_id"],), {}),
     }
     return calls[transaction]
 
