@@ -11,6 +11,7 @@ import time
 
 from client import CommitError, GatewayError
 from network.console import NetworkError, elapsed, step
+from network.topology import ORGS
 
 
 def cmd_install(_: argparse.Namespace) -> int:
@@ -92,6 +93,23 @@ def cmd_ports(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_revoke(args: argparse.Namespace) -> int:
+    from client import CAError
+    from network.revocation import propagate_crl, revoke
+    from network.topology import org_by_key
+
+    org = org_by_key(args.org)
+    step(f"revoking {args.id} at {org.ca_name} as the {org.msp_id} admin")
+    try:
+        crl = revoke(org, args.id, reason=args.reason)
+    except (CAError, ValueError) as exc:
+        raise NetworkError(str(exc)) from exc
+    step(f"setting the CRL of {org.msp_id} on its channels")
+    for channel, block in propagate_crl(org, crl).items():
+        print(f"{channel:28} config block {block}")
+    return 0
+
+
 MODES = {
     "install": (cmd_install, "build the pinned Fabric and Fabric CA commands into .tools/bin"),
     "up": (cmd_up, "start CAs, orderers and peers; create and join channels (resumes ledgers)"),
@@ -102,6 +120,7 @@ MODES = {
     "reload": (cmd_reload, "restart the chaincode servers so they run the current Python code"),
     "demo": (cmd_demo, "register the members, then read them back through another org's peer"),
     "api": (cmd_api, "start the HTTP API beside the network and print demo logins per role"),
+    "revoke": (cmd_revoke, "revoke an identity at its org's CA and put the CRL on its channels"),
     "ports": (cmd_ports, "list every port the network listens on"),
 }
 
@@ -118,6 +137,11 @@ def parser() -> argparse.ArgumentParser:
                 action="append",
                 help="deploy only this chaincode (repeatable); default: all",
             )
+        if name == "revoke":
+            orgs = [org.key for org in ORGS]
+            sub.add_argument("--org", required=True, choices=orgs, help="the org of the identity")
+            sub.add_argument("--id", required=True, help="the enrollment id to revoke")
+            sub.add_argument("--reason", default="unspecified", help="an RFC 5280 reason")
     return top
 
 

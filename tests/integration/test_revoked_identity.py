@@ -1,0 +1,130 @@
+"""A revoked household is refused by the peers once its org's CRL is in the channel configs.
+
+The community admin registers and enrolls a fresh household, which reads its own
+(empty) readings through the community peer's gateway. The admin revokes it at the
+community CA and puts the CA's CRL into CommunityMSP on every channel; from then on
+the peer refuses the household's evaluations and submissions, while household1 still
+reads and writes.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import grpc
+import pytest
+from community_fixtures import CHANNEL, DAY_END, DAY_START
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from client import CAClient, EndorseError, Enrollment, Gateway, GatewayError, connect
+from network.ca import OrgCA
+from network.configupdate import fetch_config_block
+from network.connect import gateway
+from network.procs import wait_until
+from network.revocation import admin_enrollment, propagate_crl, revocation_list, revoke
+from network.topology import CHANNELS, COMMUNITY
+
+pytestmark = pytest.mark.usefixtures("fabric_network")
+
+CA = OrgCA(COMMUNITY)
+# The peer's log says why: "could not validate identity against certification chain:
+# The certificate has been revoked"; the gateway only says access denied.
+REFUSAL = (
+    "error validating proposal: access denied: "
+    "channel [community-sunnyside] creator org [CommunityMSP]"
+)
+EXPIRES = "2030-01-01T00:00:00Z"
+
+
+@contextmanager
+def gateway_as(enrollment: Enrollment) -> Iterator[Gateway]:
+    """The community peer's gateway as `enrollment` (its certificate is its TLS client cert)."""
+    key = enrollment.private_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    channel = connect(
+        COMMUNITY.peer_address,
+        tls_root_cert=CA.ca_cert.read_bytes(),
+        client_cert=enrollment.certificate,
+        client_key=key,
+    )
+    try:
+        yield Gateway(enrollment.identity(COMMUNITY.msp_id), enrollment.signer(), channel)
+    finally:
+        channel.close()
+
+
+def readings(gw: Gateway, household_id: str) -> list[dict]:
+    meters = gw.get_network(CHANNEL).get_contract("community", "MeterContract")
+    return json.loads(meters.evaluate("GetReadings", args=(household_id, DAY_START, DAY_END)))
+
+
+def grant(gw: Gateway) -> dict:
+    consents = gw.get_network(CHANNEL).get_contract("community", "ConsentContract")
+    consent_id = f"revocation-{uuid.uuid4().hex[:8]}"
+    args = (consent_id, "CommunityMSP:advisor1", "energy advice", DAY_START, DAY_END, EXPIRES)
+    return json.loads(consents.submit("GrantConsent", args=args))
+
+
+def refused(enrollment: Enrollment, household_id: str) -> GatewayError | None:
+    """The peer's refusal of the household's evaluation, or None while it still answers."""
+    with gateway_as(enrollment) as gw:
+        try:
+            readings(gw, household_id)
+        except GatewayError as exc:
+            return exc
+    return None
+
+
+def test_a_revoked_household_is_refused_by_the_peer_and_others_are_not():
+    started = time.monotonic()
+    ca = CAClient(COMMUNITY.ca_url, COMMUNITY.ca_name, CA.ca_cert.read_bytes())
+    tag = uuid.uuid4().hex[:8]
+    name, household_id = f"household-rv-{tag}", f"h-rv{tag}"
+    secret = ca.register(
+        admin_enrollment(COMMUNITY),
+        name,
+        attributes={"role": "household", "household_id": household_id},
+    )
+    enrolled = ca.enroll(name, secret)
+    with gateway_as(enrolled) as gw:
+        assert readings(gw, household_id) == []
+
+    crl_pem = revoke(COMMUNITY, name, reason="keycompromise")
+    serial = x509.load_pem_x509_certificate(enrolled.certificate).serial_number
+    assert x509.load_pem_x509_crl(crl_pem).get_revoked_certificate_by_serial_number(serial)
+    before = {c.name: fetch_config_block(c.name, COMMUNITY).number for c in CHANNELS}
+    blocks = propagate_crl(COMMUNITY, crl_pem)
+
+    assert set(blocks) == {"consortium", CHANNEL}
+    for channel, block in blocks.items():
+        assert block > before[channel]
+        assert revocation_list(fetch_config_block(channel, COMMUNITY).config, "CommunityMSP") == [
+            crl_pem
+        ]
+    error = wait_until(lambda: refused(enrolled, household_id), "the peer refuses", timeout=15)
+    with gateway_as(enrolled) as gw, pytest.raises(EndorseError) as submit_refused:
+        grant(gw)
+
+    assert (error.grpc_code, error.message) == (
+        grpc.StatusCode.FAILED_PRECONDITION,
+        f"evaluate call to endorser returned error: {REFUSAL}",
+    )
+    submitted = submit_refused.value
+    assert submitted.grpc_code == grpc.StatusCode.ABORTED
+    assert [(d.address, d.message) for d in submitted.details] == [
+        (COMMUNITY.peer_address, REFUSAL)
+    ]
+
+    with gateway(COMMUNITY, "household1") as gw:
+        assert isinstance(readings(gw, "h-001"), list)
+        assert grant(gw)["household_id"] == "h-001"
+    assert propagate_crl(COMMUNITY, crl_pem) == blocks
+    assert time.monotonic() - started < 40
