@@ -13,6 +13,7 @@ import uuid
 
 import pytest
 from community_fixtures import (
+    CHANNEL,
     DAY,
     DAY_END,
     DAY_START,
@@ -183,13 +184,16 @@ def test_erasure_purges_the_plaintext_from_every_member_peer_and_keeps_the_evide
     disclosed = readings_of(UTILITY, "operator1", household.household_id)[50]
 
     with gateway(UTILITY, "operator1") as gw:
-        erased = json.loads(
-            contract(gw, "MeterContract").submit(
-                "PurgeHousehold", args=(household.household_id, "household request")
-            )
+        purge = contract(gw, "MeterContract").new_proposal(
+            "PurgeHousehold", args=(household.household_id, "household request")
         )
-    assert erased["readings_purged"] == 96
+        transaction = purge.endorse()
+        assert transaction.submit().status().successful
+    assert json.loads(transaction.result)["readings_purged"] == 96
 
+    for peer in (UTILITY, COMMUNITY, REGULATOR):
+        with gateway(UTILITY, "operator1", peer_org=peer) as gw:
+            gw.get_network(CHANNEL).get_commit(purge.transaction_id).status()
     for peer in (UTILITY, COMMUNITY):
         assert readings_of(UTILITY, "operator1", household.household_id, peer_org=peer) == []
     with gateway(REGULATOR, "auditor1") as gw:

@@ -67,10 +67,15 @@ def readings(gw: Gateway, household_id: str) -> list[dict]:
 
 
 def grant(gw: Gateway) -> dict:
+    """A write by the household; granted to an identity no other test reads as, and revoked
+    at once, so it changes what no other test relies on."""
     consents = gw.get_network(CHANNEL).get_contract("community", "ConsentContract")
     consent_id = f"revocation-{uuid.uuid4().hex[:8]}"
-    args = (consent_id, "CommunityMSP:advisor1", "energy advice", DAY_START, DAY_END, EXPIRES)
-    return json.loads(consents.submit("GrantConsent", args=args))
+    grantee = "CommunityMSP:revocation-check"
+    args = (consent_id, grantee, "write check", DAY_START, DAY_END, EXPIRES)
+    granted = json.loads(consents.submit("GrantConsent", args=args))
+    consents.submit("RevokeConsent", args=(consent_id,))
+    return dict(granted)
 
 
 def refused(enrollment: Enrollment, household_id: str) -> GatewayError | None:
