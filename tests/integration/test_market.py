@@ -15,6 +15,7 @@ from community_fixtures import approved_tariff, contract, register
 
 from client import EndorseError, GatewayError
 from network.connect import gateway
+from network.procs import wait_until
 from network.scenario import community, day_readings, signed_batch
 from network.topology import COMMUNITY, REGULATOR, UTILITY
 
@@ -149,7 +150,13 @@ def test_orders_are_sealed_until_clearing_and_refused_after(cleared):
     order = place("h-001", "offer", 100, 12, next_interval)
     with gateway(REGULATOR, "auditor1") as gw:
         market = contract(gw, "MarketContract")
-        book = json.loads(market.evaluate("GetOrderBook", args=(next_interval,)))
+
+        # the order committed on the community's peer; the regulator's may be a block behind
+        def with_the_order() -> dict | None:
+            found = json.loads(market.evaluate("GetOrderBook", args=(next_interval,)))
+            return found if found["orders"] else None
+
+        book = wait_until(with_the_order, "the order at the regulator's peer", timeout=10)
         with pytest.raises(GatewayError):
             market.evaluate("GetClearing", args=(next_interval,))
     assert book == {"interval_start": next_interval, "orders": 1, "cleared": False}
