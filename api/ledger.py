@@ -44,15 +44,18 @@ class LedgerAccess:
     def channel(self, org: Org) -> grpc.Channel:
         with self._lock:
             if org.key not in self._channels:
-                ca = OrgCA(org)
-                tls = ca.tls("admin")
+                tls = OrgCA(org).tls("admin")
                 self._channels[org.key] = connect(
                     org.peer_address,
-                    tls_root_cert=ca.ca_cert.read_bytes(),
-                    client_cert=(tls / "cert.pem").read_bytes(),
+                    tls_root_cert=OrgCA(org).ca_cert.read_bytes(),
+                    client_cert=self.tls_certificate(org),
                     client_key=(tls / "key.pem").read_bytes(),
                 )
             return self._channels[org.key]
+
+    def tls_certificate(self, org: Org) -> bytes:
+        """The client certificate of the channel to `org`'s peer (deliver requests bind to it)."""
+        return (OrgCA(org).tls("admin") / "cert.pem").read_bytes()
 
     def ca(self, org: Org) -> CAClient:
         return CAClient(org.ca_url, org.ca_name, OrgCA(org).ca_cert.read_bytes())

@@ -32,7 +32,6 @@ from client import (
     key_history,
     verify_chain,
 )
-from network.ca import OrgCA
 from network.topology import org_by_key
 
 bp = APIBlueprint("audit", __name__, url_prefix="/audit", tag="Audit")
@@ -67,7 +66,7 @@ def blocks_of(channel: str) -> list[Any]:
     """
     org = org_by_key(g.user.org)
     entry = access().wallet.get(g.user.label)
-    tls_certificate = (OrgCA(org).tls("admin") / "cert.pem").read_bytes()
+    tls_certificate = access().tls_certificate(org)
     try:
         return fetch_channel(
             access().channel(org),
