@@ -10,8 +10,9 @@ it without clashing with other test folders' conftest modules.)
 import datetime
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent import futures
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -334,10 +335,29 @@ class FakeGateway(gateway_pb2_grpc.GatewayServicer):
             context.abort(code, message_text)
 
 
-def serve(servicer: FakeGateway, max_workers: int) -> tuple[grpc.Server, int]:
-    """Start an insecure in-process server for `servicer`; returns it and its port."""
+@contextmanager
+def in_process_server(
+    register: Callable[[Any, grpc.Server], None], servicer: Any, max_workers: int = 2
+) -> Iterator[str]:
+    """An insecure in-process gRPC server for a fake servicer; yields its address."""
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers))
-    gateway_pb2_grpc.add_GatewayServicer_to_server(servicer, server)
+    register(servicer, server)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
-    return server, port
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.stop(None).wait()
+
+
+@contextmanager
+def in_process_channel(
+    register: Callable[[Any, grpc.Server], None], servicer: Any, max_workers: int = 2
+) -> Iterator[grpc.Channel]:
+    """A channel to an in-process server for a fake servicer (both closed on exit)."""
+    with in_process_server(register, servicer, max_workers) as address:
+        channel = grpc.insecure_channel(address)
+        try:
+            yield channel
+        finally:
+            channel.close()

@@ -1,11 +1,10 @@
 """Fixtures for the client tests: a session-wide fake gateway server and a user."""
 
 from collections.abc import Iterator
-from concurrent import futures
 
 import grpc
 import pytest
-from client_fakes import FakeGateway, User, make_certificate
+from client_fakes import FakeGateway, User, in_process_channel, make_certificate
 from cryptography.hazmat.primitives.asymmetric import ec
 from fabric_protos.gateway import gateway_pb2_grpc
 
@@ -21,14 +20,8 @@ def user() -> User:
 @pytest.fixture(scope="session")
 def gateway_server() -> Iterator[tuple[FakeGateway, grpc.Channel]]:
     servicer = FakeGateway()
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
-    gateway_pb2_grpc.add_GatewayServicer_to_server(servicer, server)
-    port = server.add_insecure_port("127.0.0.1:0")
-    server.start()
-    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-    yield servicer, channel
-    channel.close()
-    server.stop(None).wait()
+    with in_process_channel(gateway_pb2_grpc.add_GatewayServicer_to_server, servicer) as channel:
+        yield servicer, channel
 
 
 @pytest.fixture

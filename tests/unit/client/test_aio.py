@@ -11,8 +11,8 @@ from typing import Any
 
 import grpc
 import pytest
-from client_fakes import FakeGateway, chaincode_event, serve
-from fabric_protos.gateway import gateway_pb2
+from client_fakes import FakeGateway, chaincode_event, in_process_server
+from fabric_protos.gateway import gateway_pb2, gateway_pb2_grpc
 from fabric_protos.peer import transaction_pb2
 
 from client import (
@@ -35,9 +35,8 @@ UNAVAILABLE = (grpc.StatusCode.UNAVAILABLE, "connections to all backends failing
 @pytest.fixture(scope="module")
 def aio_server():
     servicer = FakeGateway()
-    server, port = serve(servicer, max_workers=32)
-    yield servicer, f"127.0.0.1:{port}"
-    server.stop(None).wait()
+    with in_process_server(gateway_pb2_grpc.add_GatewayServicer_to_server, servicer, 32) as address:
+        yield servicer, address
 
 
 @pytest.fixture

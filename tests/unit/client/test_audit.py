@@ -10,14 +10,13 @@ peer's Deliver service.
 import copy
 import hashlib
 from collections.abc import Iterator, Sequence
-from concurrent import futures
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 import grpc
 import pytest
-from client_fakes import make_certificate
+from client_fakes import in_process_channel, make_certificate
 from cryptography.hazmat.primitives.asymmetric import ec
 from fabric_protos.common import common_pb2, configtx_pb2, policies_pb2
 from fabric_protos.ledger.rwset import rwset_pb2
@@ -560,14 +559,8 @@ class ChainPeer(events_pb2_grpc.DeliverServicer):
 @pytest.fixture(scope="module")
 def chain_server() -> Iterator[tuple[ChainPeer, grpc.Channel]]:
     servicer = ChainPeer()
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
-    events_pb2_grpc.add_DeliverServicer_to_server(servicer, server)
-    port = server.add_insecure_port("127.0.0.1:0")
-    server.start()
-    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-    yield servicer, channel
-    channel.close()
-    server.stop(None).wait()
+    with in_process_channel(events_pb2_grpc.add_DeliverServicer_to_server, servicer) as channel:
+        yield servicer, channel
 
 
 @pytest.fixture

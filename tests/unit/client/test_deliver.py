@@ -9,13 +9,12 @@ script the responses, to feed the client a broken stream.
 import hashlib
 import time
 from collections.abc import Iterator
-from concurrent import futures
 from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
 import pytest
-from client_fakes import make_certificate, verify
+from client_fakes import in_process_channel, make_certificate, verify
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -138,14 +137,8 @@ class FakeDeliver(events_pb2_grpc.DeliverServicer):
 @pytest.fixture(scope="module")
 def deliver_server() -> Iterator[tuple[FakeDeliver, grpc.Channel]]:
     servicer = FakeDeliver()
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-    events_pb2_grpc.add_DeliverServicer_to_server(servicer, server)
-    port = server.add_insecure_port("127.0.0.1:0")
-    server.start()
-    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-    yield servicer, channel
-    channel.close()
-    server.stop(None).wait()
+    with in_process_channel(events_pb2_grpc.add_DeliverServicer_to_server, servicer, 4) as channel:
+        yield servicer, channel
 
 
 @pytest.fixture

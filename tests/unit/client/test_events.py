@@ -11,8 +11,8 @@ from itertools import islice
 
 import grpc
 import pytest
-from client_fakes import FakeGateway, chaincode_event, serve
-from fabric_protos.gateway import gateway_pb2
+from client_fakes import FakeGateway, chaincode_event, in_process_channel
+from fabric_protos.gateway import gateway_pb2, gateway_pb2_grpc
 
 from client import ChaincodeEvent, ChaincodeEventsError, Gateway, GatewayError
 
@@ -42,11 +42,8 @@ B, C, D = (
 @pytest.fixture(scope="module")
 def events_server():
     servicer = FakeGateway()
-    server, port = serve(servicer, max_workers=4)
-    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-    yield servicer, channel
-    channel.close()
-    server.stop(None).wait()
+    with in_process_channel(gateway_pb2_grpc.add_GatewayServicer_to_server, servicer, 4) as channel:
+        yield servicer, channel
 
 
 @pytest.fixture
