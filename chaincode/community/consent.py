@@ -28,6 +28,7 @@ from chaincode.runtime import (
     emit_event,
     tx_timestamp,
 )
+from chaincode.runtime.ids import IDENTIFIER
 from chaincode.runtime.private import (
     get_private,
     get_private_json,
@@ -37,7 +38,7 @@ from chaincode.runtime.private import (
 
 __all__ = ["ConsentContract", "grantee_of", "require_consent"]
 
-CONSENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+CONSENT_ID = IDENTIFIER
 GRANTEE = re.compile(r"[A-Za-z][A-Za-z0-9.-]{0,63}:[A-Za-z0-9@._-]{1,64}")
 PURPOSE_MAX = 200
 

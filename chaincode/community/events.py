@@ -33,6 +33,7 @@ from chaincode.runtime import (
     put_json,
     tx_timestamp,
 )
+from chaincode.runtime.ids import IDENTIFIER
 
 __all__ = ["ALERT_TYPES", "INCIDENT_TYPES", "GridEvent", "GridEventContract"]
 
@@ -42,8 +43,7 @@ ALERT_TYPES = {
     "ELECTRICITY_PRICE": (0, 1_000_000),
     "LOAD_DISPATCH": (-(10**9), 10**9),
 }
-EVENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-FEEDER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+EVENT_ID = FEEDER = IDENTIFIER
 CAUSE_MAX = 200
 MAX_AFFECTED_METERS = 10_000_000
 KEY = "gridevent~"

@@ -45,6 +45,7 @@ from chaincode.runtime import (
     put_json,
     tx_timestamp,
 )
+from chaincode.runtime.ids import IDENTIFIER
 from chaincode.runtime.private import (
     get_private,
     get_private_hash,
@@ -59,7 +60,7 @@ from chaincode.runtime.private import (
 __all__ = ["MeterContract", "household_key", "meter_key"]
 
 HOUSEHOLD_ID = re.compile(r"h-[A-Za-z0-9._-]{1,62}")
-FEEDER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+FEEDER = IDENTIFIER
 PERSONAL_FIELDS = {"name", "address", "email", "phone"}
 PERSONAL_MAX = 200
 

@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from chaincode.runtime import AccessDenied, ValidationError, canonical_bytes
+from chaincode.runtime.ids import IDENTIFIER
 
 __all__ = [
     "INTERVAL_MINUTES",
@@ -49,7 +50,7 @@ DEFAULT_INTERVAL_MINUTES = 15
 MAX_BATCH = 96 * 7
 MAX_POWER_W = 200_000
 TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:00Z")
-METER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+METER_ID = IDENTIFIER
 READING_FIELDS = {"interval_start", "interval_minutes", "import_wh", "export_wh"}
 BATCH_FIELDS = {"meter_id", "readings", "salt", "signature"}
 SALT = re.compile(r"[A-Za-z0-9_-]{22,86}")

@@ -67,6 +67,7 @@ from chaincode.runtime import (
     put_json,
     tx_timestamp,
 )
+from chaincode.runtime.ids import IDENTIFIER
 
 __all__ = [
     "STATUSES",
@@ -78,7 +79,7 @@ __all__ = [
 ]
 
 STATUSES = ("open", "funded", "released", "refunding", "closed")
-ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+ID = IDENTIFIER
 MSP_ID = re.compile(r"[A-Za-z][A-Za-z0-9.-]{0,63}")
 CURRENCY = re.compile(r"[A-Z]{3}")
 UTC_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
