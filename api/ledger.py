@@ -18,7 +18,7 @@ from flask import Flask, current_app, g
 from client import CAClient, FileWallet, Gateway, connect
 from client.facade import Caller, Ledger
 from network.ca import OrgCA
-from network.topology import ORGS, Org, org_by_key
+from network.topology import Org, org_by_key, orgs
 
 EXTENSION = "gridledger"
 
@@ -78,7 +78,7 @@ class LedgerAccess:
     def ready(self) -> dict[str, str]:
         """Each peer channel's connectivity: 'ok' or why not."""
         states = {}
-        for org in ORGS:
+        for org in orgs():
             try:
                 grpc.channel_ready_future(self.channel(org)).result(timeout=2)
                 states[org.key] = "ok"

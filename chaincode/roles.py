@@ -81,6 +81,8 @@ RULES: dict[str, Rule] = {
     # consortium chaincode
     "RegisterMember": Rule(("admin",), ALL_ORGS),
     "UpdateMember": Rule(("admin",), ALL_ORGS),
+    "RecordOnboarding": Rule(("admin",), ALL_ORGS),
+    "RecordRemoval": Rule(("admin",), ALL_ORGS),
     "GetMember": ANYONE,
     "ListMembers": ANYONE,
     "PublishAggregate": OPERATOR,

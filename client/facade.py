@@ -89,6 +89,8 @@ CONTRACTS: dict[str, tuple[str, bool]] = {
     "ListGridEvents": ("GridEventContract", False),
     "RegisterMember": ("MemberContract", True),
     "UpdateMember": ("MemberContract", True),
+    "RecordOnboarding": ("MemberContract", True),
+    "RecordRemoval": ("MemberContract", True),
     "GetMember": ("MemberContract", False),
     "ListMembers": ("MemberContract", False),
     "PublishAggregate": ("AggregateContract", True),

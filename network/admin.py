@@ -14,7 +14,7 @@ from network.ca import OrgCA
 from network.console import NetworkError
 from network.nodeconfig import peer_dir
 from network.paths import tool
-from network.topology import Org
+from network.topology import Org, channel_by_name
 
 
 def admin_tls(org: Org) -> Path:
@@ -40,15 +40,26 @@ def peer_env(org: Org) -> dict[str, str]:
     }
 
 
-def orderer_flags(org: Org) -> list[str]:
-    """Flags that let `peer` reach `org`'s orderer with mutual TLS."""
+def ordering_org(org: Org, channel: str) -> Org:
+    """Whose orderer `org`'s admin talks to about `channel`: its own if it orders the channel.
+
+    An org admitted to `consortium` has an orderer, but not one of that channel's
+    consenters, so it goes to the first org that has one.
+    """
+    orderers = channel_by_name(channel).orderer_orgs
+    return org if org in orderers else orderers[0]
+
+
+def orderer_flags(org: Org, channel: str) -> list[str]:
+    """Flags that let `peer`, as `org`'s admin, reach an orderer of `channel` with mutual TLS."""
     tls = admin_tls(org)
+    orderer = ordering_org(org, channel)
     return [
         "-o",
-        org.orderer_address,
+        orderer.orderer_address,
         "--tls",
         "--cafile",
-        str(OrgCA(org).ca_cert),
+        str(OrgCA(orderer).ca_cert),
         "--clientauth",
         "--certfile",
         str(tls / "cert.pem"),

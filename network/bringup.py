@@ -19,10 +19,8 @@ from network.install import TOOL_SETS, fabric_sampleconfig, missing_commands
 from network.nodes import start_orderer, start_peer, wait_orderer, wait_peer
 from network.paths import logs_dir, pids_dir, run_dir
 from network.procs import owned_pid, stop_all
-from network.topology import (
-    CHANNELS,
-    ORGS,
-)
+from network.topology import channels as current_channels
+from network.topology import orgs
 
 
 def require_tools() -> None:
@@ -50,18 +48,18 @@ def up() -> float:
     require_tools()
     sampleconfig = fabric_sampleconfig()
     with phase("certificate authorities: start, register and enroll identities"):
-        parallel(start_ca, [OrgCA(org) for org in ORGS])
-    with phase("orderers (3-node Raft) and peers"):
-        for org in ORGS:
+        parallel(start_ca, [OrgCA(org) for org in orgs()])
+    with phase("orderers (Raft) and peers"):
+        for org in orgs():
             start_orderer(org, sampleconfig)
             start_peer(org, sampleconfig)
-        parallel(wait_orderer, ORGS)
-        parallel(wait_peer, ORGS)
-    for channel in CHANNELS:
+        parallel(wait_orderer, orgs())
+        parallel(wait_peer, orgs())
+    for channel in current_channels():
         with phase(f"channel {channel.name}"):
             channels.create(channel)
     with phase("gossip: every peer sees the others on every channel"):
-        for channel in CHANNELS:
+        for channel in current_channels():
             channels.wait_gossip(channel)
     if chaincode_servers.deployed():
         with phase("chaincode servers"):

@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from chaincode.community.collections import collections_config
-from network.topology import CHANNELS, Channel
+from network.topology import Channel, channels
 
 MAJORITY_OF_MEMBERS = "OutOf(2, 'UtilityMSP.peer', 'CommunityMSP.peer', 'RegulatorMSP.peer')"
-UTILITY_AND_COMMUNITY = "AND('UtilityMSP.peer', 'CommunityMSP.peer')"
 
 Collections = Callable[[Channel], list[dict[str, Any]]]
 
@@ -51,30 +50,43 @@ def community_collections(channel: Channel) -> list[dict[str, Any]]:
     return collections_config(by_kind["utility"], by_kind["community"])
 
 
+def utility_and_community(channel: Channel) -> str:
+    """Both the utility's peer and the channel's community's peer endorse."""
+    by_kind = {org.kind: org.msp_id for org in channel.orgs}
+    return f"AND('{by_kind['utility']}.peer', '{by_kind['community']}.peer')"
+
+
 def community_chaincode(channel: Channel) -> ChaincodeSpec:
-    """The community chaincode of one `community-<name>` channel."""
+    """The community chaincode of one `community-<name>` channel.
+
+    Every community channel runs the same package, so each org's one server (index 1)
+    serves all the community channels its peer is on.
+    """
     return ChaincodeSpec(
         name="community",
         channel=channel.name,
         module="chaincode.community",
         server_index=1,
-        policy=UTILITY_AND_COMMUNITY,
+        policy=utility_and_community(channel),
         collections=community_collections,
     )
 
 
-COMMUNITY_CHANNELS = tuple(c for c in CHANNELS if c.name.startswith("community-"))
+def has_community(channel: Channel) -> bool:
+    return channel.name.startswith("community-") and any(
+        org.kind == "community" for org in channel.orgs
+    )
 
-CHAINCODES: tuple[ChaincodeSpec, ...] = (
-    CONSORTIUM,
-    *(community_chaincode(c) for c in COMMUNITY_CHANNELS),
-)
+
+def chaincodes() -> tuple[ChaincodeSpec, ...]:
+    """Every deployment on the channels as they are now (a removed community's has none)."""
+    return (CONSORTIUM, *(community_chaincode(c) for c in channels() if has_community(c)))
 
 
 def by_name(name: str) -> list[ChaincodeSpec]:
     """Every deployment of the chaincode called `name` (one per channel it runs on)."""
-    specs = [spec for spec in CHAINCODES if spec.name == name]
+    specs = [spec for spec in chaincodes() if spec.name == name]
     if not specs:
-        known = ", ".join(sorted({c.name for c in CHAINCODES}))
+        known = ", ".join(sorted({c.name for c in chaincodes()}))
         raise KeyError(f"unknown chaincode {name!r}; known: {known}")
     return specs

@@ -17,11 +17,7 @@ from network.console import NetworkError, info
 from network.health import metric, orderer_endpoint, peer_endpoint
 from network.paths import channels_dir, tool
 from network.procs import wait_until
-from network.topology import (
-    CHANNELS,
-    Channel,
-    Org,
-)
+from network.topology import Channel, Org, channels
 
 
 def genesis_block(channel: Channel) -> Path:
@@ -30,7 +26,7 @@ def genesis_block(channel: Channel) -> Path:
     if block.exists():
         return block
     config_dir = channels_dir() / "config"
-    write_configtx(CHANNELS, config_dir)
+    write_configtx(channels(), config_dir)
     admin.run(
         [
             str(tool("configtxgen")),
@@ -56,7 +52,7 @@ def orderer_channels(org: Org) -> set[str]:
 
 
 def join_orderers(channel: Channel, block: Path) -> None:
-    for org in channel.orgs:
+    for org in channel.orderer_orgs:
         if channel.name in orderer_channels(org):
             continue
         admin.osnadmin(
@@ -74,7 +70,7 @@ def join_orderers(channel: Channel, block: Path) -> None:
 
 def has_leader(channel: Channel) -> bool:
     leaders = 0.0
-    for org in channel.orgs:
+    for org in channel.orderer_orgs:
         endpoint = orderer_endpoint(org)
         leaders += metric(endpoint, "consensus_etcdraft_is_leader", {"channel": channel.name}) or 0
     return leaders >= 1

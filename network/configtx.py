@@ -104,7 +104,7 @@ def profile(channel: Channel) -> dict[str, Any]:
     return {
         "Policies": standard_policies(),
         "Capabilities": {CHANNEL_CAPABILITY: True},
-        "Orderer": orderer_section(channel.orgs),
+        "Orderer": orderer_section(channel.orderer_orgs),
         "Application": application_section(channel.orgs),
     }
 

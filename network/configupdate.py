@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import copy
 import fcntl
+import hashlib
 import itertools
 import json
 import re
@@ -128,7 +129,7 @@ def fetch_config_block(channel: str, org: Org) -> ConfigBlock:
             str(block_file),
             "-c",
             channel,
-            *admin.orderer_flags(org),
+            *admin.orderer_flags(org, channel),
             what=f"fetch the config of {channel} as {org.msp_id} admin",
         )
         block = decode(block_file.read_bytes(), "common.Block")
@@ -562,6 +563,44 @@ def sign(proposal: UpdateProposal, org: Org) -> None:
         current.save()
 
 
+def signed_envelope(
+    envelope: bytes, msp_id: str, certificate: bytes, signer: Callable[[bytes], bytes]
+) -> bytes:
+    """`envelope` with one more ConfigSignature: what `peer channel signconfigtx` adds.
+
+    The signature covers the signature header followed by the ConfigUpdate bytes;
+    `signer` is handed their SHA-256 digest, like every Fabric client signer.
+    """
+    env = common_pb2.Envelope.FromString(envelope)
+    payload = common_pb2.Payload.FromString(env.payload)
+    update = configtx_pb2.ConfigUpdateEnvelope.FromString(payload.data)
+    creator = identities_pb2.SerializedIdentity(mspid=msp_id, id_bytes=certificate)
+    header = common_pb2.SignatureHeader(
+        creator=creator.SerializeToString(), nonce=secrets.token_bytes(24)
+    ).SerializeToString()
+    signature = signer(hashlib.sha256(header + update.config_update).digest())
+    update.signatures.append(
+        configtx_pb2.ConfigSignature(signature_header=header, signature=signature)
+    )
+    payload.data = update.SerializeToString()
+    env.payload = payload.SerializeToString()
+    return env.SerializeToString()
+
+
+def sign_with(
+    proposal: UpdateProposal, msp_id: str, certificate: bytes, signer: Callable[[bytes], bytes]
+) -> None:
+    """An admin signs with its own key, wherever it is held (the API's wallet, an HSM).
+
+    The same signature as `sign()`, made here instead of by the `peer` CLI.
+    """
+    with locked(proposal) as current:
+        current.record_signature(msp_id, now())
+        envelope = current.envelope_file.read_bytes()
+        current.envelope_file.write_bytes(signed_envelope(envelope, msp_id, certificate, signer))
+        current.save()
+
+
 def submit(proposal: UpdateProposal, org: Org, timeout: float = 30) -> int:
     """`peer channel update` as `org`'s admin at `org`'s orderer; the new config block's number.
 
@@ -582,12 +621,13 @@ def submit(proposal: UpdateProposal, org: Org, timeout: float = 30) -> int:
                 str(current.envelope_file),
                 "-c",
                 current.channel,
-                *admin.orderer_flags(org),
+                *admin.orderer_flags(org, current.channel),
                 what=f"submit update {current.id} as {org.msp_id} admin",
             )
         except NetworkError as exc:
             reason = fabric_reason(str(exc))
-            message = f"update {current.id} of {current.channel} refused at orderer-{org.key}"
+            orderer = admin.ordering_org(org, current.channel)
+            message = f"update {current.id} of {current.channel} refused at orderer-{orderer.key}"
             raise UpdateRefused(f"{message}: {reason}{hint(base.config, reason)}", reason) from exc
         block = wait_until(
             lambda: newer_config_block(current.channel, org, base.number),

@@ -22,10 +22,10 @@ from network.topology import (
     CA_OPERATIONS_OFFSET,
     HOST,
     ORDERER_OPERATIONS_OFFSET,
-    ORGS,
     PEER_OPERATIONS_OFFSET,
     Org,
     org_by_key,
+    orgs,
 )
 
 
@@ -97,7 +97,7 @@ def metric(endpoint: Endpoint, name: str, labels: dict[str, str]) -> float | Non
 def endpoints() -> list[Endpoint]:
     """Every CA, orderer and peer operations endpoint."""
     return [
-        e for org in ORGS for e in (ca_endpoint(org), orderer_endpoint(org), peer_endpoint(org))
+        e for org in orgs() for e in (ca_endpoint(org), orderer_endpoint(org), peer_endpoint(org))
     ]
 
 

@@ -130,7 +130,7 @@ def approve(spec: ChaincodeSpec, channel: Channel, org: Org, pkg_id: str) -> Non
         "--package-id",
         pkg_id,
         "--waitForEvent",
-        *admin.orderer_flags(org),
+        *admin.orderer_flags(org, spec.channel),
         what=f"approve {spec.name} for {org.msp_id}",
     )
     info(f"{org.msp_id} approved {spec.name} sequence {spec.sequence}")
@@ -178,10 +178,29 @@ def commit(spec: ChaincodeSpec, channel: Channel) -> None:
         *definition_flags(spec, channel),
         *targets,
         "--waitForEvent",
-        *admin.orderer_flags(committer),
+        *admin.orderer_flags(committer, spec.channel),
         what=f"commit {spec.name} on {spec.channel}",
     )
     info(f"committed {spec.name} sequence {spec.sequence} on {spec.channel}")
+
+
+def prepare(spec: ChaincodeSpec, channel: Channel, org: Org) -> None:
+    """One org's part: install the package on its peer, serve it, approve the definition.
+
+    An org that joins a channel after the definition was committed does just this:
+    approving the committed sequence lets its peer run the chaincode.
+    """
+    pkg_id = install(spec, org)
+    chaincode_servers.serve(
+        chaincode_servers.Deployment(
+            chaincode=spec.name,
+            module=spec.module,
+            org=org.key,
+            package_id=pkg_id,
+            address=org.chaincode_address(spec.server_index),
+        )
+    )
+    approve(spec, channel, org, pkg_id)
 
 
 def deploy(spec: ChaincodeSpec, channel: Channel) -> float:
@@ -189,17 +208,7 @@ def deploy(spec: ChaincodeSpec, channel: Channel) -> float:
     started = time.monotonic()
     step(f"chaincode {spec.name} on {spec.channel} (policy {spec.policy})")
     for org in channel.orgs:
-        pkg_id = install(spec, org)
-        chaincode_servers.serve(
-            chaincode_servers.Deployment(
-                chaincode=spec.name,
-                module=spec.module,
-                org=org.key,
-                package_id=pkg_id,
-                address=org.chaincode_address(spec.server_index),
-            )
-        )
-        approve(spec, channel, org, pkg_id)
+        prepare(spec, channel, org)
     commit(spec, channel)
     info(f"{spec.name} deployed in {elapsed(started)}")
     return time.monotonic() - started

@@ -20,10 +20,10 @@ from network.topology import (
     HOST,
     ORDERER_OFFSET,
     ORDERER_OPERATIONS_OFFSET,
-    ORGS,
     PEER_CHAINCODE_OFFSET,
     PEER_OPERATIONS_OFFSET,
     Org,
+    orgs,
 )
 
 GOSSIP_RECONNECT = "1s"
@@ -55,7 +55,7 @@ def orderer_dir(org: Org) -> Path:
 
 
 def all_ca_certs() -> list[str]:
-    return [str(OrgCA(o).ca_cert) for o in ORGS]
+    return [str(OrgCA(o).ca_cert) for o in orgs()]
 
 
 def peer_overrides(org: Org) -> dict[str, Any]:

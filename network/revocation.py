@@ -26,7 +26,7 @@ from client import CAClient, Enrollment, load_private_key
 from network.ca import OrgCA, private_key
 from network.configupdate import fetch_config_block, propose, sign, submit
 from network.console import NetworkError
-from network.topology import ADMIN_USER, CHANNELS, Org, org_by_msp
+from network.topology import ADMIN_USER, Org, channels, org_by_msp
 
 __all__ = [
     "admin_enrollment",
@@ -104,7 +104,7 @@ def set_revocation_list(config: dict[str, Any], msp_id: str, crl_pem: bytes) -> 
 
 
 def member_channels(org: Org) -> list[str]:
-    return [channel.name for channel in CHANNELS if org in channel.orgs]
+    return [channel.name for channel in channels() if org in channel.orgs]
 
 
 def propagate_crl(org: Org, crl_pem: bytes) -> dict[str, int]:

@@ -11,6 +11,7 @@ from api.routes.greenbutton import bp as greenbutton
 from api.routes.health import bp as health
 from api.routes.invoices import bp as invoices
 from api.routes.market import bp as market
+from api.routes.membership import bp as membership
 from api.routes.meters import bp as meters
 from api.routes.readings import bp as readings
 from api.routes.tariffs import bp as tariffs
@@ -30,4 +31,5 @@ BLUEPRINTS = (
     funding,
     greenbutton,
     audit,
+    membership,
 )

@@ -262,9 +262,44 @@ class Member(Schema):
     msp_id = String()
     name = String()
     kind = String()
+    status = String()
     registered_at = String()
     registered_by = String()
+    recorded_by_msp = String()
     tx_id = String()
+    onboarding = Dict(metadata={"description": "the config update that admitted the org"})
+    removal = Dict(metadata={"description": "the config updates that removed the org"})
+    removed_at = String()
+    removed_by = String()
+
+
+class MembershipChangeIn(Schema):
+    kind = String(required=True, validate=OneOf(["admission", "removal"]))
+    org = String(
+        required=True,
+        validate=Regexp(r"^[a-z][a-z0-9]{1,30}$", error="use 2-31 lowercase letters or digits"),
+        metadata={"example": "riverside", "description": "the org's key"},
+    )
+    name = String(validate=Length(1, 128), metadata={"example": "Riverside Energy Cooperative"})
+    msp_id = String(
+        validate=Regexp(r"^[A-Za-z][A-Za-z0-9.-]{0,63}$", error="not an MSP id"),
+        metadata={"example": "RiversideMSP"},
+    )
+
+
+class MembershipChange(Schema):
+    id = String()
+    kind = String()
+    org_key = String()
+    msp_id = String()
+    proposed_by = String()
+    proposed_at = String()
+    proposals = Dict(keys=String(), values=String())
+    status = String()
+    signatures = List(Dict())
+    outstanding = Dict()
+    requirements = Dict()
+    result = Dict()
 
 
 class AggregateIn(Schema):

@@ -1,10 +1,17 @@
 import copy
+import hashlib
 import json
+from collections.abc import Callable
+from datetime import datetime
 
 import pytest
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
 from fabric_protos.common import common_pb2, configtx_pb2
 from fabric_protos.msp import identities_pb2
 
+from client import new_private_key_signer
 from network.configupdate import (
     RECORD_FORMAT,
     Requirement,
@@ -24,6 +31,8 @@ from network.configupdate import (
     satisfied,
     set_anchor_peers,
     set_batch_timeout,
+    sign_with,
+    signed_envelope,
     update_envelope,
 )
 from network.console import NetworkError
@@ -341,3 +350,161 @@ def test_a_proposal_is_found_by_its_id_in_the_run_folder(tmp_path, monkeypatch):
     with pytest.raises(NetworkError) as unknown:
         load("../../utility")
     assert str(unknown.value) == "config update ../../utility is not proposed"
+
+
+# ---------------------------------------------------------------- signing with an own key
+
+CERT = b"-----BEGIN CERTIFICATE-----\nMIIBadmin\n-----END CERTIFICATE-----\n"
+
+
+def slower_blocks() -> bytes:
+    """A ConfigUpdate as configtxlator computes it, built by hand (BatchTimeout version 1)."""
+    update = configtx_pb2.ConfigUpdate(channel_id=CHANNEL)
+    update.read_set.groups["Orderer"].version = 0
+    orderer = update.write_set.groups["Orderer"]
+    orderer.values["BatchTimeout"].version = 1
+    orderer.values["BatchTimeout"].mod_policy = "Admins"
+    orderer.values["BatchTimeout"].value = b"\n\x05300ms"
+    return update.SerializeToString()
+
+
+UPDATE = slower_blocks()
+
+
+def admin_key() -> tuple[ec.EllipticCurvePrivateKey, Callable[[bytes], bytes]]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    return key, new_private_key_signer(key)
+
+
+def last_signature(envelope: bytes) -> configtx_pb2.ConfigSignature:
+    return read_envelope(envelope)[1].signatures[-1]
+
+
+def verify(key: ec.EllipticCurvePrivateKey, signature: configtx_pb2.ConfigSignature) -> None:
+    """Check the signature as Fabric does: ECDSA over SHA-256(signature header + update)."""
+    key.public_key().verify(
+        signature.signature, signature.signature_header + UPDATE, ec.ECDSA(hashes.SHA256())
+    )
+
+
+def test_an_own_key_adds_the_signature_signconfigtx_would():
+    envelope = sign_offline(update_envelope(CHANNEL, UPDATE), "UtilityMSP")
+    key, sign = admin_key()
+    digests = []
+
+    def signer(digest: bytes) -> bytes:
+        digests.append(digest)
+        return sign(digest)
+
+    signed = signed_envelope(envelope, "CommunityMSP", CERT, signer)
+
+    channel, update = read_envelope(signed)
+    assert (channel, update.config_update) == (CHANNEL, UPDATE)
+    assert len(update.signatures) == len(read_envelope(envelope)[1].signatures) + 1 == 2
+    assert update.signatures[0] == read_envelope(envelope)[1].signatures[0]
+    assert envelope_signers(signed) == ["UtilityMSP", "CommunityMSP"]
+    added = update.signatures[-1]
+    header = common_pb2.SignatureHeader.FromString(added.signature_header)
+    creator = identities_pb2.SerializedIdentity.FromString(header.creator)
+    assert (creator.mspid, creator.id_bytes) == ("CommunityMSP", CERT)
+    assert len(header.nonce) == 24  # crypto.GetRandomNonce's length
+    assert digests == [hashlib.sha256(added.signature_header + UPDATE).digest()]
+    verify(key, added)
+    with pytest.raises(InvalidSignature):
+        key.public_key().verify(
+            added.signature,
+            added.signature_header + slower_blocks()[:-1],
+            ec.ECDSA(hashes.SHA256()),
+        )
+    # The channel header travels unchanged.
+    payload = common_pb2.Payload.FromString(common_pb2.Envelope.FromString(signed).payload)
+    original = common_pb2.Payload.FromString(common_pb2.Envelope.FromString(envelope).payload)
+    assert payload.header == original.header
+
+
+def test_every_signature_has_its_own_nonce():
+    envelope = update_envelope(CHANNEL, UPDATE)
+    key, sign = admin_key()
+
+    once = signed_envelope(envelope, "UtilityMSP", CERT, sign)
+    again = signed_envelope(envelope, "UtilityMSP", CERT, sign)
+    twice = signed_envelope(once, "RegulatorMSP", CERT, sign)
+
+    nonces = [
+        common_pb2.SignatureHeader.FromString(s.signature_header).nonce
+        for s in (last_signature(once), last_signature(again), *read_envelope(twice)[1].signatures)
+    ]
+    assert len(set(nonces)) == 3
+    assert nonces[0] == nonces[2]
+    for signature in read_envelope(twice)[1].signatures:
+        verify(key, signature)
+
+
+def proposal_on_disk(folder) -> UpdateProposal:
+    record = proposal(folder)
+    record.envelope_file.write_bytes(update_envelope(CHANNEL, UPDATE))
+    record.save()
+    return record
+
+
+def test_signing_with_an_own_key_records_the_signature_and_adds_it_to_the_envelope(tmp_path):
+    record = proposal_on_disk(tmp_path)
+    key, sign = admin_key()
+
+    sign_with(record, "UtilityMSP", CERT, sign)
+
+    loaded = UpdateProposal.load(tmp_path)
+    assert [s.msp_id for s in loaded.signatures] == ["UtilityMSP"]
+    assert datetime.fromisoformat(loaded.signatures[0].signed_at).tzinfo is not None
+    assert record.signatures == loaded.signatures
+    envelope = record.envelope_file.read_bytes()
+    assert envelope_signers(envelope) == ["UtilityMSP"]
+    assert read_envelope(envelope)[1].config_update == UPDATE
+    verify(key, last_signature(envelope))
+
+    sign_with(record, "CommunityMSP", CERT, sign)
+
+    assert UpdateProposal.load(tmp_path).signed_by == ("UtilityMSP", "CommunityMSP")
+    assert envelope_signers(record.envelope_file.read_bytes()) == ["UtilityMSP", "CommunityMSP"]
+    assert record.ready()
+
+
+def test_an_org_signs_with_its_own_key_only_once(tmp_path):
+    record = proposal_on_disk(tmp_path)
+    _, sign = admin_key()
+    sign_with(record, "UtilityMSP", CERT, sign)
+    envelope, saved = record.envelope_file.read_bytes(), record.record_file.read_text()
+
+    with pytest.raises(NetworkError) as twice:
+        sign_with(record, "UtilityMSP", CERT, sign)
+
+    assert str(twice.value) == f"UtilityMSP has already signed update {record.id}"
+    assert record.envelope_file.read_bytes() == envelope
+    assert record.record_file.read_text() == saved
+
+
+def test_a_failing_signer_leaves_the_proposal_unsigned(tmp_path):
+    record = proposal_on_disk(tmp_path)
+    envelope, saved = record.envelope_file.read_bytes(), record.record_file.read_text()
+
+    def unplugged(digest: bytes) -> bytes:
+        raise OSError("the signing device is unplugged")
+
+    with pytest.raises(OSError, match="unplugged"):
+        sign_with(record, "UtilityMSP", CERT, unplugged)
+
+    assert record.envelope_file.read_bytes() == envelope
+    assert record.record_file.read_text() == saved
+    assert record.signatures == []
+
+
+def test_a_submitted_proposal_takes_no_signature_from_an_own_key(tmp_path):
+    record = proposal_on_disk(tmp_path)
+    record.submitted = Submission("UtilityMSP", "2026-01-01T00:04:00+00:00", 7)
+    record.save()
+    envelope = record.envelope_file.read_bytes()
+    _, sign = admin_key()
+
+    with pytest.raises(NetworkError, match="already submitted in block 7"):
+        sign_with(record, "RegulatorMSP", CERT, sign)
+    assert record.envelope_file.read_bytes() == envelope
