@@ -67,6 +67,7 @@ from network.topology import (
     ORG_KEY,
     ORGS,
     REMOVED,
+    WITHDRAWN,
     Admission,
     Org,
     User,
@@ -258,8 +259,9 @@ def start_nodes(org: Org) -> None:
 def admit(org: Org, proposer: Org) -> MembershipChange:
     """Start `org`'s nodes and propose its MSP for `consortium`, as `proposer`'s admin."""
     current = admission(org.key)
-    if current is not None and current.status == JOINING:
+    if current is not None and current.status in (JOINING, WITHDRAWN):
         org = current.org
+        save_admission(Admission(org, JOINING))
     else:
         check_new(org)
         save_admission(Admission(org, JOINING))
@@ -338,7 +340,7 @@ def withdraw(key: str) -> None:
     if found is None or found.status != JOINING:
         raise ChangeRefused(f"{key} is not joining; a member is removed by a majority instead")
     stop_nodes(found.org)
-    save_admission(Admission(found.org, REMOVED))
+    save_admission(Admission(found.org, WITHDRAWN))
 
 
 # ---------------------------------------------------------------- signatures

@@ -147,7 +147,7 @@ CONSORTIUM_CHANNEL = CHANNELS[0].name
 # ---------------------------------------------------------------- orgs admitted at run time
 
 ADMISSION_FORMAT = "gridledger/member/1"
-JOINING, ACTIVE, REMOVED = "joining", "active", "removed"
+JOINING, ACTIVE, REMOVED, WITHDRAWN = "joining", "active", "removed", "withdrawn"
 ORG_KEY = re.compile(r"^[a-z][a-z0-9]{1,30}$")
 FIRST_ADMITTED_PORT_BASE = 10000
 LAST_PORT_BASE = 60000
@@ -155,11 +155,12 @@ LAST_PORT_BASE = 60000
 
 @dataclass(frozen=True)
 class Admission:
-    """An org admitted at run time and where it stands: joining, active or removed.
+    """An org admitted at run time and where it stands: joining, active, removed, withdrawn.
 
     joining: its nodes run, the consortium has not admitted it yet; active: it is a
     member of `consortium` and of its own community channel; removed: its MSP is out
-    of every channel config and its nodes are stopped.
+    of every channel config and its nodes are stopped; withdrawn: its admission was
+    abandoned before it joined anything, its nodes are stopped.
     """
 
     org: Org
@@ -221,7 +222,7 @@ def next_port_base() -> int:
 
 def orgs() -> tuple[Org, ...]:
     """Every org whose nodes run: the founding members, then those joining or active."""
-    return ORGS + tuple(a.org for a in admissions() if a.status != REMOVED)
+    return ORGS + tuple(a.org for a in admissions() if a.status in (JOINING, ACTIVE))
 
 
 def channels() -> tuple[Channel, ...]:

@@ -10,6 +10,7 @@ from network.topology import (
     REGULATOR,
     REMOVED,
     UTILITY,
+    WITHDRAWN,
     Admission,
     Org,
     User,
@@ -121,6 +122,7 @@ def test_orgs_are_the_founding_members_then_the_joining_and_active_ones():
     lake = admit("lake", 10000, JOINING)
     admit("marsh", 11000, REMOVED)
     river = admit("river", 12000, ACTIVE)
+    admit("fen", 13000, WITHDRAWN)
 
     assert orgs() == (*ORGS, lake, river)
 
@@ -129,6 +131,7 @@ def test_channels_follow_the_admissions():
     admit("lake", 10000, JOINING)
     marsh = admit("marsh", 11000, REMOVED)
     river = admit("river", 12000, ACTIVE)
+    admit("fen", 13000, WITHDRAWN)
 
     found = {c.name: c for c in channels()}
 
