@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 GRIDNET := $(BIN)/python -m network
 
-.PHONY: run install venv tools up down status deploy demo api clean test test-unit test-integration lint typecheck check
+.PHONY: run install venv tools up down status deploy demo api onboard offboard clean test test-unit test-integration lint typecheck check
 
 run: install up deploy demo api ## install everything, start the consortium and the API, run the demo
 
@@ -35,6 +35,12 @@ demo: venv ## commit a transaction and read it back through another org's peer
 
 api: venv ## start the HTTP API and print demo logins for every role
 	$(GRIDNET) api
+
+onboard: install ## admit a community org by a majority of admins: make onboard ORG=riverside
+	$(GRIDNET) onboard --org $(or $(ORG),riverside)
+
+offboard: venv ## remove an admitted org by a majority of admins: make offboard ORG=riverside
+	$(GRIDNET) offboard --org $(or $(ORG),riverside)
 
 status: venv ## health of every node from its operations endpoint
 	$(GRIDNET) status

@@ -21,7 +21,10 @@ table (``chaincode/roles.py``) lets call it; each cell the exact answer one call
 - ``creator``: 403 ``<role> of <MSP> may not create campaigns: only the utility's operator
   or a community's admin may`` (from the chaincode: the role table allows both roles
   from both kinds of org);
-- ``audit``: 403 ``caller role '<role>' may not audit channels; allowed: regulator``.
+- ``audit``: 403 ``caller role '<role>' may not audit channels; allowed: regulator``;
+- ``members``: 403 ``caller role '<role>' may not change the membership; allowed: admin``
+  (the admin's ``404``: the org or the change asked for was never proposed; admitting
+  and removing orgs for real is `test_onboarding.py`'s job).
 
 The callers: households h-001 (household1) and h-002 (household2), the meter head-end
 (headend1) and billing (billing1) with API keys, the utility's operator (operator1) and
@@ -83,6 +86,8 @@ INVOICE_READERS = "200   own   role  role  200   org   role  role  role"
 ALL_ORGS = "utility, community, regulator"
 AUDITORS = "audit audit audit audit audit 200   audit audit audit"
 AUDIT_WHO = "any org / regulator (checked by the API)"
+MEMBERSHIP = "members members members members members members 404 members members"
+MEMBERSHIP_WHO = "any org / admin (checked by the API)"
 
 # fmt: off
 #         columns: h-001 h-002 meter oper  bill  reg   admin tp+   tp-
@@ -160,6 +165,10 @@ ROWS: list[Row] = [
     row("GET /audit/channels/<channel>/verification", None, AUDIT_WHO, AUDITORS),
     row("GET /audit/channels/<channel>/config-history", None, AUDIT_WHO, AUDITORS),
     row("GET /audit/channels/<channel>/keys", None, AUDIT_WHO, AUDITORS),
+    row("POST /membership-changes", None, MEMBERSHIP_WHO, MEMBERSHIP),
+    row("GET /membership-changes/<change_id>", None, MEMBERSHIP_WHO, MEMBERSHIP),
+    row("POST /membership-changes/<change_id>/signatures", None, MEMBERSHIP_WHO, MEMBERSHIP),
+    row("POST /membership-changes/<change_id>/completion", None, MEMBERSHIP_WHO, MEMBERSHIP),
 ]
 # fmt: on
 
@@ -189,6 +198,7 @@ MATRIX_DATE = datetime(2026, 2, 14, tzinfo=UTC).date()
 MATRIX_READINGS = day_readings(H1, MATRIX_DATE)[:8]
 FIXED_CONSENT = "matrix-grant"
 REVOKED_CONSENT = "matrix-revoked"
+NO_CHANGE = "20260101T000000Z-admission-neverproposed-000000"
 FIXED_EVENT = {
     "event_id": "matrix-outage",
     "event_type": "OUTAGE",
@@ -554,10 +564,29 @@ REQUESTS: dict[str, Callable[[Scene, Role], Request]] = {
         "/audit/channels/consortium/keys",
         query={"namespace": "consortium", "key": f"member~{UTILITY.msp_id}"},
     ),
+    "POST /membership-changes": lambda s, r: Request(
+        "/membership-changes", json={"kind": "removal", "org": "neverproposed"}
+    ),
+    "GET /membership-changes/<change_id>": lambda s, r: Request(f"/membership-changes/{NO_CHANGE}"),
+    "POST /membership-changes/<change_id>/signatures": lambda s, r: Request(
+        f"/membership-changes/{NO_CHANGE}/signatures"
+    ),
+    "POST /membership-changes/<change_id>/completion": lambda s, r: Request(
+        f"/membership-changes/{NO_CHANGE}/completion"
+    ),
 }
 
 # what an allowed answer must also say, beyond its status
 DOMAIN_MESSAGES = {
+    ("POST /membership-changes", "admin"): "neverproposed was never admitted",
+    **{
+        (endpoint, "admin"): f"membership change {NO_CHANGE} is not proposed"
+        for endpoint in (
+            "GET /membership-changes/<change_id>",
+            "POST /membership-changes/<change_id>/signatures",
+            "POST /membership-changes/<change_id>/completion",
+        )
+    },
     ("POST /campaigns/<campaign_id>/release", "operator"): "cannot be released: goal not met",
     **{
         ("POST /campaigns/<campaign_id>/refunds", key): "refunds start after it"
@@ -643,6 +672,8 @@ def expected_refusal(r: Row, role: Role) -> str:
         )
     if code == "audit":
         return f"caller role '{role.role}' may not audit channels; allowed: regulator"
+    if code == "members":
+        return f"caller role '{role.role}' may not change the membership; allowed: admin"
     if code == "own" and r.transaction == "GetReadings":
         return f"household {role.household_id} may not read household h-001"
     if code == "own" and r.transaction == "GetInvoice":

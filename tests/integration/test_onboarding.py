@@ -226,6 +226,23 @@ def test_the_config_block_puts_the_org_on_consortium(admitted: Admission) -> Non
     assert MSP_ID in application_msps(block.config)
 
 
+def test_the_regulators_audit_shows_the_admission_and_who_signed_it(
+    api: Api, admitted: Admission
+) -> None:
+    block = admitted.completed["result"]["config_block"]
+    history = api.ok(
+        "GET",
+        "/audit/channels/consortium/config-history",
+        ROLES["regulator"],
+        200,
+        query_string={"per_page": 500},
+    )
+    change = next(c for c in history["items"] if c["block_number"] == block)
+    added = {"path": f"Channel/Application/{MSP_ID}", "element": "group", "change": "added"}
+    assert added in change["changes"]
+    assert set(change["signers"]) == {*admitted.signers, "RegulatorMSP"}
+
+
 def test_the_registry_records_who_proposed_signed_and_submitted(admitted: Admission) -> None:
     result = admitted.completed["result"]
     with gateway(REGULATOR, "auditor1") as gw:
