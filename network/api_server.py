@@ -31,8 +31,11 @@ def process() -> Process:
     argv = (sys.executable, "-m", "api", "--host", HOST, "--port", str(API_PORT))
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/tmp"),
         "PYTHONPATH": str(REPO),
         "GRIDLEDGER_RUN_DIR": str(run_dir()),
+        # admitting an org starts its nodes, whose configs come from the Go module cache
+        **{k: v for k, v in os.environ.items() if k.startswith("GO")},
     }
     return Process("api", argv, env)
 
