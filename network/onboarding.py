@@ -72,6 +72,7 @@ from network.topology import (
     Org,
     User,
     admission,
+    admissions,
     admissions_dir,
     channel_by_name,
     community_channel,
@@ -236,6 +237,11 @@ def check_new(org: Org) -> None:
     existing = admission(org.key)
     if taken:
         raise ChangeRefused(f"{org.key} ({org.msp_id}) is a founding member already")
+    for other in admissions():
+        if other.org.key != org.key and other.org.msp_id == org.msp_id:
+            raise ChangeRefused(
+                f"MSP id {org.msp_id} belongs to {other.org.key} ({other.status}); choose another"
+            )
     if existing is not None and existing.status == REMOVED:
         raise ChangeRefused(
             f"{org.key} was removed from the consortium; admit it under a new key and MSP id"
@@ -346,10 +352,19 @@ def withdraw(key: str) -> None:
 # ---------------------------------------------------------------- signatures
 
 
-def signable(change: MembershipChange, msp_id: str) -> dict[str, UpdateProposal]:
-    """The change's updates that `msp_id`'s admin takes part in and has not signed yet."""
+def check_open(change: MembershipChange) -> None:
+    """A change can take signatures and complete while proposed and its org still joining."""
     if change.status != PROPOSED:
         raise ChangeRefused(f"membership change {change.id} is {change.status}")
+    subject = admission(change.org_key)
+    if change.kind == ADMISSION and (subject is None or subject.status in (REMOVED, WITHDRAWN)):
+        status = subject.status if subject else "forgotten"
+        raise ChangeRefused(f"{change.org_key} was {status}; its admission can no longer complete")
+
+
+def signable(change: MembershipChange, msp_id: str) -> dict[str, UpdateProposal]:
+    """The change's updates that `msp_id`'s admin takes part in and has not signed yet."""
+    check_open(change)
     if msp_id == change.msp_id:
         raise NotEntitled(f"{msp_id} may not sign a change of its own membership")
     updates = {
@@ -401,6 +416,7 @@ def complete(change: MembershipChange, submitter: Org) -> dict[str, Any]:
     with locked(change) as current:
         if current.status == COMPLETED:
             return current.result
+        check_open(current)
         missing = current.outstanding()
         if missing:
             wanted = "; ".join(

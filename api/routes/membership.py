@@ -53,10 +53,6 @@ def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return checked
 
 
-def change_out(change: onboarding.MembershipChange) -> dict[str, Any]:
-    return change.to_json()
-
-
 @bp.post("")
 @bp.auth_required(auth)
 @admin_required
@@ -70,7 +66,7 @@ def propose(request: dict[str, Any]) -> Any:
         change = onboarding.admit(org, proposer)
     else:
         change = onboarding.remove(request["org"], proposer)
-    return change_out(change)
+    return change.to_json()
 
 
 @bp.get("/<change_id>")
@@ -79,7 +75,7 @@ def propose(request: dict[str, Any]) -> Any:
 @bp.output(MembershipChange)
 @bp.doc(summary="A membership change: its updates, signatures, what it still needs")
 def show(change_id: str) -> Any:
-    return change_out(onboarding.load_change(change_id))
+    return onboarding.load_change(change_id).to_json()
 
 
 @bp.post("/<change_id>/signatures")
@@ -91,7 +87,7 @@ def sign(change_id: str) -> Any:
     change = onboarding.load_change(change_id)
     entry = access().wallet.get(g.user.label)
     onboarding.sign_with(change, entry.msp_id, entry.certificate, entry.signer())
-    return change_out(onboarding.load_change(change_id))
+    return onboarding.load_change(change_id).to_json()
 
 
 @bp.post("/<change_id>/completion")
@@ -102,4 +98,4 @@ def sign(change_id: str) -> Any:
 def complete(change_id: str) -> Any:
     change = onboarding.load_change(change_id)
     onboarding.complete(change, org_by_key(g.user.org))
-    return change_out(onboarding.load_change(change_id))
+    return onboarding.load_change(change_id).to_json()
