@@ -1,0 +1,76 @@
+"""`python -m bench`: run every experiment on this checkout's network and write the report.
+
+The network must be up with the chaincode deployed (`make bench` sees to it). Each
+experiment's progress goes to stderr; the report goes to bench/REPORT.md, its charts
+to bench/charts/ and the raw figures to bench/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from pathlib import Path
+
+from bench.experiments import Bench, Settings
+from bench.plan import Plan, summarise
+from bench.report import write
+from bench.workload import run_tag
+from network.console import info, step
+
+HERE = Path(__file__).resolve().parent
+
+
+def numbers(text: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in text.split(","))
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    p.add_argument("--duration", type=float, default=15, help="measured seconds per run")
+    p.add_argument("--warmup", type=float, default=5, help="unmeasured seconds before each")
+    p.add_argument("--meters", type=int, default=400, help="meters registered for the run")
+    p.add_argument(
+        "--batch-sizes",
+        type=numbers,
+        default=(1, 16, 96),
+        help="readings per transaction to sweep (divisors of 96)",
+    )
+    p.add_argument(
+        "--concurrency", type=numbers, default=(8, 32, 64), help="transactions in flight to sweep"
+    )
+    p.add_argument(
+        "--sustain",
+        type=float,
+        default=60,
+        help="seconds of the sustained batched-ingestion run (the target is 600)",
+    )
+    p.add_argument("--skip-node", action="store_true", help="leave the Node baselines out")
+    p.add_argument("--out", type=Path, default=HERE / "REPORT.md")
+    return p
+
+
+async def run(args: argparse.Namespace) -> int:
+    settings = Settings(args.duration, args.warmup, args.meters)
+    plan = Plan(args.batch_sizes, args.concurrency, args.sustain, not args.skip_node)
+    bench = Bench(settings, run_tag())
+    started = time.monotonic()
+    step(f"benchmark {bench.tag}: registering {args.meters} meters")
+    await bench.open(plan.chaincodes())
+    try:
+        results = await plan.execute(bench)
+    finally:
+        await bench.close()
+    targets, notes, details = summarise(plan, results)
+    path = write(args.out, results, targets, {**details, **plan.settings(settings)}, notes)
+    info(f"benchmark done in {time.monotonic() - started:.0f}s: {path}")
+    return 0
+
+
+def main() -> int:
+    return asyncio.run(run(parser().parse_args()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,266 @@
+"""The experiments: readings ingestion by the Python client, the Node client, the API.
+
+`Bench` holds what every experiment shares: one `grpc.aio` channel to the utility's
+peer, the meter head-end's and the operator's gateways, and this run's meters. Each
+experiment signs its batches first (on days no earlier experiment used), then
+measures, then returns a `Result`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench import cpu
+from bench.loadgen import Window, closed_loop, open_loop
+from bench.results import Result
+from bench.workload import READINGS_PER_DAY, Batch, batches, households, register, write_jsonl
+from client import (
+    AsyncContract,
+    AsyncGateway,
+    CommitError,
+    connect_async,
+    load_identity,
+    load_private_key,
+    new_private_key_signer,
+)
+from network.ca import OrgCA, private_key
+from network.paths import REPO, run_dir
+from network.topology import UTILITY
+
+CHANNEL = "community-sunnyside"
+NODE_CLIENT = REPO / "bench" / "node" / "client" / "submit.mjs"
+
+
+def identity_files(user: str) -> tuple[Path, Path]:
+    msp = OrgCA(UTILITY).msp(user)
+    return msp / "signcerts" / "cert.pem", private_key(msp)
+
+
+@dataclass
+class Settings:
+    duration: float
+    warmup: float
+    meters: int
+
+
+@dataclass
+class Bench:
+    """What the experiments share; `open()` first, `close()` at the end."""
+
+    settings: Settings
+    tag: str
+    channel: Any = None
+    gateways: dict[str, AsyncGateway] = field(default_factory=dict)
+    homes: list[Any] = field(default_factory=list)
+    chaincodes: tuple[str, ...] = ()
+    days_used: int = 0
+
+    async def open(self, chaincodes: tuple[str, ...]) -> None:
+        cert, key = identity_files("headend1")
+        self.channel = connect_async(
+            UTILITY.peer_address,
+            tls_root_cert=OrgCA(UTILITY).ca_cert.read_bytes(),
+            client_cert=cert.read_bytes(),
+            client_key=key.read_bytes(),
+        )
+        for user in ("headend1", "operator1"):
+            cert, key = identity_files(user)
+            self.gateways[user] = AsyncGateway(
+                load_identity(UTILITY.msp_id, cert),
+                new_private_key_signer(load_private_key(key)),
+                self.channel,
+                commit_status_timeout=60,
+            )
+        self.homes = households(self.settings.meters, self.tag)
+        self.chaincodes = chaincodes
+        for chaincode in chaincodes:
+            await register(self.contract("operator1", chaincode), self.homes)
+
+    async def close(self) -> None:
+        await self.channel.close()
+
+    def contract(self, user: str, chaincode: str = "community") -> AsyncContract:
+        network = self.gateways[user].get_network(CHANNEL)
+        return network.get_contract(chaincode, "MeterContract")
+
+    def workload(self, batch_size: int, count: int) -> list[Batch]:
+        """`count` fresh batches, on days after every earlier experiment's."""
+        made = batches(self.homes, batch_size, count, first_day=self.days_used)
+        turns = -(-count // len(self.homes))
+        self.days_used += -(-turns * batch_size // READINGS_PER_DAY) + 1
+        return made
+
+
+Loop = Callable[[Callable[[Batch], Awaitable[int]], Iterator[Batch]], Awaitable[Window]]
+
+
+def loop_for(mode: str, load: float, settings: Settings) -> Loop:
+    if mode == "closed":
+        return lambda submit, jobs: closed_loop(
+            submit, jobs, int(load), settings.duration, settings.warmup
+        )
+    return lambda submit, jobs: open_loop(submit, jobs, load, settings.duration, settings.warmup)
+
+
+def jobs_for(mode: str, load: float, settings: Settings, per_worker_rate: float = 60) -> int:
+    """An upper bound of the transactions a run can start: enough never to run dry."""
+    seconds = settings.duration + settings.warmup
+    rate = load if mode == "open" else load * per_worker_rate
+    return int(rate * seconds) + 100
+
+
+def result_of(
+    name: str,
+    client: str,
+    chaincode: str,
+    mode: str,
+    load: float,
+    batch_size: int,
+    window: Window,
+    spent: dict[str, float],
+) -> Result:
+    committed = window.committed()
+    return Result(
+        name=name,
+        client=client,
+        chaincode=chaincode,
+        mode=mode,
+        load=load,
+        batch_size=batch_size,
+        duration=window.duration,
+        committed=len(committed),
+        items=sum(o.items for o in committed),
+        failures=dict(window.failures()),
+        latencies=[o.latency for o in committed],
+        cpu=spent,
+    )
+
+
+async def python_ingest(
+    bench: Bench,
+    batch_size: int,
+    mode: str,
+    load: float,
+    chaincode: str = "community",
+    name: str = "",
+) -> Result:
+    """SubmitReadings through GridLedger's Python client, long form, no retries."""
+    contract = bench.contract("headend1", chaincode)
+
+    async def submit(batch: Batch) -> int:
+        proposal = contract.new_proposal("SubmitReadings", transient=batch.transient())
+        transaction = await proposal.endorse()
+        status = await (await transaction.submit()).status()
+        if not status.successful:
+            raise CommitError(
+                proposal.transaction_id, status.code, status.code_name, status.block_number
+            )
+        return batch.readings
+
+    made = bench.workload(batch_size, jobs_for(mode, load, bench.settings))
+    before = cpu.snapshot()
+    window = await loop_for(mode, load, bench.settings)(submit, iter(made))
+    spent = cpu.by_kind(before, cpu.snapshot())
+    label = name or f"python client, {chaincode} chaincode, batch {batch_size}, {mode} {load:g}"
+    return result_of(label, "python", chaincode, mode, load, batch_size, window, spent)
+
+
+def node_ingest(bench: Bench, batch_size: int, concurrency: int) -> Result:
+    """The same transactions through the official Node Gateway client (closed loop)."""
+    made = bench.workload(batch_size, jobs_for("closed", concurrency, bench.settings))
+    workload = write_jsonl(made, run_dir() / "bench" / f"workload-{bench.tag}-{batch_size}.jsonl")
+    cert, key = identity_files("headend1")
+    argv = [
+        "node",
+        str(NODE_CLIENT),
+        "--peer",
+        UTILITY.peer_address,
+        "--tls-root",
+        str(OrgCA(UTILITY).ca_cert),
+        "--cert",
+        str(cert),
+        "--key",
+        str(key),
+        "--msp-id",
+        UTILITY.msp_id,
+        "--channel",
+        CHANNEL,
+        "--chaincode",
+        "community",
+        "--workload",
+        str(workload),
+        "--concurrency",
+        str(concurrency),
+        "--duration",
+        str(bench.settings.duration),
+        "--warmup",
+        str(bench.settings.warmup),
+    ]
+    before = cpu.snapshot()
+    out = subprocess.run(argv, capture_output=True, text=True, check=False)
+    spent = cpu.by_kind(before, cpu.snapshot())
+    workload.unlink()
+    if out.returncode != 0:
+        raise RuntimeError(f"the Node client failed: {out.stderr.strip()[-2000:]}")
+    report = json.loads(out.stdout)
+    spent["client"] = round(float(report["cpu_s"]), 2)
+    committed = int(report["committed"])
+    return Result(
+        name=f"node client, community chaincode, batch {batch_size}, closed {concurrency}",
+        client="node",
+        chaincode="community",
+        mode="closed",
+        load=concurrency,
+        batch_size=batch_size,
+        duration=float(report["duration_s"]),
+        committed=committed,
+        items=committed * batch_size,
+        failures=dict(report["failures"]),
+        latencies=[x / 1000 for x in report["latencies_ms"]],
+        cpu=spent,
+    )
+
+
+async def api_ingest(
+    bench: Bench, api_url: str, api_key: str, batch_size: int, concurrency: int
+) -> Result:
+    """POST /readings to the running API with the head-end's API key (closed loop)."""
+
+    def post(batch: Batch) -> int:
+        request = urllib.request.Request(
+            f"{api_url}/readings",
+            data=batch.payload,
+            headers={"Content-Type": "application/json", "X-API-Key": api_key},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                response.read()
+        except urllib.error.HTTPError as exc:
+            raise RuntimeError(f"HTTP {exc.code}") from exc
+        return batch.readings
+
+    async def submit(batch: Batch) -> int:
+        return await asyncio.to_thread(post, batch)
+
+    made = bench.workload(batch_size, jobs_for("closed", concurrency, bench.settings))
+    before = cpu.snapshot()
+    window = await closed_loop(
+        submit, iter(made), concurrency, bench.settings.duration, bench.settings.warmup
+    )
+    spent = cpu.by_kind(before, cpu.snapshot())
+    name = f"HTTP API POST /readings, batch {batch_size}, closed {concurrency}"
+    return result_of(name, "api", "community", "closed", concurrency, batch_size, window, spent)
+
+
+def elapsed_since(start: float) -> str:
+    return f"{time.monotonic() - start:.0f}s"

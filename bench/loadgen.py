@@ -1,0 +1,122 @@
+"""Open- and closed-loop load from one asyncio event loop, with warm-up and a fixed duration.
+
+Closed loop: `concurrency` workers each submit, wait for the commit, and submit again.
+Open loop: transactions start at a fixed rate whatever happens to earlier ones, and a
+latency counts from the scheduled start, so a queue building up shows as latency.
+Either way, only transactions that start after the warm-up and before the end count;
+throughput is what committed VALID inside the measured window.
+
+A transaction is submitted in Fabric's long form (endorse, submit, commit status)
+without the client's retries, so every failure is seen and counted by kind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from client import CommitError, CommitStatusError, EndorseError, SubmitError
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One transaction: when it started and ended (monotonic s), how it ended, what it carried."""
+
+    started: float
+    finished: float
+    failure: str | None
+    items: int
+
+    @property
+    def latency(self) -> float:
+        return self.finished - self.started
+
+
+@dataclass
+class Window:
+    """The measured part of a run: from the end of the warm-up, for `duration` seconds."""
+
+    start: float
+    duration: float
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    @property
+    def end(self) -> float:
+        return self.start + self.duration
+
+    def record(self, outcome: Outcome) -> None:
+        if self.start <= outcome.started < self.end:
+            self.outcomes.append(outcome)
+
+    def committed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.failure is None and o.finished <= self.end]
+
+    def failures(self) -> Counter[str]:
+        return Counter(o.failure for o in self.outcomes if o.failure is not None)
+
+
+def failure_kind(exc: BaseException) -> str:
+    """The kind a failed transaction is counted under in the report."""
+    if isinstance(exc, CommitError):
+        return exc.code_name
+    if isinstance(exc, asyncio.TimeoutError) or "DEADLINE_EXCEEDED" in str(exc):
+        return "timeout"
+    if isinstance(exc, EndorseError):
+        return "endorsement"
+    if isinstance(exc, SubmitError):
+        return "submit"
+    if isinstance(exc, CommitStatusError):
+        return "commit status"
+    return type(exc).__name__
+
+
+Submit = Callable[[T], Awaitable[int]]
+
+
+async def timed(submit: Submit[T], job: T, started: float, window: Window) -> None:
+    try:
+        items = await submit(job)
+        failure = None
+    except Exception as exc:  # every failure is counted by kind, none stops the run
+        items, failure = 0, failure_kind(exc)
+    window.record(Outcome(started, time.monotonic(), failure, items))
+
+
+async def closed_loop(
+    submit: Submit[T], jobs: Iterator[T], concurrency: int, duration: float, warmup: float
+) -> Window:
+    """`concurrency` workers, each with one transaction in flight, until the window ends."""
+    window = Window(time.monotonic() + warmup, duration)
+
+    async def worker() -> None:
+        for job in jobs:
+            now = time.monotonic()
+            if now >= window.end:
+                return
+            await timed(submit, job, now, window)
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return window
+
+
+async def open_loop(
+    submit: Submit[T], jobs: Iterator[T], rate: float, duration: float, warmup: float
+) -> Window:
+    """Start one transaction every 1/`rate` seconds, whatever the earlier ones are doing."""
+    begin = time.monotonic()
+    window = Window(begin + warmup, duration)
+    tasks = []
+    for n, job in enumerate(jobs):
+        due = begin + n / rate
+        if due >= window.end:
+            break
+        await asyncio.sleep(max(0.0, due - time.monotonic()))
+        tasks.append(asyncio.create_task(timed(submit, job, due, window)))
+    await asyncio.gather(*tasks)
+    return window

@@ -1,0 +1,225 @@
+"""Which experiments a run makes, in which order, and what the report concludes from them.
+
+The order: a sweep of batch size x concurrency (Python client, Python chaincode); an
+open-loop run at 70 % of the best single-reading rate; the Node Gateway client and the
+Node chaincode at the settings where Python did best, so that each comparison is at
+equal load in the same run; the HTTP API's ingest endpoint; a sustained batched run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from typing import Any
+
+from bench.experiments import Bench, Settings, api_ingest, node_ingest, python_ingest
+from bench.report import Target, saturation
+from bench.results import Result
+from network.configtx import BATCH_TIMEOUT, MAX_MESSAGE_COUNT
+from network.console import info, step
+from network.paths import REPO
+
+NODE_DIR = REPO / "bench" / "node"
+NODE_CHAINCODE = "readings-node"
+
+
+@dataclass
+class Plan:
+    batch_sizes: tuple[int, ...]
+    concurrency: tuple[int, ...]
+    sustain: float
+    with_node: bool
+    skipped: list[str] = field(default_factory=list)
+
+    def chaincodes(self) -> tuple[str, ...]:
+        if self.with_node and self.node_ready():
+            return ("community", NODE_CHAINCODE)
+        return ("community",)
+
+    def node_ready(self) -> bool:
+        """Install the Node baselines' packages and deploy the Node chaincode; False if not."""
+        if shutil.which("node") is None or not (NODE_DIR / "install.sh").exists():
+            self.skipped.append("Node baselines: node or bench/node is missing")
+            return False
+        done = subprocess.run(
+            ["bash", str(NODE_DIR / "install.sh")], capture_output=True, text=True, check=False
+        )
+        if done.returncode != 0:
+            self.skipped.append(f"Node baselines: npm install failed: {done.stderr[-500:]}")
+            return False
+        from network.chaincodes import NODE_READINGS
+        from network.lifecycle import deploy
+        from network.topology import channel_by_name
+
+        deploy(NODE_READINGS, channel_by_name(NODE_READINGS.channel))
+        return True
+
+    def settings(self, settings: Settings) -> dict[str, Any]:
+        return {
+            "BatchTimeout": BATCH_TIMEOUT,
+            "MaxMessageCount": MAX_MESSAGE_COUNT,
+            "batch sizes swept": ", ".join(map(str, self.batch_sizes)),
+            "concurrency swept": ", ".join(map(str, self.concurrency)),
+            "measured seconds per run": settings.duration,
+            "warm-up seconds per run": settings.warmup,
+            "meters": settings.meters,
+            "endorsement": "readings collection policy OR(UtilityMSP.peer); chaincode "
+            "AND(UtilityMSP.peer, CommunityMSP.peer)",
+        }
+
+    async def execute(self, bench: Bench) -> list[Result]:
+        results: list[Result] = []
+
+        async def measure(coro) -> Result:
+            result = await coro
+            info(
+                f"{result.name}: {result.tx_per_s:.1f} tx/s, {result.readings_per_s:.0f} "
+                f"readings/s, p99 {result.latency_ms(99) or 0:.0f} ms, failures {result.failures}"
+            )
+            results.append(result)
+            return result
+
+        step("sweep: batch size x concurrency, Python client and chaincode")
+        for size in self.batch_sizes:
+            for load in self.concurrency:
+                await measure(
+                    python_ingest(
+                        bench, size, "closed", load, name=f"sweep: batch {size}, closed {load}"
+                    )
+                )
+        best_single = best(results, 1)
+        best_batched = best(results, max(self.batch_sizes))
+        step("open loop at 70 % of the best single-reading rate")
+        rate = max(1.0, round(0.7 * best_single.tx_per_s))
+        await measure(
+            python_ingest(
+                bench, 1, "open", rate, name=f"open loop: batch 1 at {rate:g} tx/s (70 % of max)"
+            )
+        )
+        if NODE_CHAINCODE in bench.chaincodes:
+            step("baselines: the Node Gateway client and the Node chaincode, same load")
+            for ref in (best_single, best_batched):
+                load = int(ref.load)
+                await measure(asyncio.to_thread(node_ingest, bench, ref.batch_size, load))
+                await measure(
+                    python_ingest(bench, ref.batch_size, "closed", load, chaincode=NODE_CHAINCODE)
+                )
+        step("the HTTP API's ingest endpoint")
+        api = api_credentials()
+        if api is None:
+            self.skipped.append("HTTP API: it is not running (make api)")
+        else:
+            await measure(
+                api_ingest(bench, api[0], api[1], max(self.batch_sizes), int(best_batched.load))
+            )
+        if self.sustain:
+            step(f"sustained batched ingestion for {self.sustain:g}s")
+            sustained = Settings(self.sustain, bench.settings.warmup, bench.settings.meters)
+            saved, bench.settings = bench.settings, sustained
+            try:
+                await measure(
+                    python_ingest(
+                        bench,
+                        best_batched.batch_size,
+                        "closed",
+                        best_batched.load,
+                        name=f"sustained {self.sustain:g}s: batch {best_batched.batch_size}, "
+                        f"closed {best_batched.load:g}",
+                    )
+                )
+            finally:
+                bench.settings = saved
+        return results
+
+
+def best(results: list[Result], batch_size: int) -> Result:
+    """The sweep run of `batch_size` that committed the most."""
+    runs = [r for r in results if r.batch_size == batch_size and r.name.startswith("sweep")]
+    return max(runs, key=lambda r: r.tx_per_s)
+
+
+def api_credentials() -> tuple[str, str] | None:
+    from network import api_server
+    from network.procs import owned_pid
+
+    if not owned_pid(api_server.process().pid_file) or not api_server.healthy():
+        return None
+    return api_server.url(), api_server.service_keys()["headend1"]
+
+
+def find(results: list[Result], **match: Any) -> list[Result]:
+    return [r for r in results if all(getattr(r, k) == v for k, v in match.items())]
+
+
+def ratio(ours: float | None, theirs: float | None) -> str:
+    if not ours or not theirs:
+        return "-"
+    return f"{ours / theirs:.2f}x"
+
+
+def summarise(plan: Plan, results: list[Result]) -> tuple[list[Target], list[str], dict[str, Any]]:
+    """The targets table, the notes on what limits each figure, and extra settings."""
+    sweep = [r for r in results if r.name.startswith("sweep")]
+    single = best(results, 1)
+    batched = max(sweep, key=lambda r: r.readings_per_s)
+    sustained = next((r for r in results if r.name.startswith("sustained")), None)
+    open_loop = next((r for r in results if r.mode == "open"), None)
+    node_client = {r.batch_size: r for r in find(results, client="node")}
+    node_cc = {r.batch_size: r for r in find(results, chaincode=NODE_CHAINCODE)}
+    python_at = {
+        size: next(r for r in sweep if r.batch_size == size and r.load == ref.load)
+        for size, ref in node_client.items()
+    }
+    targets = [
+        Target(
+            "batched readings, committed/s"
+            + (f", sustained {sustained.duration:g}s" if sustained else ""),
+            ">= 10,000 for 600 s",
+            f"{(sustained or batched).readings_per_s:,.0f} (batch {batched.batch_size})",
+            "-",
+            (sustained or batched).readings_per_s >= 10_000
+            and bool(sustained and sustained.duration >= 600),
+        ),
+        Target(
+            "single-reading tx/s", ">= 500", f"{single.tx_per_s:,.1f}", "-", single.tx_per_s >= 500
+        ),
+        Target(
+            "p99 submit-to-commit at 70 % of max, BatchTimeout 250ms",
+            "<= 1,000 ms",
+            f"{open_loop.latency_ms(99) or 0:,.0f} ms" if open_loop else "not measured",
+            "-",
+            bool(open_loop and (open_loop.latency_ms(99) or 1e9) <= 1000),
+        ),
+    ]
+    for size, theirs in sorted(node_client.items()):
+        ours = python_at[size]
+        targets.append(
+            Target(
+                f"Python client tx/s vs Node client, batch {size}, concurrency {theirs.load:g}",
+                ">= 1.3x",
+                f"{ours.tx_per_s:,.1f} tx/s",
+                f"{theirs.tx_per_s:,.1f} tx/s ({ratio(ours.tx_per_s, theirs.tx_per_s)})",
+                ours.tx_per_s >= 1.3 * theirs.tx_per_s,
+            )
+        )
+    for size, theirs in sorted(node_cc.items()):
+        ours = next(r for r in sweep if r.batch_size == size and r.load == theirs.load)
+        ours_cpu, theirs_cpu = ours.cpu_ms_per_tx("chaincode"), theirs.cpu_ms_per_tx("chaincode")
+        targets.append(
+            Target(
+                f"Python chaincode vs Node chaincode, batch {size}: tx/s; chaincode CPU ms/tx",
+                ">= 1.0x; <= 1.0x",
+                f"{ours.tx_per_s:,.1f}; {ours_cpu or 0:,.1f}",
+                f"{theirs.tx_per_s:,.1f}; {theirs_cpu or 0:,.1f} "
+                f"({ratio(ours.tx_per_s, theirs.tx_per_s)}; {ratio(ours_cpu, theirs_cpu)})",
+                ours.tx_per_s >= theirs.tx_per_s and (ours_cpu or 0) <= (theirs_cpu or 1e9),
+            )
+        )
+    notes = [
+        f"best single-reading run ({single.name}): {saturation(single)}",
+        f"best batched run ({batched.name}): {saturation(batched)}",
+        *plan.skipped,
+    ]
+    return targets, notes, {}
