@@ -50,6 +50,7 @@ from chaincode.runtime.private import (
     get_private,
     get_private_hash,
     get_private_json,
+    get_private_many,
     list_private,
     purge_private,
     put_private,
@@ -234,9 +235,11 @@ class MeterContract(Contract):
         if meter["status"] != "active":
             raise ValidationError(f"meter {batch.meter_id} is {meter['status']}")
         batch.verify(load_device_key(meter["device_public_key"]))
+        keys = [reading_key(r.meter_id, r.interval_start) for r in batch.readings]
+        stored_before = await get_private_many(ctx, READINGS, keys)
         new: list[Reading] = []
-        for reading in batch.readings:
-            if await self._store(ctx, reading):
+        for reading, key, existing in zip(batch.readings, keys, stored_before, strict=True):
+            if await self._store(ctx, reading, key, existing):
                 new.append(reading)
         await self._index(ctx, batch.meter_id, new)
         stored = len(new)
@@ -360,9 +363,8 @@ class MeterContract(Contract):
             await purge_private(ctx, READINGS, days_key)
         return purged
 
-    async def _store(self, ctx: Any, reading: Reading) -> int:
-        key = reading_key(reading.meter_id, reading.interval_start)
-        existing = await get_private(ctx, READINGS, key)
+    async def _store(self, ctx: Any, reading: Reading, key: str, existing: bytes | None) -> int:
+        """Write a reading not stored yet; a repeat is a no-op, a different value a conflict."""
         if existing is not None:
             if not parse_stored(existing).same_values(reading):
                 raise Conflict(

@@ -45,6 +45,7 @@ __all__ = [
     "get_private",
     "get_private_hash",
     "get_private_json",
+    "get_private_many",
     "list_private",
     "purge_private",
     "put_private",
@@ -77,6 +78,33 @@ async def get_private(ctx: Any, collection: str, key: str) -> bytes | None:
         ctx, Message.GET_STATE, shim_pb2.GetState(key=key, collection=collection), "GetPrivateData"
     )
     return reply.payload or None
+
+
+async def get_private_many(ctx: Any, collection: str, keys: Sequence[str]) -> list[bytes | None]:
+    """The committed values of *keys* in *collection* (``None`` where absent), in order.
+
+    One GET_STATE_MULTIPLE round trip per peer-allowed chunk where the peer offers it
+    (Fabric 3), else one GET_STATE per key: the same answer either way.
+    """
+    for key in keys:
+        _check(collection, key)
+    params = getattr(ctx.get_stub().client, "peer_params", None)
+    if params is None or not params.use_get_multiple:
+        return [await get_private(ctx, collection, key) for key in keys]
+    size = max(1, params.max_get_multiple)
+    values: list[bytes | None] = []
+    for start in range(0, len(keys), size):
+        chunk = list(keys[start : start + size])
+        request = shim_pb2.GetStateMultiple(keys=chunk, collection=collection)
+        reply = await _ask(ctx, Message.GET_STATE_MULTIPLE, request, "GetPrivateDataMultiple")
+        found = _parse(shim_pb2.GetStateMultipleResult, reply, "GetPrivateDataMultiple").values
+        if len(found) != len(chunk):
+            raise PeerError(
+                f"peer answered GetPrivateDataMultiple for {len(chunk)} keys "
+                f"with {len(found)} values"
+            )
+        values += [bytes(value) or None for value in found]
+    return values
 
 
 async def put_private(ctx: Any, collection: str, key: str, value: bytes) -> None:
