@@ -6,8 +6,9 @@ READY message (a `ChaincodeAdditionalParams`) whether it accepts writes in batch
 (WRITE_BATCH_STATE) and reads of many keys at once (GET_STATE_MULTIPLE), and how
 many per message. The Go shim uses both; the Python shim knows neither, so this
 module adds them: the handler keeps a transaction's writes and sends them in one
-message before COMPLETED (or as soon as a batch is full), which changes nothing a
-chaincode can see, since Fabric's reads never see the transaction's own writes.
+message before COMPLETED (or as soon as a batch is full). What a transaction commits
+does not change, since Fabric's reads never see the transaction's own writes; only
+where a refusal shows can: a write the peer refuses fails the batch, at its end.
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ class PeerParams:
                 position += 8 if wire == 1 else 4
             else:
                 raise ValueError(f"peer READY parameters: unsupported wire type {wire}")
+            if position > len(payload):
+                raise ValueError(f"peer READY parameters: field {field} runs past the end")
         return cls(
             use_write_batch=bool(values.get(1, 0)),
             max_write_batch=values.get(2, 0),

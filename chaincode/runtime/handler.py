@@ -101,8 +101,8 @@ class GridLedgerHandler(Handler):
                 response = await self.chaincode.init(stub)
             else:
                 response = await self.chaincode.invoke(stub)
-            if response is not None and 0 < response.status < ResponseCode.ERROR:
-                await self._flush(tx)
+            if response is not None and 0 < response.status < ResponseCode.ERRORTHRESHOLD:
+                response = await self._flushed(tx, response)
         except Exception as exc:
             LOG.exception("[%s-%s] %s failed", msg.channel_id, msg.txid, action)
             await self.context.write(
@@ -151,6 +151,14 @@ class GridLedgerHandler(Handler):
                 await self._flush((msg.channel_id, msg.txid))
             return Message(type=Message.RESPONSE, txid=msg.txid, channel_id=msg.channel_id)
         return await self._ask(msg, action)
+
+    async def _flushed(self, tx: tuple[str, str], response: Any) -> Any:
+        """`response`, or the peer's refusal of the buffered writes as a 502 like any other."""
+        try:
+            await self._flush(tx)
+        except PeerError as exc:
+            return proposal_response_pb2.Response(status=exc.status, message=str(exc))
+        return response
 
     async def _flush(self, tx: tuple[str, str]) -> None:
         """Send the transaction's buffered writes, in order, in as few messages as allowed."""

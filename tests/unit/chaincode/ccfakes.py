@@ -32,6 +32,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from chaincode.runtime.handler import GridLedgerHandler
 
 Message = shim_pb2.ChaincodeMessage
+Record = shim_pb2.WriteRecord
 PAGE_SIZE = 100  # a Fabric peer sends range query results 100 at a time
 
 ATTRS_OID = x509.ObjectIdentifier("1.2.3.4.5.6.7.8.1")
@@ -95,10 +96,11 @@ class TxSimulation:
 
     :meth:`answer` replies to the chaincode's ledger requests (GET_STATE, PUT_STATE,
     DEL_STATE, PURGE_PRIVATE_DATA, GET_PRIVATE_DATA_HASH, GET_STATE_BY_RANGE,
-    QUERY_STATE_NEXT / CLOSE, GET / PUT_STATE_METADATA, public or in a collection)
-    as the peer's handler does: RESPONSE, or ERROR with Fabric's text. Reads see
-    committed state only; writes wait in :attr:`writes` and :attr:`metadata_writes`
-    until :meth:`FakeLedger.commit`. Range results come in pages of *page_size*.
+    QUERY_STATE_NEXT / CLOSE, GET / PUT_STATE_METADATA, public or in a collection,
+    and Fabric 3's WRITE_BATCH_STATE and GET_STATE_MULTIPLE) as the peer's handler
+    does: RESPONSE, or ERROR with Fabric's text. Reads see committed state only;
+    writes wait in :attr:`writes` and :attr:`metadata_writes` until
+    :meth:`FakeLedger.commit`. Range results come in pages of *page_size*.
     """
 
     def __init__(self, ledger: FakeLedger, tx_id: str, *, page_size: int = PAGE_SIZE) -> None:
@@ -128,6 +130,14 @@ class TxSimulation:
         request = shim_pb2.GetState.FromString(payload)
         self._may_access(request.collection)
         return self.ledger.committed(request.collection).get(request.key, b"")
+
+    def _get_state_multiple(self, payload: bytes) -> bytes:
+        """Like GET_STATE for each key, in order; empty bytes for an absent one."""
+        request = shim_pb2.GetStateMultiple.FromString(payload)
+        self._may_access(request.collection)
+        committed = self.ledger.committed(request.collection)
+        values = [committed.get(key, b"") for key in request.keys]
+        return shim_pb2.GetStateMultipleResult(values=values).SerializeToString()
 
     def _put_state(self, payload: bytes) -> bytes:
         request = shim_pb2.PutState.FromString(payload)
@@ -222,6 +232,35 @@ class TxSimulation:
         self.metadata_writes[(request.collection, request.key)] = {entry.metakey: entry.value}
         return b""
 
+    def _write_batch(self, payload: bytes) -> bytes:
+        """Each record in order, as its own request would be (Fabric's ``HandleWriteBatch``).
+
+        The first refused record makes the answer ERROR; the records before it stay in
+        the simulation, as in the peer's (the transaction fails anyway).
+        """
+        batch = shim_pb2.WriteBatchState.FromString(payload)
+        for record in batch.rec:
+            apply, request = self._record_request(record)
+            apply(self, request.SerializeToString())
+        return b""
+
+    @staticmethod
+    def _record_request(record: Any) -> tuple[Callable[[TxSimulation, bytes], bytes], Any]:
+        """The handler and request a WriteRecord stands for."""
+        where = {"key": record.key, "collection": record.collection}
+        if record.type == Record.PUT_STATE:
+            return TxSimulation._put_state, shim_pb2.PutState(value=record.value, **where)
+        if record.type == Record.DEL_STATE:
+            return TxSimulation._del_state, shim_pb2.DelState(**where)
+        if record.type == Record.PURGE_PRIVATE_DATA:
+            return TxSimulation._purge, shim_pb2.DelState(**where)
+        if record.type == Record.PUT_STATE_METADATA:
+            metadata = shim_pb2.StateMetadata(
+                metakey=record.metadata.metakey, value=record.metadata.value
+            )
+            return TxSimulation._put_metadata, shim_pb2.PutStateMetadata(metadata=metadata, **where)
+        raise Refused("unknown operation type")
+
     def _known(self, collection: str, *, allow_public: bool = True) -> None:
         if not collection and allow_public:
             return
@@ -257,6 +296,8 @@ class TxSimulation:
         Message.QUERY_STATE_CLOSE: _close,
         Message.GET_STATE_METADATA: _get_metadata,
         Message.PUT_STATE_METADATA: _put_metadata,
+        Message.GET_STATE_MULTIPLE: _get_state_multiple,
+        Message.WRITE_BATCH_STATE: _write_batch,
     }
     REQUESTS: ClassVar[frozenset[int]] = frozenset(_HANDLERS)  # the message types answered
 

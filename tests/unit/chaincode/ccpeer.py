@@ -1,22 +1,25 @@
 """A fake Fabric peer: the peer's side of ``Chaincode.Connect`` over a real gRPC stream.
 
 It does the REGISTER / REGISTERED / READY handshake and sends TRANSACTION messages
-with a signed proposal (creator, timestamp, transient map). Each transaction's
-ledger requests (GET_STATE, PUT_STATE, DEL_STATE, PURGE_PRIVATE_DATA,
-GET_PRIVATE_DATA_HASH, GET_STATE_BY_RANGE, QUERY_STATE_NEXT / CLOSE, GET /
-PUT_STATE_METADATA) are recorded in ``requests`` as received and answered by a
-``ccfakes.TxSimulation`` over ``ledger``, as a Fabric peer would; its writes are
-committed when it COMPLETES with status 200. ``fail`` turns a request kind into an
-ERROR answer. Anything unexpected (a second COMPLETED for a transaction, an unknown
-request...) is kept in ``unexpected``.
+with a signed proposal (creator, timestamp, transient map). READY carries what the
+peer offers (``ready``, a :class:`Ready`; by default nothing, as a peer before
+Fabric 3). Each transaction's ledger requests (GET_STATE, PUT_STATE, DEL_STATE,
+PURGE_PRIVATE_DATA, GET_PRIVATE_DATA_HASH, GET_STATE_BY_RANGE, QUERY_STATE_NEXT /
+CLOSE, GET / PUT_STATE_METADATA, WRITE_BATCH_STATE, GET_STATE_MULTIPLE) are recorded
+in ``requests`` as received and answered by a ``ccfakes.TxSimulation`` over
+``ledger``, as a Fabric peer would; its writes are committed when it COMPLETES with
+status 200. ``fail`` turns a request kind into an ERROR answer, ``alter`` rewrites
+the answers to a request kind (a peer that misbehaves). Anything unexpected (a second
+COMPLETED for a transaction, an unknown request...) is kept in ``unexpected``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import grpc
@@ -35,6 +38,47 @@ from chaincode.runtime.server import start_server
 
 Message = chaincode_shim_pb2.ChaincodeMessage
 PACKAGE_ID = "ping_1.0:" + "ab" * 32
+
+
+def varint(value: int) -> bytes:
+    """*value* (>= 0) as a protobuf base-128 varint: 7 bits a byte, low bits first."""
+    out = bytearray()
+    while True:
+        low, value = value & 0x7F, value >> 7
+        out.append(low | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+def tag(field: int, wire_type: int) -> bytes:
+    """The key that starts a protobuf field: ``field << 3 | wire_type``, as a varint."""
+    return varint(field << 3 | wire_type)
+
+
+@dataclasses.dataclass(frozen=True)
+class Ready:
+    """What a Fabric 3 peer offers in READY (its core.yaml ``chaincode.runtimeParams``).
+
+    The fields of ``ChaincodeAdditionalParams`` in ``peer/chaincode_shim.proto``:
+    1 ``use_write_batch`` (bool), 2 ``max_size_write_batch`` (uint32),
+    3 ``use_get_multiple_keys`` (bool), 4 ``max_size_get_multiple_keys`` (uint32).
+    """
+
+    use_write_batch: bool = False
+    max_size_write_batch: int = 0
+    use_get_multiple_keys: bool = False
+    max_size_get_multiple_keys: int = 0
+
+    def payload(self) -> bytes:
+        """The wire bytes, as Go's ``proto.Marshal`` writes them: fields in number order,
+        varints (wire type 0), proto3 defaults (false, 0) left out."""
+        values = dataclasses.astuple(self)
+        return b"".join(tag(n, 0) + varint(int(v)) for n, v in enumerate(values, 1) if v)
+
+
+# Fabric 3's core.yaml: useWriteBatch true, maxSizeWriteBatch 1000,
+# useGetMultipleKeys true, maxSizeGetMultipleKeys 1000.
+FABRIC3_DEFAULT = Ready(True, 1000, True, 1000)
 
 
 def signed_proposal(
@@ -89,15 +133,20 @@ class FakePeer:
         credentials: grpc.ChannelCredentials | None = None,
         channel_id: str = "consortium",
         page_size: int = PAGE_SIZE,
+        ready: Ready | None = None,
     ) -> None:
         self.target = target
+        self.ready = ready or Ready()
         self.credentials = credentials
         self.channel_id = channel_id
         self.page_size = page_size
         self.ledger = FakeLedger(state=dict(state or {}), page_size=page_size)
         self.state: dict[str, bytes] = self.ledger.state
         self.requests: list[Any] = []  # every ledger request received, in order
+        self.received: list[Any] = []  # every message received after READY, in order
         self.fail: dict[int, str] = {}  # requests of these types are answered with ERROR <text>
+        # the answers to requests of these types go through the function first
+        self.alter: dict[int, Callable[[Any], Any]] = {}
         self.refuse: set[str] = set()  # GET_STATE of these keys is answered with ERROR
         self.hold: set[str] = set()  # GET_STATE of these keys is never answered
         self.held = asyncio.Event()  # set once a held key was asked for
@@ -127,7 +176,7 @@ class FakePeer:
         assert register.type == Message.REGISTER, register
         self.registered_id = chaincode_pb2.ChaincodeID.FromString(register.payload).name
         await self.send(Message(type=Message.REGISTERED))
-        await self.send(Message(type=Message.READY))
+        await self.send(Message(type=Message.READY, payload=self.ready.payload()))
         self._reader = asyncio.create_task(self._read_loop())
         return self
 
@@ -182,6 +231,7 @@ class FakePeer:
             await self._on_message(message)
 
     async def _on_message(self, msg: Any) -> None:
+        self.received.append(msg)
         if msg.type in (Message.COMPLETED, Message.ERROR) and msg.txid in self._pending:
             simulation = self._simulations.pop(msg.txid)
             if msg.type == Message.COMPLETED and response_of(msg).status == 200:
@@ -207,7 +257,10 @@ class FakePeer:
         if msg.type in self.fail:
             await self._reply(msg, Message.ERROR, self.fail[msg.type].encode())
             return
-        await self.send(simulation.answer(msg))
+        answer = simulation.answer(msg)
+        if msg.type in self.alter:
+            answer = self.alter[msg.type](answer)
+        await self.send(answer)
 
     async def _reply(self, request: Any, kind: int, payload: bytes) -> None:
         await self.send(
