@@ -1,0 +1,246 @@
+"""bench/loadgen.py: closed and open loops against a fake submit, on a real event loop.
+
+Durations are a few tenths of a second; the assertions leave room for a busy machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections import Counter
+
+import grpc
+import pytest
+
+from bench.loadgen import Outcome, Window, closed_loop, failure_kind, open_loop
+from client import CommitError, CommitStatusError, EndorseError, GatewayError, SubmitError
+
+
+class FakeSubmit:
+    """Sleeps `delay` (behind a gate of `capacity`, if given), returns the job as its items.
+
+    A job that is an exception is raised instead. Counts what is in flight.
+    """
+
+    def __init__(self, delay: float = 0.005, capacity: int | None = None) -> None:
+        self.delay = delay
+        self.gate = asyncio.Semaphore(capacity) if capacity else None
+        self.in_flight = 0
+        self.peak = 0
+        self.calls = 0
+
+    async def __call__(self, job):
+        self.calls += 1
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+        try:
+            if self.gate is None:
+                await asyncio.sleep(self.delay)
+            else:
+                async with self.gate:
+                    await asyncio.sleep(self.delay)
+            if isinstance(job, BaseException):
+                raise job
+            return job
+        finally:
+            self.in_flight -= 1
+
+
+def timed_run(coro):
+    started = time.monotonic()
+    window = asyncio.run(coro)
+    return window, time.monotonic() - started
+
+
+# --- Window --------------------------------------------------------------------------
+
+
+def test_an_outcome_latency_is_finished_minus_started():
+    assert Outcome(1.5, 1.75, None, 3).latency == 0.25
+
+
+def test_the_window_records_only_outcomes_started_inside_it():
+    window = Window(start=10.0, duration=5.0)
+    for started in (9.999, 10.0, 12.0, 14.999, 15.0, 20.0):
+        window.record(Outcome(started, started + 0.1, None, 1))
+    assert window.end == 15.0
+    assert [o.started for o in window.outcomes] == [10.0, 12.0, 14.999]
+
+
+def test_committed_excludes_failures_and_commits_finishing_after_the_end():
+    window = Window(start=10.0, duration=5.0)
+    on_time = Outcome(11.0, 14.0, None, 1)
+    at_the_end = Outcome(12.0, 15.0, None, 1)
+    too_late = Outcome(14.5, 15.001, None, 1)
+    failed = Outcome(11.0, 12.0, "timeout", 0)
+    for outcome in (on_time, at_the_end, too_late, failed):
+        window.record(outcome)
+    assert window.committed() == [on_time, at_the_end]
+    assert window.failures() == Counter({"timeout": 1})
+
+
+# --- failure kinds -------------------------------------------------------------------
+
+
+def deadline(kind: type[GatewayError]) -> GatewayError:
+    return kind("deadline", transaction_id="tx1", grpc_code=grpc.StatusCode.DEADLINE_EXCEEDED)
+
+
+@pytest.mark.parametrize(
+    ("exc", "kind"),
+    [
+        (CommitError("tx1", 11, "MVCC_READ_CONFLICT", 7), "MVCC_READ_CONFLICT"),
+        (CommitError("tx1", 10, "ENDORSEMENT_POLICY_FAILURE", 7), "ENDORSEMENT_POLICY_FAILURE"),
+        (EndorseError("no peer", transaction_id="tx1"), "endorsement"),
+        (EndorseError("refused", grpc_code=grpc.StatusCode.ABORTED), "endorsement"),
+        (SubmitError("orderer down", transaction_id="tx1"), "submit"),
+        (CommitStatusError("status", grpc_code=grpc.StatusCode.UNAVAILABLE), "commit status"),
+        (TimeoutError(), "timeout"),  # asyncio.TimeoutError, since Python 3.11
+        (TimeoutError("commit status wait"), "timeout"),
+        (RuntimeError("call failed: StatusCode.DEADLINE_EXCEEDED"), "timeout"),
+        (deadline(CommitStatusError), "timeout"),
+        (deadline(EndorseError), "timeout"),
+        (GatewayError("evaluate failed"), "GatewayError"),
+        (ValueError("bad"), "ValueError"),
+        (KeyError("x"), "KeyError"),
+    ],
+)
+def test_failure_kind(exc, kind):
+    assert failure_kind(exc) == kind
+
+
+# --- closed loop ---------------------------------------------------------------------
+
+
+def test_closed_loop_keeps_exactly_concurrency_transactions_in_flight():
+    submit = FakeSubmit(delay=0.005)
+    window, elapsed = timed_run(closed_loop(submit, itertools.repeat(3), 4, 0.2, 0.05))
+    assert submit.peak == 4
+    assert submit.in_flight == 0
+    assert 0.25 <= elapsed < 0.6
+    assert window.duration == 0.2
+    committed = window.committed()
+    assert committed
+    assert sum(o.items for o in committed) == 3 * len(committed)
+
+
+def test_closed_loop_records_only_what_starts_in_the_window_and_leaves_out_the_warmup():
+    submit = FakeSubmit(delay=0.01)
+    jobs = itertools.count(1)  # the items returned identify the job
+    window, _ = timed_run(closed_loop(submit, jobs, 3, 0.2, 0.1))
+    started = [o.started for o in window.outcomes]
+    assert all(window.start <= s < window.end for s in started)
+    recorded = {o.items for o in window.outcomes}
+    assert recorded.isdisjoint({1, 2, 3})  # the first transactions ran in the warm-up
+    # About 10 rounds of 3 in the warm-up were submitted and not recorded.
+    assert submit.calls - len(window.outcomes) >= 15
+    assert len(window.outcomes) >= 15
+
+
+def test_closed_loop_stops_when_the_window_ends():
+    submit = FakeSubmit(delay=0.02)
+    window, elapsed = timed_run(closed_loop(submit, itertools.repeat(1), 2, 0.2, 0.0))
+    assert elapsed < 0.2 + 0.02 + 0.15
+    assert max(o.started for o in window.outcomes) < window.end
+    assert submit.calls <= 2 * (0.2 / 0.02 + 2)
+
+
+def test_closed_loop_stops_when_the_jobs_run_out():
+    submit = FakeSubmit(delay=0.005)
+    window, elapsed = timed_run(closed_loop(submit, iter(range(1, 11)), 3, 5.0, 0.0))
+    assert elapsed < 0.5
+    assert submit.calls == 10
+    assert len(window.committed()) == 10
+    assert sum(o.items for o in window.committed()) == 55
+
+
+def test_closed_loop_counts_every_failure_by_kind_and_keeps_going():
+    jobs = [
+        1,
+        CommitError("tx1", 11, "MVCC_READ_CONFLICT", 3),
+        EndorseError("refused", transaction_id="tx2"),
+        SubmitError("orderer", transaction_id="tx3"),
+        CommitStatusError("status", transaction_id="tx4"),
+        TimeoutError(),
+        RuntimeError("<AioRpcError DEADLINE_EXCEEDED>"),
+        ValueError("bad"),
+        EndorseError("refused again"),
+        2,
+    ]
+    submit = FakeSubmit(delay=0.002)
+    window, _ = timed_run(closed_loop(submit, iter(jobs), 2, 5.0, 0.0))
+    assert window.failures() == Counter(
+        {
+            "MVCC_READ_CONFLICT": 1,
+            "endorsement": 2,
+            "submit": 1,
+            "commit status": 1,
+            "timeout": 2,
+            "ValueError": 1,
+        }
+    )
+    committed = window.committed()
+    assert len(committed) == 2
+    assert sum(o.items for o in committed) == 3
+    assert all(o.items == 0 for o in window.outcomes if o.failure)
+
+
+# --- open loop -----------------------------------------------------------------------
+
+
+def test_open_loop_starts_on_schedule_however_slow_the_submits_are():
+    rate, warmup, duration = 100.0, 0.1, 0.2
+    submit = FakeSubmit(delay=0.05)  # five times 1/rate
+    window, elapsed = timed_run(open_loop(submit, itertools.repeat(1), rate, duration, warmup))
+    assert 29 <= submit.calls <= 31  # rate x (warm-up + duration)
+    assert submit.peak >= 4  # transactions overlap: none waits for the one before
+    assert 19 <= len(window.outcomes) <= 21  # those scheduled inside the window
+    starts = sorted(o.started for o in window.outcomes)
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    assert gaps == pytest.approx([1 / rate] * len(gaps), abs=1e-6)  # the schedule itself
+    assert elapsed < warmup + duration + 0.05 + 0.15
+
+
+def test_open_loop_latency_counts_from_the_scheduled_start_so_a_queue_shows():
+    # The "network" serves one transaction at a time in 20 ms; arrivals come every 10 ms.
+    submit = FakeSubmit(delay=0.02, capacity=1)
+    window, _ = timed_run(open_loop(submit, itertools.repeat(1), 100.0, 0.2, 0.0))
+    assert submit.calls == pytest.approx(20, abs=1)
+    latencies = [o.latency for o in sorted(window.outcomes, key=lambda o: o.started)]
+    assert latencies[0] < 0.06
+    assert latencies[-1] > latencies[0] + 0.12  # about 20 ms + 19 x 10 ms of queue
+    assert latencies[-1] > 0.15
+    second_half = latencies[len(latencies) // 2 :]
+    assert min(second_half) > max(latencies[:3])
+
+
+def test_open_loop_latency_includes_the_delay_before_a_late_start():
+    # The first submit blocks the event loop for 60 ms: the next few start late, and
+    # their latency counts from when they were due, not from when they ran.
+    async def submit(job):
+        if job == 0:
+            time.sleep(0.06)
+        await asyncio.sleep(0.001)
+        return 1
+
+    window, _ = timed_run(open_loop(submit, iter(range(6)), 100.0, 1.0, 0.0))
+    by_start = sorted(window.outcomes, key=lambda o: o.started)
+    assert len(by_start) == 6
+    assert by_start[1].started - by_start[0].started == pytest.approx(0.01, abs=1e-6)
+    assert by_start[1].latency >= 0.04
+
+
+def test_open_loop_stops_when_the_jobs_run_out():
+    submit = FakeSubmit(delay=0.005)
+    window, elapsed = timed_run(open_loop(submit, iter(range(1, 6)), 100.0, 5.0, 0.0))
+    assert elapsed < 0.3
+    assert submit.calls == 5
+    assert sum(o.items for o in window.committed()) == 15
+
+
+def test_open_loop_counts_failures_by_kind():
+    jobs = iter([1, SubmitError("orderer"), CommitError("tx", 11, "MVCC_READ_CONFLICT", 1), 1])
+    window, _ = timed_run(open_loop(FakeSubmit(delay=0.002), jobs, 200.0, 5.0, 0.0))
+    assert window.failures() == Counter({"submit": 1, "MVCC_READ_CONFLICT": 1})
+    assert len(window.committed()) == 2
