@@ -132,6 +132,12 @@ def chart_sweep(results: Sequence[Result], folder: Path) -> list[str]:
     return made
 
 
+def tuning_log() -> list[str]:
+    """The changes made for performance and their before/after figures (bench/TUNING.md)."""
+    path = Path(__file__).resolve().parent / "TUNING.md"
+    return path.read_text().splitlines() if path.exists() else ["(none recorded)"]
+
+
 def write(
     path: Path,
     results: Sequence[Result],
@@ -159,6 +165,10 @@ def write(
         "## What limits it",
         "",
         *(f"- {note}" for note in notes),
+        "",
+        "## Tuning: what each change bought",
+        "",
+        *tuning_log(),
         "",
         "## Every run",
         "",
