@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chaincode.community.collections import collections_config
-from network.topology import Channel, channels
+from network.topology import CHANNELS, Channel, channels
 
 MAJORITY_OF_MEMBERS = "OutOf(2, 'UtilityMSP.peer', 'CommunityMSP.peer', 'RegulatorMSP.peer')"
 
@@ -70,6 +70,24 @@ def community_chaincode(channel: Channel) -> ChaincodeSpec:
         policy=utility_and_community(channel),
         collections=community_collections,
     )
+
+
+def _sunnyside() -> Channel:
+    return next(c for c in CHANNELS if c.name == "community-sunnyside")
+
+
+NODE_READINGS = ChaincodeSpec(
+    name="readings-node",
+    channel="community-sunnyside",
+    module="node:bench/node/chaincode",
+    server_index=2,
+    policy=utility_and_community(_sunnyside()),
+    collections=community_collections,
+)
+"""The benchmark's baseline: `MeterContract`'s meter registry and reading ingest on Node's
+fabric-contract-api (`bench/node/chaincode`), with the community chaincode's policy and
+collections on the same channel. Not in `chaincodes()`: only the benchmark deploys it,
+with `lifecycle.deploy(NODE_READINGS, channel_by_name(NODE_READINGS.channel))`."""
 
 
 def has_community(channel: Channel) -> bool:
