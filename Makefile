@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 GRIDNET := $(BIN)/python -m network
 
-.PHONY: run install venv tools up down status deploy demo api onboard offboard clean test test-unit test-integration lint typecheck check
+.PHONY: run install venv tools up down status deploy demo api onboard offboard bench clean test test-faults test-unit test-integration lint typecheck check
 
 run: install up deploy demo api ## install everything, start the consortium and the API, run the demo
 
@@ -42,6 +42,9 @@ onboard: install ## admit a community org by a majority of admins: make onboard 
 offboard: venv ## remove an admitted org by a majority of admins: make offboard ORG=riverside
 	$(GRIDNET) offboard --org $(or $(ORG),riverside)
 
+bench: install up deploy api ## measure throughput and latency beside the Node baselines; writes bench/REPORT.md
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
 status: venv ## health of every node from its operations endpoint
 	$(GRIDNET) status
 
@@ -51,8 +54,11 @@ down: venv ## stop exactly the project's processes (keeps ledgers)
 clean: venv ## stop everything and remove all run-time state
 	$(GRIDNET) clean
 
-test: install lint typecheck ## unit tests, then integration tests against a real network
-	$(BIN)/pytest -q tests
+test: install lint typecheck ## unit tests, integration tests and the short fault tests on a real network
+	$(BIN)/pytest -q -m "not long" tests/unit tests/integration tests/faults
+
+test-faults: install ## every fault-injection test, the long ones too (kills and restarts nodes)
+	$(BIN)/pytest -q tests/faults
 
 test-unit: venv
 	$(BIN)/pytest -q tests/unit

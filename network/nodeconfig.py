@@ -27,6 +27,7 @@ from network.topology import (
 )
 
 GOSSIP_RECONNECT = "1s"
+RECONCILE_INTERVAL = "10s"
 
 
 def set_path(tree: dict[str, Any], dotted: str, value: Any) -> None:
@@ -75,6 +76,8 @@ def peer_overrides(org: Org) -> dict[str, Any]:
         "peer.gossip.useLeaderElection": True,
         "peer.gossip.orgLeader": False,
         "peer.gossip.reconnectInterval": GOSSIP_RECONNECT,
+        # a peer that was down pulls the private data it missed this often (Fabric: 1m)
+        "peer.gossip.pvtData.reconcileSleepInterval": RECONCILE_INTERVAL,
         "peer.tls.enabled": True,
         "peer.tls.clientAuthRequired": True,
         "peer.tls.cert.file": str(tls / "cert.pem"),

@@ -8,7 +8,7 @@ from pathlib import Path
 from network.health import Endpoint, healthz, orderer_endpoint, peer_endpoint
 from network.nodeconfig import orderer_dir, peer_dir, write_orderer_config, write_peer_config
 from network.paths import tool
-from network.procs import Process, ensure_alive, start, wait_until
+from network.procs import Process, ensure_alive, port_in_use, start, wait_until
 from network.topology import (
     ORDERER_ADMIN_OFFSET,
     ORDERER_OFFSET,
@@ -65,9 +65,22 @@ def wait_healthy(proc: Process, endpoint: Endpoint, timeout: float = 60) -> None
     wait_until(healthy, f"{proc.name} to report healthy", timeout)
 
 
-def wait_orderer(org: Org) -> None:
-    wait_healthy(orderer_process(org), orderer_endpoint(org))
+def wait_ready(proc: Process, endpoint: Endpoint, ports: tuple[int, ...], timeout: float) -> None:
+    """Healthy, and every one of its ports taking connections.
+
+    /healthz (the operations listener) can answer before the node's other listeners are
+    up, and `up` talks to them right after, e.g. after a crash and a restart.
+    """
+    wait_healthy(proc, endpoint, timeout)
+    for port in ports:
+        wait_until(lambda p=port: port_in_use(p), f"{proc.name} to listen on {port}", timeout)
 
 
-def wait_peer(org: Org) -> None:
-    wait_healthy(peer_process(org), peer_endpoint(org))
+def wait_orderer(org: Org, timeout: float = 60) -> None:
+    ports = tuple(org.port(p) for p in (ORDERER_OFFSET, ORDERER_ADMIN_OFFSET))
+    wait_ready(orderer_process(org), orderer_endpoint(org), ports, timeout)
+
+
+def wait_peer(org: Org, timeout: float = 60) -> None:
+    ports = tuple(org.port(p) for p in (PEER_OFFSET, PEER_CHAINCODE_OFFSET))
+    wait_ready(peer_process(org), peer_endpoint(org), ports, timeout)
