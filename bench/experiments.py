@@ -16,6 +16,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,7 @@ class Bench:
     homes: list[Any] = field(default_factory=list)
     chaincodes: tuple[str, ...] = ()
     days_used: int = 0
+    full_days: list[tuple[str, date]] = field(default_factory=list)
 
     async def open(self, chaincodes: tuple[str, ...]) -> None:
         cert, key = identity_files("headend1")
@@ -72,7 +74,7 @@ class Bench:
             client_cert=cert.read_bytes(),
             client_key=key.read_bytes(),
         )
-        for user in ("headend1", "operator1"):
+        for user in ("headend1", "operator1", "billing1"):
             cert, key = identity_files(user)
             self.gateways[user] = AsyncGateway(
                 load_identity(UTILITY.msp_id, cert),
@@ -164,6 +166,8 @@ async def python_ingest(
             raise CommitError(
                 proposal.transaction_id, status.code, status.code_name, status.block_number
             )
+        if batch.readings == READINGS_PER_DAY and chaincode == "community":
+            bench.full_days.append((batch.household_id, batch.day))
         return batch.readings
 
     made = bench.workload(batch_size, jobs_for(mode, load, bench.settings))
@@ -264,3 +268,35 @@ async def api_ingest(
 
 def elapsed_since(start: float) -> str:
     return f"{time.monotonic() - start:.0f}s"
+
+
+async def invoice_generation(bench: Bench, concurrency: int) -> Result:
+    """GenerateInvoice (billing) for households with a whole day of readings on the ledger.
+
+    The days come from the batch-96 runs before it; each (household, day) is invoiced
+    once, so the run ends early when they run out.
+    """
+    billing = (
+        bench.gateways["billing1"].get_network(CHANNEL).get_contract("community", "BillingContract")
+    )
+
+    async def submit(job: tuple[str, date]) -> int:
+        household_id, day = job
+        period = (day.isoformat(), (day + timedelta(days=1)).isoformat())
+        proposal = billing.new_proposal("GenerateInvoice", args=(household_id, *period))
+        transaction = await proposal.endorse()
+        status = await (await transaction.submit()).status()
+        if not status.successful:
+            raise CommitError(
+                proposal.transaction_id, status.code, status.code_name, status.block_number
+            )
+        return 1
+
+    jobs, bench.full_days = list(bench.full_days), []
+    before = cpu.snapshot()
+    window = await closed_loop(
+        submit, iter(jobs), concurrency, bench.settings.duration, bench.settings.warmup
+    )
+    spent = cpu.by_kind(before, cpu.snapshot())
+    name = f"invoices: GenerateInvoice of one day, closed {concurrency}"
+    return result_of(name, "python", "community", "closed", concurrency, 1, window, spent)

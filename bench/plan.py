@@ -14,15 +14,24 @@ import subprocess
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.experiments import Bench, Settings, api_ingest, node_ingest, python_ingest
+from bench.experiments import (
+    Bench,
+    Settings,
+    api_ingest,
+    invoice_generation,
+    node_ingest,
+    python_ingest,
+)
 from bench.report import Target, fmt, saturation
 from bench.results import Result
+from network.community_demo import approve_tariff
 from network.configtx import BATCH_TIMEOUT, MAX_MESSAGE_COUNT
 from network.console import info, step
 from network.paths import REPO
 
 NODE_DIR = REPO / "bench" / "node"
 NODE_CHAINCODE = "readings-node"
+INVOICE_CONCURRENCY = 16
 
 
 @dataclass
@@ -103,6 +112,9 @@ class Plan:
                 await measure(
                     python_ingest(bench, ref.batch_size, "closed", load, chaincode=NODE_CHAINCODE)
                 )
+        step("invoices for the households whose days the batched runs stored")
+        approve_tariff()
+        await measure(invoice_generation(bench, INVOICE_CONCURRENCY))
         step("the HTTP API's ingest endpoint")
         api = api_credentials()
         if api is None:

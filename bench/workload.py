@@ -19,7 +19,8 @@ from pathlib import Path
 from client import AsyncContract
 from network.scenario import Household, community, day_readings, signed_batch
 
-FIRST_DAY = date(2025, 1, 1)
+# inside the demo tariff's validity (from 2026-01-01), so that the days can be invoiced
+FIRST_DAY = date(2026, 1, 2)
 READINGS_PER_DAY = 96
 
 
@@ -30,6 +31,8 @@ class Batch:
     meter_id: str
     readings: int
     payload: bytes
+    household_id: str = ""
+    day: date = FIRST_DAY
 
     def transient(self) -> dict[str, bytes]:
         return {"readings": self.payload}
@@ -86,7 +89,12 @@ def batches(homes: list[Household], batch_size: int, count: int, first_day: int 
         chunk = days[key][part * batch_size : (part + 1) * batch_size]
         if part == per_day - 1:
             del days[key]
-        made.append(Batch(home.meter_id, len(chunk), signed_batch(home, chunk)))
+        batch_day = FIRST_DAY + timedelta(days=first_day + day)
+        made.append(
+            Batch(
+                home.meter_id, len(chunk), signed_batch(home, chunk), home.household_id, batch_day
+            )
+        )
     return made
 
 

@@ -145,7 +145,9 @@ def test_different_first_days_give_disjoint_intervals(homes):
     later = batches(homes, 48, 12, first_day=2)
     assert set(intervals(first)).isdisjoint(intervals(later))
     days = {start[:10] for _, start in intervals(later)}
-    assert days == {"2025-01-03", "2025-01-04"}
+    assert days == {"2026-01-04", "2026-01-05"}
+    assert {b.day.isoformat() for b in later} == days
+    assert {b.household_id for b in later} == {h.household_id for h in homes}
 
 
 def test_the_same_arguments_give_the_same_readings_and_salts(homes):
