@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 import time
 from pathlib import Path
@@ -17,6 +18,7 @@ from bench.experiments import Bench, Settings
 from bench.plan import Plan, summarise
 from bench.report import write
 from bench.workload import run_tag
+from network import chaincodes  # noqa: F401 (imports the shim before logging is set)
 from network.console import info, step
 
 HERE = Path(__file__).resolve().parent
@@ -69,7 +71,10 @@ async def run(args: argparse.Namespace) -> int:
 
 
 def main() -> int:
-    return asyncio.run(run(parser().parse_args()))
+    args = parser().parse_args()
+    # importing the Python shim (for the chaincode specs) turns the root logger to DEBUG
+    logging.basicConfig(level=logging.WARNING, force=True)
+    return asyncio.run(run(args))
 
 
 if __name__ == "__main__":
