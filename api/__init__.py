@@ -12,7 +12,7 @@ from typing import Any
 from apiflask import APIFlask
 
 from api import errors, ledger, metrics, settings
-from api.routes import BLUEPRINTS
+from api.routes import BLUEPRINTS, ERRORS
 
 __all__ = ["create_app"]
 
@@ -38,4 +38,5 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     metrics.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    errors.document_errors(app, ERRORS)
     return app

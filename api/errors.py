@@ -7,15 +7,23 @@ the peers' error details; that status is the HTTP status. A transaction that was
 ordered but marked invalid is a 409 when it lost a read conflict (retry it) and a
 502 otherwise; an unreachable peer or orderer is a 503. Ledger errors carry the
 transaction id in ``detail``.
+
+A JSON body that does not parse is a 400 before any other check, one nested more than
+``MAX_BODY_DEPTH`` levels deep too (the decoder would run out of recursion). The
+OpenAPI document lists, for every operation, the errors it may answer
+(:func:`document_errors`): APIFlask lists 401, 422 and a path's 404 by itself.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import grpc
-from apiflask import APIFlask, HTTPError
+from apiflask import APIFlask, HTTPError, abort
+from apiflask.schemas import http_error_schema
 from flask import Response, has_request_context, jsonify, request
 
 from client import CommitError, GatewayError
@@ -24,6 +32,21 @@ from client.facade import Forbidden
 CHAINCODE_STATUS = re.compile(r"chaincode response (\d{3}), (.*)", re.DOTALL)
 CLIENT_STATUSES = {400, 401, 403, 404, 409}
 RETRYABLE = {"MVCC_READ_CONFLICT", "PHANTOM_READ_CONFLICT"}
+INVALID_JSON = "the request body is not valid JSON"
+BODY_ERROR = "The request body is not valid JSON, or nests too deep"  # in the document
+# far deeper than any body of the API, far shallower than the JSON decoder's recursion
+MAX_BODY_DEPTH = 100
+
+# What an operation that calls the ledger may answer besides its success, 401 and 422.
+LEDGER_ERRORS: dict[int, str] = {
+    400: "Refused by the chaincode as invalid (its message), or the body is not valid JSON",
+    403: "Refused by the role table or by the chaincode's access checks",
+    404: "The chaincode has no such record",
+    409: "Conflicts with a recorded value, or lost a concurrent update: retry it",
+    502: "Not endorsed or not committed (detail: transaction_id, and the peers' answers "
+    "or the validation code)",
+    503: "The ledger is unreachable: try again shortly (detail: transaction_id)",
+}
 
 
 def chaincode_refusal(error: GatewayError) -> tuple[int, str] | None:
@@ -69,13 +92,96 @@ def not_json() -> bool:
     )
 
 
+def nested_too_deep(data: bytes) -> bool:
+    """Whether the JSON *data* nests arrays and objects more than MAX_BODY_DEPTH levels.
+
+    The request parser (webargs) decodes a body with ``json.loads`` and catches only its
+    decoding errors, so a body nested deeper than the interpreter's recursion limit
+    (RecursionError) would be a 500. A bound well below that limit refuses the same
+    bodies whatever the depth of the stack that decodes them.
+    """
+    if data.count(b"[") + data.count(b"{") <= MAX_BODY_DEPTH:
+        return False  # cannot nest that deep: no need to decode it twice
+    try:
+        value = json.loads(data)
+    except RecursionError:
+        return True
+    except ValueError:
+        return False  # not JSON: the parser says so
+    level = [value] if isinstance(value, dict | list) else []  # the containers of a depth
+    for _ in range(MAX_BODY_DEPTH):
+        level = [
+            child
+            for value in level
+            for child in (value.values() if isinstance(value, dict) else value)
+            if isinstance(child, dict | list)
+        ]
+        if not level:
+            return False
+    return True
+
+
+def refuse_deep_json() -> None:
+    """Before a view parses its body: a 400 for a JSON body nested too deep to decode."""
+    if request.is_json and nested_too_deep(request.get_data(cache=True)):
+        abort(
+            400,
+            f"{INVALID_JSON}: it is nested more than {MAX_BODY_DEPTH} levels deep",
+            detail={"json": [f"Nested more than {MAX_BODY_DEPTH} levels deep."]},
+        )
+
+
+def error_response(description: str) -> dict[str, Any]:
+    """An error response of the OpenAPI document, as APIFlask writes its 401 and 404."""
+    schema = {"$ref": "#/components/schemas/HTTPError"}
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def document_errors(app: APIFlask, errors_of: Mapping[str, Mapping[int, str]]) -> None:
+    """List in the OpenAPI document, for every operation of each blueprint named in
+    *errors_of*, the error statuses it may answer, and a 400 for every request body."""
+
+    def with_errors(spec: dict[Any, Any] | str) -> dict[Any, Any] | str:
+        if isinstance(spec, dict):  # always: SPEC_PROCESSOR_PASS_OBJECT is off
+            blueprints = {
+                # the document's path of a rule, written as APIFlask writes it
+                (re.sub(r"<([^<:]+:)?", "{", rule.rule).replace(">", "}"), method.lower()): (
+                    rule.endpoint.rpartition(".")[0]
+                )
+                for rule in app.url_map.iter_rules()
+                for method in rule.methods or ()
+            }
+            list_errors(spec, blueprints, errors_of)
+        return spec
+
+    app.spec_processor(with_errors)
+
+
+def list_errors(
+    spec: dict[str, Any],
+    blueprints: Mapping[tuple[str, str], str],
+    errors_of: Mapping[str, Mapping[int, str]],
+) -> None:
+    """Add to *spec* the errors of each operation's blueprint (blueprints: by path, method)."""
+    spec["components"]["schemas"].setdefault("HTTPError", http_error_schema)
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            errors = dict(errors_of.get(blueprints[path, method], {}))
+            if "requestBody" in operation:
+                errors.setdefault(400, BODY_ERROR)
+            for status, description in sorted(errors.items()):
+                operation["responses"].setdefault(str(status), error_response(description))
+
+
 def init_app(app: APIFlask) -> None:
+    app.before_request(refuse_deep_json)
+
     @app.error_processor
     def same_shape(error: HTTPError) -> tuple[dict[str, Any], int, Any]:
         """Routing, validation and authentication errors in the same shape as ours."""
         content = {"status": error.status_code, "message": error.message, "detail": error.detail}
         if error.status_code == 400 and not error.detail and not_json():
-            content["message"] = "the request body is not valid JSON"
+            content["message"] = INVALID_JSON
             content["detail"] = {"json": ["Invalid JSON body."]}
         return content, error.status_code, error.headers
 

@@ -413,6 +413,16 @@ class Approval(Schema):
     tx_id = String()
 
 
+class PledgeEntry(Pledge):
+    """A pledge in a list (a campaign's, a refund's): Pledge's fields under a name of their
+    own, since apispec adds a nested schema to the document before APIFlask adds the same
+    class as an operation's response, twice then (Pledge and Pledge1)."""
+
+
+class ApprovalEntry(Approval):
+    """An approval in a campaign's list: Approval's fields (see PledgeEntry)."""
+
+
 class Campaign(Schema):
     campaign_id = String()
     title = String()
@@ -429,14 +439,14 @@ class Campaign(Schema):
     pledges = Integer(metadata={"description": "how many pledges are not refunded"})
     refunded = Integer()
     refunds = Integer()
-    approvals = List(Nested(Approval))
+    approvals = List(Nested(ApprovalEntry))
     missing_approvals = List(String())
     released_at = String(allow_none=True)
     released_by = String(allow_none=True)
     released_amount = Integer(allow_none=True)
     refunding_since = String(allow_none=True)
     visible_pledges = List(
-        Nested(Pledge),
+        Nested(PledgeEntry),
         metadata={"description": "every pledge for the utility, its own for a household"},
     )
     tx_id = String()
@@ -457,5 +467,5 @@ class RefundIn(Schema):
 
 class Refunds(Schema):
     campaign_id = String()
-    pledges = List(Nested(Pledge))
+    pledges = List(Nested(PledgeEntry))
     amount = Integer()

@@ -12,7 +12,6 @@ and ``LOAD_DISPATCH`` (signal = requested change in W, negative to shed load).
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -34,6 +33,7 @@ from chaincode.runtime import (
     tx_timestamp,
 )
 from chaincode.runtime.ids import IDENTIFIER
+from chaincode.runtime.state import parse_json
 
 __all__ = ["ALERT_TYPES", "INCIDENT_TYPES", "GridEvent", "GridEventContract"]
 
@@ -76,10 +76,7 @@ class GridEvent:
 
     @classmethod
     def parse(cls, raw: str) -> GridEvent:
-        try:
-            data = json.loads(raw)
-        except ValueError as exc:
-            raise ValidationError("grid event must be a JSON object") from exc
+        data = parse_json("grid event", raw)
         if not isinstance(data, dict):
             raise ValidationError("grid event must be a JSON object")
         unknown = sorted(set(data) - set(cls.__dataclass_fields__))
@@ -91,7 +88,9 @@ class GridEvent:
                 f"event id '{event_id}' is invalid: use 1-64 letters, digits, '.', '_' or '-'"
             )
         event_type = data.get("event_type")
-        if event_type not in INCIDENT_TYPES and event_type not in ALERT_TYPES:
+        if not isinstance(event_type, str) or (
+            event_type not in INCIDENT_TYPES and event_type not in ALERT_TYPES
+        ):
             allowed = ", ".join((*INCIDENT_TYPES, *ALERT_TYPES))
             raise ValidationError(f"grid event {event_id}: event_type must be one of {allowed}")
         feeder = str(data.get("feeder", ""))

@@ -70,6 +70,7 @@ from chaincode.runtime.private import (
     put_private_json,
     transient,
 )
+from chaincode.runtime.state import parse_json
 
 __all__ = ["MarketContract"]
 
@@ -139,10 +140,7 @@ class PlacedOrder:
 def parse_order(raw: bytes | None, household_id: str, placed_at: str) -> PlacedOrder:
     if raw is None:
         raise ValidationError("the order must be sent in the transient map under 'order'")
-    try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise ValidationError("transient 'order' must be a JSON object") from exc
+    data = parse_json("transient 'order'", raw)
     if not isinstance(data, dict) or set(data) != ORDER_FIELDS:
         raise ValidationError(
             f"transient 'order' must have exactly: {', '.join(sorted(ORDER_FIELDS))}"

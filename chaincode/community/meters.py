@@ -57,6 +57,7 @@ from chaincode.runtime.private import (
     put_private_json,
     transient,
 )
+from chaincode.runtime.state import parse_json
 
 __all__ = ["MeterContract", "household_key", "meter_key"]
 
@@ -98,14 +99,14 @@ def evidence_key(meter_id: str, interval_start: str) -> str:
 
 
 def parse_disclosed(raw: str) -> Reading:
-    try:
-        data = json.loads(raw)
-    except ValueError as exc:
-        raise ValidationError("reading must be a JSON object") from exc
+    data = parse_json("reading", raw)
     fields = set(Reading.__dataclass_fields__)
     if not isinstance(data, dict) or set(data) != fields:
         raise ValidationError(f"reading must be a JSON object with {', '.join(sorted(fields))}")
-    check_meter_id(str(data["meter_id"]))
+    meter_id = check_meter_id(str(data["meter_id"]))
+    for field in ("interval_minutes", "import_wh", "export_wh"):
+        if type(data[field]) is not int:
+            raise ValidationError(f"reading of meter {meter_id}: {field} must be an integer")
     return Reading(**data)
 
 
@@ -126,10 +127,7 @@ def parse_personal(raw: bytes | None, household_id: str) -> dict[str, str] | Non
     """The household's personal details from transient ``household``, if given."""
     if raw is None:
         return None
-    try:
-        details = json.loads(raw)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise ValidationError("transient 'household' must be a JSON object") from exc
+    details = parse_json("transient 'household'", raw)
     if not isinstance(details, dict) or not details:
         raise ValidationError("transient 'household' must be a non-empty JSON object")
     unknown = sorted(set(details) - PERSONAL_FIELDS)

@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from chaincode.runtime import AccessDenied, ValidationError, canonical_bytes
 from chaincode.runtime.ids import IDENTIFIER
+from chaincode.runtime.state import parse_json
 
 __all__ = [
     "INTERVAL_MINUTES",
@@ -54,6 +55,7 @@ METER_ID = IDENTIFIER
 READING_FIELDS = {"interval_start", "interval_minutes", "import_wh", "export_wh"}
 BATCH_FIELDS = {"meter_id", "readings", "salt", "signature"}
 SALT = re.compile(r"[A-Za-z0-9_-]{22,86}")
+LAST_INSTANT = datetime.max.replace(tzinfo=UTC)  # an interval ending later cannot be computed
 
 
 def reading_key(meter_id: str, interval_start: str) -> str:
@@ -115,6 +117,8 @@ class Reading:
             raise ValidationError(f"{where}: interval_minutes must be one of {allowed}")
         if (begins.hour * 60 + begins.minute) % minutes:
             raise ValidationError(f"{where}: interval is not aligned to {minutes} minutes")
+        if begins > LAST_INSTANT - timedelta(minutes=minutes):
+            raise ValidationError(f"{where}: interval ends after the year 9999")
         if begins + timedelta(minutes=minutes) > now:
             raise ValidationError(f"{where}: interval has not ended yet")
         limit = MAX_POWER_W * minutes // 60
@@ -157,10 +161,7 @@ class ReadingBatch:
 
     @classmethod
     def parse(cls, raw: bytes, now: datetime) -> ReadingBatch:
-        try:
-            data = json.loads(raw)
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise ValidationError("transient 'readings' must be a JSON object") from exc
+        data = parse_json("transient 'readings'", raw)
         if not isinstance(data, dict) or set(data) != BATCH_FIELDS:
             raise ValidationError(
                 "transient 'readings' must be an object with meter_id, readings, salt and signature"

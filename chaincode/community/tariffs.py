@@ -11,7 +11,6 @@ the latest ``valid_from`` not after that day.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fabric_chaincode_python.fabric_contract_api import Contract, TransactionContext
@@ -30,6 +29,7 @@ from chaincode.runtime import (
     put_json,
     tx_timestamp,
 )
+from chaincode.runtime.state import parse_json
 
 __all__ = ["TariffContract", "tariff_in_force"]
 
@@ -37,10 +37,7 @@ KEY = "tariff~"
 
 
 def parse_tariff(raw: str) -> Tariff:
-    try:
-        record = json.loads(raw)
-    except ValueError as exc:
-        raise ValidationError("tariff must be a JSON object") from exc
+    record = parse_json("tariff", raw)
     if not isinstance(record, dict):
         raise ValidationError("tariff must be a JSON object")
     try:

@@ -10,7 +10,6 @@ it starts at 5.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -28,11 +27,15 @@ from chaincode.runtime import (
     put_json,
     tx_timestamp,
 )
+from chaincode.runtime.state import parse_json
 
 __all__ = ["DEFAULT_K", "AggregateContract"]
 
 DEFAULT_K = 5
 MAX_K = 1000
+# k as its argument carries it: ASCII digits only (str.isdigit() takes '²', which int()
+# refuses), and no more of them than MAX_K has (int() refuses more than 4300)
+K_TEXT = re.compile(rf"[0-9]{{1,{len(str(MAX_K))}}}")
 SETTINGS_KEY = "settings~aggregates"
 COMMUNITY = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 INTERVAL = re.compile(r"\d{4}-\d\d-\d\dT\d\d:(00|15|30|45):00Z")
@@ -53,10 +56,7 @@ def parse_aggregate(community: str, interval_start: str, raw: str) -> dict[str, 
         raise ValidationError(
             f"interval {interval_start} must be a UTC 15-minute start like 2026-03-01T09:15:00Z"
         )
-    try:
-        totals = json.loads(raw)
-    except ValueError as exc:
-        raise ValidationError("aggregate must be a JSON object") from exc
+    totals = parse_json("aggregate", raw)
     if not isinstance(totals, dict) or set(totals) != FIELDS:
         raise ValidationError(f"aggregate must have exactly: {', '.join(sorted(FIELDS))}")
     for field in sorted(FIELDS):
@@ -109,7 +109,7 @@ class AggregateContract(Contract):
     async def SetThreshold(self, ctx: TransactionContext, k: str) -> str:
         """Set k, the fewest households an aggregate may cover (the regulator)."""
         regulator = authorize(ctx)
-        if not k.isdigit() or not 2 <= int(k) <= MAX_K:
+        if not K_TEXT.fullmatch(k) or not 2 <= int(k) <= MAX_K:
             raise ValidationError(f"k must be an integer from 2 to {MAX_K}")
         record = {
             "k": int(k),

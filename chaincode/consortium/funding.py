@@ -43,7 +43,6 @@ approvals of different orgs are separate keys and never conflict.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -68,6 +67,7 @@ from chaincode.runtime import (
     tx_timestamp,
 )
 from chaincode.runtime.ids import IDENTIFIER
+from chaincode.runtime.state import parse_json
 
 __all__ = [
     "STATUSES",
@@ -85,6 +85,7 @@ CURRENCY = re.compile(r"[A-Z]{3}")
 UTC_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_MONEY = 10**12  # minor units: ten billion in a two-decimal currency
+AMOUNT = re.compile(r"[1-9][0-9]*")  # ASCII digits, no leading zero
 MAX_APPROVERS = 16
 TEXT_MAX = {"title": 200, "contractor": 128, "milestone": 1000}
 FIELDS = ("approvers", "campaign_id", "contractor", "currency", "deadline", "goal", "milestone")
@@ -135,19 +136,23 @@ def check_id(what: str, value: Any) -> str:
     return value
 
 
+def money_error(what: str) -> ValidationError:
+    return ValidationError(f"{what} must be a positive integer of minor units, at most {MAX_MONEY}")
+
+
 def check_money(what: str, value: Any) -> int:
     """A positive integer amount of minor units (a JSON number, not a string or a float)."""
     if type(value) is not int or not 0 < value <= MAX_MONEY:
-        raise ValidationError(
-            f"{what} must be a positive integer of minor units, at most {MAX_MONEY}"
-        )
+        raise money_error(what)
     return value
 
 
 def parse_amount(amount: str) -> int:
     """A pledge amount as the transaction argument carries it: decimal digits."""
-    if not amount.isascii() or not amount.isdigit() or amount.startswith("0"):
+    if not AMOUNT.fullmatch(amount):
         raise ValidationError(f"pledge amount '{amount}' must be a positive integer of minor units")
+    if len(amount) > len(str(MAX_MONEY)):  # too large; and int() refuses over 4300 digits
+        raise money_error("pledge amount")
     return check_money("pledge amount", int(amount))
 
 
@@ -204,10 +209,7 @@ class CampaignTerms:
 
     @classmethod
     def parse(cls, raw: str) -> CampaignTerms:
-        try:
-            data = json.loads(raw)
-        except ValueError as exc:
-            raise ValidationError("campaign must be a JSON object") from exc
+        data = parse_json("campaign", raw)
         if not isinstance(data, dict):
             raise ValidationError("campaign must be a JSON object")
         if set(data) != set(TERMS):

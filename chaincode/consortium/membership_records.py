@@ -15,13 +15,13 @@ fields that may be empty say so with ``null`` (or ``[]``), never by being left o
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
 from chaincode.runtime import ValidationError
+from chaincode.runtime.state import parse_json
 
 __all__ = [
     "ONBOARDING_FIELDS",
@@ -130,10 +130,7 @@ def check_enrollment_id(what: str, value: Any) -> str:
 
 def json_object(what: str, raw: str) -> dict[str, Any]:
     """*raw* decoded: a JSON object, or ValidationError."""
-    try:
-        data = json.loads(raw)
-    except ValueError as exc:
-        raise ValidationError(f"{what} must be a JSON object") from exc
+    data = parse_json(what, raw)
     if not isinstance(data, dict):
         raise ValidationError(f"{what} must be a JSON object")
     return data

@@ -4,14 +4,21 @@ Every endorsing peer must produce byte-identical results, so values are written
 as canonical JSON (sorted keys, compact separators, no NaN), the only clock is
 the transaction timestamp chosen by the client, and absent keys read as ``None``
 while a value that does not decode is an error, never ``None``.
+
+JSON a client sends (an argument, a transient value) is decoded by :func:`parse_json`,
+which refuses what canonical JSON could not write back (NaN, infinities) and what the
+decoder cannot read (too many digits, too deep) with a ``ValidationError``.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
+import sys
 from typing import Any
 
-from .errors import StateError
+from .errors import StateError, ValidationError
 
 __all__ = [
     "canonical_bytes",
@@ -19,10 +26,78 @@ __all__ = [
     "emit_event",
     "get_json",
     "list_json",
+    "parse_json",
     "prefix_range",
     "put_json",
     "tx_timestamp",
 ]
+
+
+# where an unpaired surrogate may hide: an escape of one (a pair decodes to one
+# character), in text a surrogate itself, in bytes one encoded in UTF-8 (json.loads
+# decodes bytes with surrogatepass)
+_SURROGATE_TEXT = re.compile(r"\\u[dD][89a-fA-F]|[\ud800-\udfff]")
+_SURROGATE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
+
+
+def _may_hold_a_surrogate(raw: str | bytes) -> bool:
+    """Whether *raw* has a place a surrogate may hide; the substring tests are the fast path."""
+    if isinstance(raw, bytes):
+        return (b"\\u" in raw or b"\xed" in raw) and _SURROGATE_BYTES.search(raw) is not None
+    return ("\\u" in raw or not raw.isascii()) and _SURROGATE_TEXT.search(raw) is not None
+
+
+class _NotFinite(ValueError):
+    """A JSON number canonical JSON cannot write back; its text is the message."""
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)  # a number beyond the float range, like 1e400, reads as inf
+    if not math.isfinite(value):
+        raise _NotFinite(text if len(text) <= 24 else f"{text[:20]}...")
+    return value
+
+
+def _not_a_number(text: str) -> float:
+    raise _NotFinite(text)  # NaN, Infinity, -Infinity: JavaScript's, not JSON's
+
+
+def parse_json(what: str, raw: str | bytes) -> Any:
+    """The JSON value a client sent as *raw* (text, or UTF-8 bytes), or ValidationError.
+
+    Every argument and transient value that carries JSON is decoded here, so every
+    parser refuses the same inputs with the same messages, *what* naming the value:
+
+    - ``{what} must be a JSON object`` for text or bytes that are not JSON (every
+      caller expects an object, and says so again when the value is not one);
+    - ``{what} holds NaN: numbers must be finite`` (likewise ``Infinity`` and a number
+      beyond the float range like ``1e400``): canonical JSON could not write it back;
+    - ``{what} holds a number of more than 4300 digits``: more than ``int()`` reads;
+    - ``{what} is nested too deeply``: the decoder ran out of recursion;
+    - ``{what} holds the unpaired surrogate U+D800: text must be valid unicode``: it
+      has no UTF-8 encoding, so it could not be stored.
+    """
+    try:
+        value = json.loads(raw, parse_float=_finite_float, parse_constant=_not_a_number)
+    except _NotFinite as exc:
+        raise ValidationError(f"{what} holds {exc}: numbers must be finite") from None
+    except RecursionError:
+        raise ValidationError(f"{what} is nested too deeply") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValidationError(f"{what} must be a JSON object") from exc
+    except ValueError as exc:  # the only other one: int() refuses that many digits
+        raise ValidationError(
+            f"{what} holds a number of more than {sys.get_int_max_str_digits()} digits"
+        ) from exc
+    if _may_hold_a_surrogate(raw):
+        try:
+            canonical_bytes(value)
+        except UnicodeEncodeError as exc:
+            surrogate = f"U+{ord(exc.object[exc.start]):04X}"
+            raise ValidationError(
+                f"{what} holds the unpaired surrogate {surrogate}: text must be valid unicode"
+            ) from None
+    return value
 
 
 def canonical_json(value: Any) -> str:
@@ -79,5 +154,5 @@ def emit_event(ctx: Any, name: str, payload: Any) -> None:
 def _decode(key: str, raw: bytes) -> Any:
     try:
         return json.loads(raw)
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
         raise StateError(f"state at key {key} is not valid json") from exc

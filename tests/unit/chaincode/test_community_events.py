@@ -90,10 +90,14 @@ def test_alerts_carry_an_openadr_like_signal_within_its_range(cc):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (
-            {"event_type": "EARTHQUAKE"},
-            "grid event ev-1: event_type must be one of OUTAGE, FAULT, "
-            "MAINTENANCE, SIMPLE, ELECTRICITY_PRICE, LOAD_DISPATCH",
+        *(
+            (
+                {"event_type": event_type},
+                "grid event ev-1: event_type must be one of OUTAGE, FAULT, "
+                "MAINTENANCE, SIMPLE, ELECTRICITY_PRICE, LOAD_DISPATCH",
+            )
+            # not a string: a list or an object is no key of the alert types either
+            for event_type in ("EARTHQUAKE", ["OUTAGE"], {"OUTAGE": 1}, None)
         ),
         ({"start": "yesterday"}, "start must be a UTC time like 2026-03-01T09:15:00Z"),
         ({"end": "2026-03-01T08:00:00Z"}, "grid event ev-1: end must be after start"),
@@ -112,6 +116,25 @@ def test_alerts_carry_an_openadr_like_signal_within_its_range(cc):
 def test_invalid_events_are_refused_with_the_exact_reason(cc, change, message):
     ledger = FakeLedger()
     result = report(ledger, cc, {**OUTAGE, **change})
+    assert (result.status, result.message) == (500, message)
+    assert ledger.state == {}
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "grid event is nested too deeply"),
+        ('{"event_id": "ev-1", "signal": NaN}', "grid event holds NaN: numbers must be finite"),
+        (
+            json.dumps({**OUTAGE, "cause": "\ud800"}),
+            "grid event holds the unpaired surrogate U+D800: text must be valid unicode",
+        ),
+    ],
+    ids=["nested-100000-deep", "nan", "unpaired-surrogate"],
+)
+def test_json_the_ledger_cannot_keep_is_refused_with_the_exact_reason(cc, raw, message):
+    ledger = FakeLedger()
+    result = invoke(ledger, cc, OPERATOR, REPORT, raw)
     assert (result.status, result.message) == (500, message)
     assert ledger.state == {}
 

@@ -416,6 +416,15 @@ def salted(salt):
             canonical(order(interval="2026-02-22T09:30:00Z")),
             "interval 2026-02-22T09:30:00Z started more than 7 days ago",
         ),
+        (b"[" * 100_000 + b"]" * 100_000, "transient 'order' is nested too deeply"),
+        (
+            canonical(order(energy_wh="X")).replace(b'"X"', b"Infinity"),
+            "transient 'order' holds Infinity: numbers must be finite",
+        ),
+        (
+            canonical(order(energy_wh="X")).replace(b'"X"', b"1" * 4301),
+            "transient 'order' holds a number of more than 4300 digits",
+        ),
     ],
     ids=[
         "missing",
@@ -437,6 +446,9 @@ def salted(salt):
         "interval-unaligned",
         "interval-malformed",
         "interval-over-7-days-old",
+        "nested-100000-deep",
+        "infinity",
+        "4301-digits",
     ],
 )
 def test_a_malformed_order_is_refused_with_the_exact_reason(cc, ledger, raw, message):

@@ -10,6 +10,7 @@ import copy
 import dataclasses
 import hashlib
 import json
+import math
 import re
 from datetime import timedelta
 
@@ -46,6 +47,7 @@ from network.scenario import batch_salt, community, day_readings, signed_batch
 
 H1, H2, H3 = community()[:3]
 PERSONAL = {"name": "Ada Lovelace", "address": "1 Sunnyside Row", "email": "ada@example.org"}
+DEEP = "[" * 100_000 + "]" * 100_000  # nested deeper than the JSON decoder can recurse
 
 ALL_ROLES = "household, operator, billing, third_party"
 DENIED = {
@@ -243,6 +245,7 @@ def test_invalid_registrations_are_refused_with_the_exact_reason(cc, changes, me
             canonical({"name": "Ada", "address": "x" * 201}),
             "household h-001: address must be text of 1 to 200 characters",
         ),
+        (DEEP.encode(), "transient 'household' is nested too deeply"),
     ],
     ids=[
         "not-json",
@@ -253,6 +256,7 @@ def test_invalid_registrations_are_refused_with_the_exact_reason(cc, changes, me
         "empty-name",
         "number",
         "too-long",
+        "nested-100000-deep",
     ],
 )
 def test_personal_details_are_validated(cc, raw, message):
@@ -466,6 +470,7 @@ START = "reading of meter m-001: interval_start must be a UTC time like 2026-03-
 SALT_RULE = "readings of meter m-001: salt must be 16 to 64 random bytes in base64url"
 SHAPE = "transient 'readings' must be an object with meter_id, readings, salt and signature"
 BATCH_SIZE = "readings of meter m-001: a batch holds 1 to 672 readings"
+LAST_DAY = "reading of meter m-001 at 9999-12-31T23:{}:00Z: interval ends after the year 9999"
 
 
 @pytest.mark.parametrize(
@@ -535,6 +540,22 @@ BATCH_SIZE = "readings of meter m-001: a batch holds 1 to 672 readings"
             "readings of meter m-001: an interval appears twice",
         ),
         (raw_batch(signature="***"), "readings of meter m-001: signature is not base64"),
+        (DEEP.encode(), "transient 'readings' is nested too deeply"),
+        (
+            raw_batch(readings=[{**day_readings(H1, DAY)[0], "import_wh": math.nan}]),
+            "transient 'readings' holds NaN: numbers must be finite",
+        ),
+        # the last intervals of the calendar end after 9999-12-31T23:59:59, which
+        # datetime cannot represent
+        (batch_of({"interval_start": "9999-12-31T23:45:00Z"}), LAST_DAY.format("45")),
+        (
+            batch_of({"interval_start": "9999-12-31T23:00:00Z", "interval_minutes": 60}),
+            LAST_DAY.format("00"),
+        ),
+        (
+            batch_of({"interval_start": "9999-12-31T23:55:00Z", "interval_minutes": 5}),
+            LAST_DAY.format("55"),
+        ),
     ],
     ids=[
         "no-transient",
@@ -571,6 +592,11 @@ BATCH_SIZE = "readings of meter m-001: a batch holds 1 to 672 readings"
         "export-too-high-for-60-min",
         "interval-twice",
         "signature-not-base64",
+        "nested-100000-deep",
+        "nan",
+        "ends-after-9999-15-min",
+        "ends-after-9999-60-min",
+        "ends-after-9999-5-min",
     ],
 )
 def test_malformed_batches_are_refused_with_the_exact_reason(cc, registered, batch, message):
@@ -868,6 +894,32 @@ FIELDS = "export_wh, import_wh, interval_minutes, interval_start, meter_id, salt
             (json.dumps({**h1_day()[0], "meter_id": "m 1"}),),
             "meter id 'm 1' is invalid: use 1-64 letters, digits, '.', '_' or '-'",
         ),
+        (
+            "VerifyReading",
+            (json.dumps({**h1_day()[0], "import_wh": math.nan}),),
+            "reading holds NaN: numbers must be finite",
+        ),
+        (
+            "VerifyReading",
+            (json.dumps({**h1_day()[0], "export_wh": -math.inf}),),
+            "reading holds -Infinity: numbers must be finite",
+        ),
+        (
+            "VerifyReading",
+            (json.dumps({**h1_day()[0], "export_wh": "X"}).replace('"X"', "1e400"),),
+            "reading holds 1e400: numbers must be finite",
+        ),
+        (
+            "VerifyReading",
+            (json.dumps({**h1_day()[0], "import_wh": 10.0}),),
+            "reading of meter m-001: import_wh must be an integer",
+        ),
+        (
+            "VerifyReading",
+            (json.dumps({**h1_day()[0], "interval_minutes": "15"}),),
+            "reading of meter m-001: interval_minutes must be an integer",
+        ),
+        ("VerifyReading", (DEEP,), "reading is nested too deeply"),
     ],
     ids=[
         "hash-no-reading",
@@ -878,6 +930,12 @@ FIELDS = "export_wh, import_wh, interval_minutes, interval_start, meter_id, salt
         "verify-not-object",
         "verify-missing-field",
         "verify-bad-meter-id",
+        "verify-nan",
+        "verify-minus-infinity",
+        "verify-beyond-float",
+        "verify-float",
+        "verify-minutes-text",
+        "verify-nested-100000-deep",
     ],
 )
 def test_hash_and_verification_errors(cc, metered, transaction, args, message):

@@ -226,6 +226,32 @@ def test_a_proposal_that_is_not_json_is_refused_with_a_precise_message(cc, raw):
     assert snapshot(ledger) == ({}, [])
 
 
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "tariff is nested too deeply"),
+        (
+            json.dumps({**TOU, "daily_fixed_charge": "X"}).replace('"X"', "NaN"),
+            "tariff holds NaN: numbers must be finite",
+        ),
+        (
+            json.dumps({**TOU, "daily_fixed_charge": "X"}).replace('"X"', "1e999"),
+            "tariff holds 1e999: numbers must be finite",
+        ),
+        (
+            json.dumps({**TOU, "daily_fixed_charge": "X"}).replace('"X"', "9" * 4301),
+            "tariff holds a number of more than 4300 digits",
+        ),
+    ],
+    ids=["nested-100000-deep", "nan", "beyond-float", "4301-digits"],
+)
+def test_json_the_ledger_cannot_keep_is_refused_with_a_precise_message(cc, raw, message):
+    ledger = FakeLedger()
+    result = propose(ledger, cc, raw)
+    assert (result.status, result.message) == (500, message)
+    assert snapshot(ledger) == ({}, [])
+
+
 # --- ApproveTariff ---------------------------------------------------------------------
 
 

@@ -58,6 +58,14 @@ def test_the_regulator_sets_k_and_it_applies_to_later_publications(cc):
     assert publish(ledger, cc, 10).status == 200
 
 
+@pytest.mark.parametrize(("k", "value"), [("2", 2), ("1000", 1000), ("0010", 10)])
+def test_k_is_read_from_ascii_digits_within_its_range(cc, k, value):
+    ledger = FakeLedger()
+    result = invoke(ledger, cc, REGULATOR, "AggregateContract:SetThreshold", k)
+    assert result.status == 200, result.message
+    assert invoke(ledger, cc, OPERATOR, "AggregateContract:GetThreshold").json() == {"k": value}
+
+
 @pytest.mark.parametrize(
     ("creator", "function", "args", "message"),
     [
@@ -79,11 +87,16 @@ def test_the_regulator_sets_k_and_it_applies_to_later_publications(cc):
             ("3",),
             "caller from UtilityMSP (utility) may not call SetThreshold; allowed: regulator",
         ),
-        (
-            REGULATOR,
-            "AggregateContract:SetThreshold",
-            ("1",),
-            "k must be an integer from 2 to 1000",
+        # not an integer from 2 to 1000 in ASCII digits: '²' and '١٢' pass str.isdigit(),
+        # int() refuses '²' and a number of more than 4300 digits
+        *(
+            (
+                REGULATOR,
+                "AggregateContract:SetThreshold",
+                (k,),
+                "k must be an integer from 2 to 1000",
+            )
+            for k in ("1", "1001", "10000", "²", "١٢", "1" * 4301, " 10", "10\n", "-5", "")
         ),
         (
             OPERATOR,
@@ -102,6 +115,18 @@ def test_the_regulator_sets_k_and_it_applies_to_later_publications(cc):
             PUBLISH,
             ("sunnyside", INTERVAL, '{"households": 5}'),
             "aggregate must have exactly: export_wh, households, import_wh",
+        ),
+        (
+            OPERATOR,
+            PUBLISH,
+            ("sunnyside", INTERVAL, "[" * 100_000 + "]" * 100_000),
+            "aggregate is nested too deeply",
+        ),
+        (
+            OPERATOR,
+            PUBLISH,
+            ("sunnyside", INTERVAL, '{"households": 5, "import_wh": NaN, "export_wh": 0}'),
+            "aggregate holds NaN: numbers must be finite",
         ),
     ],
 )

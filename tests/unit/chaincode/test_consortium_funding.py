@@ -145,6 +145,7 @@ def test_a_deadline_already_passed_is_refused(cc):
 # -- refusals ----------------------------------------------------------------------------------
 
 BAD = "battery-1"
+AMOUNT, AMOUNT_RULE, MAX = "pledge amount", "must be a positive integer of minor units", 10**12
 
 
 @pytest.mark.parametrize(
@@ -244,6 +245,18 @@ BAD = "battery-1"
         (
             OPERATOR,
             "CreateCampaign",
+            ("[" * 100_000 + "]" * 100_000,),
+            "campaign is nested too deeply",
+        ),
+        (
+            OPERATOR,
+            "CreateCampaign",
+            (json.dumps({**CAMPAIGN, "goal": "X"}).replace('"X"', "Infinity"),),
+            "campaign holds Infinity: numbers must be finite",
+        ),
+        (
+            OPERATOR,
+            "CreateCampaign",
             (json.dumps({"campaign_id": "x"}),),
             "campaign must have exactly: approvers, campaign_id, contractor, currency, "
             "deadline, goal, milestone, title",
@@ -313,6 +326,16 @@ BAD = "battery-1"
             "Pledge",
             (BAD, "p-1", "12.50"),
             "pledge amount '12.50' must be a positive integer of minor units",
+        ),
+        # ASCII digits only: str.isdigit() is true for these, int() reads the first
+        *(
+            (H1, "Pledge", (BAD, "p-1", amount), f"{AMOUNT} '{amount}' {AMOUNT_RULE}")
+            for amount in ("١٢", "²", " 12", "12\n", "+12")
+        ),
+        # too large, however many digits (int() refuses more than 4300 of them)
+        *(
+            (H1, "Pledge", (BAD, "p-1", amount), f"{AMOUNT} {AMOUNT_RULE}, at most {MAX}")
+            for amount in (str(10**12 + 1), "9" * 14, "1" * 4301)
         ),
         (
             H1,

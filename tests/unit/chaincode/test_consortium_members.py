@@ -635,6 +635,9 @@ def test_onboarding_record_fields_are_validated_with_exact_messages(cc, field, v
         ("[]", f"{OB} must be a JSON object"),
         ("null", f"{OB} must be a JSON object"),
         ('"onboard-northside-1"', f"{OB} must be a JSON object"),
+        ("[" * 100_000 + "]" * 100_000, f"{OB} is nested too deeply"),
+        ('{"config_block": NaN}', f"{OB} holds NaN: numbers must be finite"),
+        ('{"config_block": 1e400}', f"{OB} holds 1e400: numbers must be finite"),
         (as_json(ONBOARDING, approved=True), f"{OB} has unknown field 'approved'"),
         *[(without(ONBOARDING, field), f"{OB} is missing field '{field}'") for field in ONBOARDING],
     ],
@@ -890,6 +893,8 @@ def test_removal_record_fields_are_validated_with_exact_messages(cc, field, valu
     [
         ("{not json", f"{RM} must be a JSON object"),
         ("[1]", f"{RM} must be a JSON object"),
+        ("[" * 100_000 + "]" * 100_000, f"{RM} is nested too deeply"),
+        ('{"crl_block": Infinity}', f"{RM} holds Infinity: numbers must be finite"),
         (as_json(REMOVAL, reason="fraud"), f"{RM} has unknown field 'reason'"),
         *[(without(REMOVAL, field), f"{RM} is missing field '{field}'") for field in REMOVAL],
     ],
