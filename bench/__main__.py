@@ -40,7 +40,10 @@ def parser() -> argparse.ArgumentParser:
         help="readings per transaction to sweep (divisors of 96)",
     )
     p.add_argument(
-        "--concurrency", type=numbers, default=(8, 32, 64), help="transactions in flight to sweep"
+        "--concurrency",
+        type=numbers,
+        default=(8, 32, 64, 128),
+        help="transactions in flight to sweep",
     )
     p.add_argument(
         "--sustain",

@@ -82,7 +82,7 @@ def test_the_command_line_defaults():
     args = parser().parse_args([])
     assert (args.duration, args.warmup, args.meters, args.sustain) == (15, 5, 400, 60)
     assert args.batch_sizes == (1, 16, 96)
-    assert args.concurrency == (8, 32, 64)
+    assert args.concurrency == (8, 32, 64, 128)
     assert args.skip_node is False
     assert args.out.name == "REPORT.md"
 
