@@ -23,7 +23,15 @@ from typing import Any
 from bench import cpu
 from bench.loadgen import Window, closed_loop, open_loop
 from bench.results import Result
-from bench.workload import READINGS_PER_DAY, Batch, batches, households, register, write_jsonl
+from bench.workload import (
+    FIRST_DAY,
+    READINGS_PER_DAY,
+    Batch,
+    batches,
+    households,
+    register,
+    write_jsonl,
+)
 from client import (
     AsyncContract,
     AsyncGateway,
@@ -94,11 +102,27 @@ class Bench:
         network = self.gateways[user].get_network(CHANNEL)
         return network.get_contract(chaincode, "MeterContract")
 
-    def workload(self, batch_size: int, count: int) -> list[Batch]:
-        """`count` fresh batches, on days after every earlier experiment's."""
-        made = batches(self.homes, batch_size, count, first_day=self.days_used)
+    def days_needed(self, batch_size: int, count: int) -> int:
         turns = -(-count // len(self.homes))
-        self.days_used += -(-turns * batch_size // READINGS_PER_DAY) + 1
+        return -(-turns * batch_size // READINGS_PER_DAY) + 1
+
+    async def workload(self, batch_size: int, count: int) -> list[Batch]:
+        """`count` fresh batches, on days after every earlier experiment's.
+
+        Readings must lie in the past, so the days run out; when they would, more meters
+        are registered (before anything is measured) to spread the batches over.
+        """
+        left = (date.today() - FIRST_DAY).days - 1 - self.days_used
+        if left < 2:
+            raise RuntimeError("no past days are left for readings: run with fewer experiments")
+        if self.days_needed(batch_size, count) > left:
+            wanted = -(-count * batch_size // (READINGS_PER_DAY * (left - 1)))
+            extra = households(wanted, f"{self.tag}x{len(self.homes)}")[len(self.homes) :]
+            for chaincode in self.chaincodes:
+                await register(self.contract("operator1", chaincode), extra)
+            self.homes += extra
+        made = batches(self.homes, batch_size, count, first_day=self.days_used)
+        self.days_used += self.days_needed(batch_size, count)
         return made
 
 
@@ -113,10 +137,16 @@ def loop_for(mode: str, load: float, settings: Settings) -> Loop:
     return lambda submit, jobs: open_loop(submit, jobs, load, settings.duration, settings.warmup)
 
 
-def jobs_for(mode: str, load: float, settings: Settings, per_worker_rate: float = 60) -> int:
+# far above anything measured on this machine, so a run never runs dry
+MAX_TX_PER_S = 1_000
+MAX_READINGS_PER_S = 20_000
+
+
+def jobs_for(mode: str, load: float, settings: Settings, batch_size: int = 1) -> int:
     """An upper bound of the transactions a run can start: enough never to run dry."""
     seconds = settings.duration + settings.warmup
-    rate = load if mode == "open" else load * per_worker_rate
+    ceiling = min(MAX_TX_PER_S, MAX_READINGS_PER_S / batch_size)
+    rate = load if mode == "open" else min(load * 60, ceiling)
     return int(rate * seconds) + 100
 
 
@@ -170,7 +200,7 @@ async def python_ingest(
             bench.full_days.append((batch.household_id, batch.day))
         return batch.readings
 
-    made = bench.workload(batch_size, jobs_for(mode, load, bench.settings))
+    made = await bench.workload(batch_size, jobs_for(mode, load, bench.settings, batch_size))
     before = cpu.snapshot()
     window = await loop_for(mode, load, bench.settings)(submit, iter(made))
     spent = cpu.by_kind(before, cpu.snapshot())
@@ -178,9 +208,10 @@ async def python_ingest(
     return result_of(label, "python", chaincode, mode, load, batch_size, window, spent)
 
 
-def node_ingest(bench: Bench, batch_size: int, concurrency: int) -> Result:
+async def node_ingest(bench: Bench, batch_size: int, concurrency: int) -> Result:
     """The same transactions through the official Node Gateway client (closed loop)."""
-    made = bench.workload(batch_size, jobs_for("closed", concurrency, bench.settings))
+    count = jobs_for("closed", concurrency, bench.settings, batch_size)
+    made = await bench.workload(batch_size, count)
     workload = write_jsonl(made, run_dir() / "bench" / f"workload-{bench.tag}-{batch_size}.jsonl")
     cert, key = identity_files("headend1")
     argv = [
@@ -210,7 +241,7 @@ def node_ingest(bench: Bench, batch_size: int, concurrency: int) -> Result:
         str(bench.settings.warmup),
     ]
     before = cpu.snapshot()
-    out = subprocess.run(argv, capture_output=True, text=True, check=False)
+    out = await asyncio.to_thread(subprocess.run, argv, capture_output=True, text=True, check=False)
     spent = cpu.by_kind(before, cpu.snapshot())
     workload.unlink()
     if out.returncode != 0:
@@ -256,7 +287,9 @@ async def api_ingest(
     async def submit(batch: Batch) -> int:
         return await asyncio.to_thread(post, batch)
 
-    made = bench.workload(batch_size, jobs_for("closed", concurrency, bench.settings))
+    made = await bench.workload(
+        batch_size, jobs_for("closed", concurrency, bench.settings, batch_size)
+    )
     before = cpu.snapshot()
     window = await closed_loop(
         submit, iter(made), concurrency, bench.settings.duration, bench.settings.warmup

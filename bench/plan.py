@@ -8,7 +8,6 @@ equal load in the same run; the HTTP API's ingest endpoint; a sustained batched 
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import subprocess
 from dataclasses import dataclass, field
@@ -108,7 +107,7 @@ class Plan:
             step("baselines: the Node Gateway client and the Node chaincode, same load")
             for ref in (best_single, best_batched):
                 load = int(ref.load)
-                await measure(asyncio.to_thread(node_ingest, bench, ref.batch_size, load))
+                await measure(node_ingest(bench, ref.batch_size, load))
                 await measure(
                     python_ingest(bench, ref.batch_size, "closed", load, chaincode=NODE_CHAINCODE)
                 )

@@ -5,20 +5,39 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+from datetime import date
 
 import pytest
 
 from bench.__main__ import numbers, parser
 from bench.experiments import Bench, Settings, jobs_for, loop_for, result_of
 from bench.loadgen import Outcome, Window
-from bench.workload import households
+from bench.workload import FIRST_DAY, households
 
 
 def test_jobs_for_is_enough_for_the_whole_run():
     settings = Settings(duration=10, warmup=5, meters=4)
     assert jobs_for("open", 100, settings) == 100 * 15 + 100
     assert jobs_for("closed", 8, settings) == 8 * 60 * 15 + 100
-    assert jobs_for("closed", 8, settings, per_worker_rate=10) == 8 * 10 * 15 + 100
+    assert jobs_for("closed", 128, settings) == 1_000 * 15 + 100  # at most 1,000 tx/s
+    assert jobs_for("closed", 128, settings, batch_size=96) == int(20_000 / 96 * 15) + 100
+
+
+def test_a_workload_that_would_reach_the_future_spreads_over_more_meters(monkeypatch):
+    bench = Bench(Settings(1, 0, 3), "btest", homes=households(3, "btest"))
+    registered: list[int] = []
+
+    async def register(contract, homes):
+        registered.append(len(homes))
+
+    monkeypatch.setattr("bench.experiments.register", register)
+    monkeypatch.setattr(Bench, "contract", lambda self, user, chaincode="community": None)
+    bench.chaincodes = ("community",)
+    bench.days_used = (date.today() - FIRST_DAY).days - 12  # ten usable days left
+    made = asyncio.run(bench.workload(96, 300))
+    assert registered and len(bench.homes) == 3 + registered[0]
+    last = max(b.day for b in made)
+    assert last < date.today()
 
 
 def test_result_of_counts_what_committed_inside_the_window():
@@ -66,7 +85,7 @@ def test_each_workload_of_a_bench_is_on_later_days_than_the_last():
     bench = Bench(Settings(1, 0, 3), "btest", homes=households(3, "btest"))
     seen: set[tuple[str, str]] = set()
     for size, count in ((32, 10), (1, 7), (96, 4), (48, 3)):
-        made = bench.workload(size, count)
+        made = asyncio.run(bench.workload(size, count))
         assert len(made) == count
         keys = {
             (b.meter_id, reading["interval_start"])
