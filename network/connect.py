@@ -1,24 +1,44 @@
-"""Open a Fabric Gateway connection as one of the network's enrolled identities.
+"""Open a connection to a peer as one of the network's enrolled identities.
 
 The bridge between the run folder (where the CA put each identity's certificate and
-key) and the client library: used by the demo, the integration tests and scripts.
-The user's enrollment certificate doubles as its TLS client certificate, which the
-peers' mutual TLS accepts because one CA per org issues both.
+key) and the client library: used by the demo, the integration and fault tests and
+scripts. The user's enrollment certificate doubles as its TLS client certificate,
+which the peers' mutual TLS accepts because one CA per org issues both; a deliver
+request is bound to that certificate by its hash.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
 
-from client import Gateway, connect, load_identity, load_private_key, new_private_key_signer
+from client import (
+    Gateway,
+    certificate_hash,
+    connect,
+    load_identity,
+    load_private_key,
+    new_private_key_signer,
+)
 from network.ca import OrgCA, private_key
 from network.topology import Org
 
 
+@dataclass(frozen=True)
+class PeerSession:
+    """One identity's mutual-TLS channel to one peer, and what calls over it need."""
+
+    channel: Any
+    identity: Any
+    sign: Any
+    tls_certificate_hash: bytes
+
+
 @contextmanager
-def gateway(org: Org, user: str, peer_org: Org | None = None) -> Iterator[Gateway]:
-    """A Gateway for `user` of `org`, talking to `peer_org`'s peer (default: its own)."""
+def peer_session(org: Org, user: str, peer_org: Org | None = None) -> Iterator[PeerSession]:
+    """`user` of `org` connected to `peer_org`'s peer (default: its own); closed on exit."""
     target = peer_org or org
     msp = OrgCA(org).msp(user)
     cert = msp / "signcerts" / "cert.pem"
@@ -30,7 +50,18 @@ def gateway(org: Org, user: str, peer_org: Org | None = None) -> Iterator[Gatewa
         client_key=key.read_bytes(),
     )
     try:
-        identity = load_identity(org.msp_id, cert)
-        yield Gateway(identity, new_private_key_signer(load_private_key(key)), channel)
+        yield PeerSession(
+            channel,
+            load_identity(org.msp_id, cert),
+            new_private_key_signer(load_private_key(key)),
+            certificate_hash(cert.read_bytes()),
+        )
     finally:
         channel.close()
+
+
+@contextmanager
+def gateway(org: Org, user: str, peer_org: Org | None = None) -> Iterator[Gateway]:
+    """A Gateway for `user` of `org`, talking to `peer_org`'s peer (default: its own)."""
+    with peer_session(org, user, peer_org) as session:
+        yield Gateway(session.identity, session.sign, session.channel)

@@ -58,16 +58,10 @@ from client import (
     EndorseError,
     Gateway,
     GatewayError,
-    certificate_hash,
-    connect,
     deliver_blocks,
-    load_identity,
-    load_private_key,
-    new_private_key_signer,
     newest_block_number,
 )
-from network.ca import OrgCA, private_key
-from network.connect import gateway
+from network.connect import gateway, peer_session
 from network.paths import run_dir
 from network.scenario import Household, community, day_readings, signed_batch
 from network.topology import COMMUNITY, REGULATOR, UTILITY, Org
@@ -363,27 +357,11 @@ class Connection:
 
 @contextmanager
 def connected(org: Org, user: str, peer: Org | None = None) -> Iterator[Connection]:
-    """Like `network.connect.gateway`, plus the hash of the TLS client certificate (the
-    enrolment certificate doubles as it), to which a peer binds a deliver request."""
-    peer = peer or org
-    msp = OrgCA(org).msp(user)
-    cert = (msp / "signcerts" / "cert.pem").read_bytes()
-    key = private_key(msp)
-    channel = connect(
-        peer.peer_address,
-        tls_root_cert=OrgCA(peer).ca_cert.read_bytes(),
-        client_cert=cert,
-        client_key=key.read_bytes(),
-    )
-    try:
+    """`network.connect.peer_session`, with the calls the soak makes over it."""
+    with peer_session(org, user, peer) as session:
         yield Connection(
-            channel,
-            load_identity(org.msp_id, msp / "signcerts" / "cert.pem"),
-            new_private_key_signer(load_private_key(key)),
-            certificate_hash(cert),
+            session.channel, session.identity, session.sign, session.tls_certificate_hash
         )
-    finally:
-        channel.close()
 
 
 def height(peer: Org = UTILITY) -> int:

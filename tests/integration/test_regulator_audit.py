@@ -27,20 +27,14 @@ from member_registry import ensure_registered, members
 from client import (
     ChainBreak,
     ConfigDelta,
-    certificate_hash,
     config_history,
-    connect,
     deliver_blocks,
     fetch_channel,
     key_history,
-    load_identity,
-    load_private_key,
-    new_private_key_signer,
     verify_chain,
 )
 from client.audit import block_data_hash, block_header_hash
-from network.ca import OrgCA, private_key
-from network.connect import gateway
+from network.connect import gateway, peer_session
 from network.topology import ORGS, REGULATOR, UTILITY, Org
 
 pytestmark = pytest.mark.usefixtures("fabric_network")
@@ -84,24 +78,8 @@ class Reader:
 @contextmanager
 def auditor_reader(peer: Org) -> Iterator[Reader]:
     """auditor1 of the regulator at `peer`'s peer; its enrolment certificate is its TLS one."""
-    msp = OrgCA(REGULATOR).msp("auditor1")
-    cert = (msp / "signcerts" / "cert.pem").read_bytes()
-    key = private_key(msp)
-    channel = connect(
-        peer.peer_address,
-        tls_root_cert=OrgCA(peer).ca_cert.read_bytes(),
-        client_cert=cert,
-        client_key=key.read_bytes(),
-    )
-    try:
-        yield Reader(
-            channel,
-            load_identity(REGULATOR.msp_id, msp / "signcerts" / "cert.pem"),
-            new_private_key_signer(load_private_key(key)),
-            certificate_hash(cert),
-        )
-    finally:
-        channel.close()
+    with peer_session(REGULATOR, "auditor1", peer) as session:
+        yield Reader(session.channel, session.identity, session.sign, session.tls_certificate_hash)
 
 
 @pytest.fixture(scope="module")
