@@ -144,27 +144,29 @@ class MembershipChange:
     def updates(self) -> dict[str, UpdateProposal]:
         return {ch: configupdate.load(pid) for ch, pid in self.proposals.items()}
 
-    def signatures(self) -> list[dict[str, str]]:
+    def signatures(self, updates: dict[str, UpdateProposal] | None = None) -> list[dict[str, str]]:
         """Every admin signature, per org the earliest, across the change's updates."""
         first: dict[str, str] = {}
-        for update in self.updates().values():
+        for update in (updates or self.updates()).values():
             for signature in update.signatures:
                 if signature.msp_id not in first or signature.signed_at < first[signature.msp_id]:
                     first[signature.msp_id] = signature.signed_at
         return [{"msp_id": m, "signed_at": t} for m, t in sorted(first.items())]
 
-    def outstanding(self) -> dict[str, dict[str, int]]:
+    def outstanding(
+        self, updates: dict[str, UpdateProposal] | None = None
+    ) -> dict[str, dict[str, int]]:
         """channel → policy → admins still missing; empty when a majority has signed."""
-        missing = {ch: u.outstanding() for ch, u in self.updates().items()}
+        missing = {ch: u.outstanding() for ch, u in (updates or self.updates()).items()}
         return {ch: m for ch, m in missing.items() if m}
 
     def to_json(self) -> dict[str, Any]:
-        updates = self.updates()
+        updates = self.updates()  # read from disk once for the whole record
         return {
             "format": CHANGE_FORMAT,
             **asdict(self),
-            "signatures": self.signatures(),
-            "outstanding": self.outstanding(),
+            "signatures": self.signatures(updates),
+            "outstanding": self.outstanding(updates),
             "requirements": {
                 ch: [
                     {"policy": r.policy, "needed": r.needed, "orgs": list(r.orgs)}
