@@ -51,6 +51,12 @@ def parser() -> argparse.ArgumentParser:
         default=60,
         help="seconds of the sustained batched-ingestion run (the target is 600)",
     )
+    p.add_argument(
+        "--households",
+        type=int,
+        default=100,
+        help="households trading in the market workload, each with its own identity",
+    )
     p.add_argument("--skip-node", action="store_true", help="leave the Node baselines out")
     p.add_argument("--out", type=Path, default=HERE / "REPORT.md")
     return p
@@ -58,7 +64,11 @@ def parser() -> argparse.ArgumentParser:
 
 async def run(args: argparse.Namespace) -> int:
     settings = Settings(args.duration, args.warmup, args.meters)
-    plan = Plan(args.batch_sizes, args.concurrency, args.sustain, not args.skip_node)
+    if not 2 <= args.households <= args.meters:
+        raise SystemExit("--households must be at least 2 and at most --meters")
+    plan = Plan(
+        args.batch_sizes, args.concurrency, args.sustain, not args.skip_node, args.households
+    )
     bench = Bench(settings, run_tag())
     started = time.monotonic()
     step(f"benchmark {bench.tag}: registering {args.meters} meters")

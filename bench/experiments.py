@@ -177,6 +177,33 @@ def result_of(
     )
 
 
+@dataclass(frozen=True)
+class Committed:
+    """A transaction that committed VALID: where, and what the chaincode returned."""
+
+    transaction_id: str
+    block_number: int
+    result: bytes
+
+
+async def submit_long_form(
+    contract: AsyncContract,
+    name: str,
+    args: tuple[str, ...] = (),
+    transient: dict[str, bytes] | None = None,
+) -> Committed:
+    """Endorse, submit and wait for the commit status, without the client's retries, so
+    that every failure reaches the load generator and is counted by its kind."""
+    proposal = contract.new_proposal(name, args=args, transient=transient)
+    transaction = await proposal.endorse()
+    status = await (await transaction.submit()).status()
+    if not status.successful:
+        raise CommitError(
+            proposal.transaction_id, status.code, status.code_name, status.block_number
+        )
+    return Committed(proposal.transaction_id, status.block_number, transaction.result)
+
+
 async def python_ingest(
     bench: Bench,
     batch_size: int,
@@ -189,13 +216,7 @@ async def python_ingest(
     contract = bench.contract("headend1", chaincode)
 
     async def submit(batch: Batch) -> int:
-        proposal = contract.new_proposal("SubmitReadings", transient=batch.transient())
-        transaction = await proposal.endorse()
-        status = await (await transaction.submit()).status()
-        if not status.successful:
-            raise CommitError(
-                proposal.transaction_id, status.code, status.code_name, status.block_number
-            )
+        await submit_long_form(contract, "SubmitReadings", transient=batch.transient())
         if batch.readings == READINGS_PER_DAY and chaincode == "community":
             bench.full_days.append((batch.household_id, batch.day))
         return batch.readings
@@ -316,13 +337,7 @@ async def invoice_generation(bench: Bench, concurrency: int) -> Result:
     async def submit(job: tuple[str, date]) -> int:
         household_id, day = job
         period = (day.isoformat(), (day + timedelta(days=1)).isoformat())
-        proposal = billing.new_proposal("GenerateInvoice", args=(household_id, *period))
-        transaction = await proposal.endorse()
-        status = await (await transaction.submit()).status()
-        if not status.successful:
-            raise CommitError(
-                proposal.transaction_id, status.code, status.code_name, status.block_number
-            )
+        await submit_long_form(billing, "GenerateInvoice", args=(household_id, *period))
         return 1
 
     jobs, bench.full_days = list(bench.full_days), []

@@ -21,6 +21,7 @@ from bench.experiments import (
     node_ingest,
     python_ingest,
 )
+from bench.market import market_run
 from bench.report import Target, fmt, saturation
 from bench.results import Result
 from network.community_demo import approve_tariff
@@ -31,6 +32,7 @@ from network.paths import REPO
 NODE_DIR = REPO / "bench" / "node"
 NODE_CHAINCODE = "readings-node"
 INVOICE_CONCURRENCY = 16
+MARKET_CONCURRENCY = 32
 
 
 @dataclass
@@ -39,6 +41,7 @@ class Plan:
     concurrency: tuple[int, ...]
     sustain: float
     with_node: bool
+    traders: int = 100
     skipped: list[str] = field(default_factory=list)
 
     def chaincodes(self) -> tuple[str, ...]:
@@ -73,6 +76,8 @@ class Plan:
             "measured seconds per run": settings.duration,
             "warm-up seconds per run": settings.warmup,
             "meters": settings.meters,
+            "market households (one identity each)": self.traders,
+            "market orders in flight": MARKET_CONCURRENCY,
             "endorsement": "readings collection policy OR(UtilityMSP.peer); chaincode "
             "AND(UtilityMSP.peer, CommunityMSP.peer)",
         }
@@ -80,14 +85,16 @@ class Plan:
     async def execute(self, bench: Bench) -> list[Result]:
         results: list[Result] = []
 
-        async def measure(coro) -> Result:
-            result = await coro
+        def record(result: Result) -> Result:
             info(
                 f"{result.name}: {result.tx_per_s:.1f} tx/s, {result.readings_per_s:.0f} "
-                f"readings/s, p99 {result.latency_ms(99) or 0:.0f} ms, failures {result.failures}"
+                f"items/s, p99 {result.latency_ms(99) or 0:.0f} ms, failures {result.failures}"
             )
             results.append(result)
             return result
+
+        async def measure(coro) -> Result:
+            return record(await coro)
 
         step("sweep: batch size x concurrency, Python client and chaincode")
         for size in self.batch_sizes:
@@ -114,6 +121,9 @@ class Plan:
         step("invoices for the households whose days the batched runs stored")
         approve_tariff()
         await measure(invoice_generation(bench, INVOICE_CONCURRENCY))
+        step(f"market: orders of {self.traders} households, each interval cleared when full")
+        for result in await market_run(bench, self.traders, MARKET_CONCURRENCY):
+            record(result)
         step("the HTTP API's ingest endpoint")
         api = api_credentials()
         if api is None:

@@ -69,7 +69,7 @@ def command_version(argv: list[str]) -> str:
 
 def results_table(results: Sequence[Result]) -> list[str]:
     head = (
-        "| run | tx/s | readings/s | p50 ms | p95 ms | p99 ms | failures | CPU s "
+        "| run | tx/s | items/s | p50 ms | p95 ms | p99 ms | failures | CPU s "
         + " | ".join(KINDS)
         + " | CPU ms/tx peer · chaincode · client |"
     )
@@ -174,8 +174,10 @@ def write(
         "",
         "Closed loop: a fixed number of transactions in flight; open loop: a fixed arrival "
         "rate, latency counted from the scheduled start. Warm-up excluded. Throughput is "
-        "what committed VALID inside the measured window. CPU seconds per process kind over "
-        "the window, from /proc (the Node client reports its own).",
+        "what committed VALID inside the measured window; items are readings for ingestion, "
+        "invoices for invoicing, orders placed or cleared for the market. CPU seconds per "
+        "process kind over the window, from /proc (the Node client reports its own); the "
+        "market's orders and clearings share one window, so its CPU is booked on the orders.",
         "",
         *results_table(results),
         "",
