@@ -78,7 +78,8 @@ async def run(args: argparse.Namespace) -> int:
     finally:
         await bench.close()
     targets, notes, details = summarise(plan, results)
-    path = write(args.out, results, targets, {**details, **plan.settings(settings)}, notes)
+    details = {**details, **plan.settings(settings)}
+    path = write(args.out, results, targets, details, notes, plan.profiles)
     info(f"benchmark done in {time.monotonic() - started:.0f}s: {path}")
     return 0
 

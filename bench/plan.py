@@ -8,6 +8,7 @@ equal load in the same run; the HTTP API's ingest endpoint; a sustained batched 
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import subprocess
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from bench.experiments import (
     python_ingest,
 )
 from bench.market import market_run
+from bench.profiles import Profile, capture, window
 from bench.report import Target, fmt, saturation
 from bench.results import Result
 from network.community_demo import approve_tariff
@@ -43,6 +45,7 @@ class Plan:
     with_node: bool
     traders: int = 100
     skipped: list[str] = field(default_factory=list)
+    profiles: dict[str, list[Profile]] = field(default_factory=dict)
 
     def chaincodes(self) -> tuple[str, ...]:
         if self.with_node and self.node_ready():
@@ -93,8 +96,16 @@ class Plan:
             results.append(result)
             return result
 
-        async def measure(coro) -> Result:
-            return record(await coro)
+        async def measure(coro, profile: str = "") -> Result:
+            """Run one experiment; with `profile`, profile it into run/bench/profiles/<profile>."""
+            if not profile:
+                return record(await coro)
+            delay, seconds = window(bench.settings.warmup, bench.settings.duration)
+            profiling = asyncio.create_task(capture(profile, delay, seconds))
+            result = record(await coro)
+            self.profiles[result.name], missing = await profiling
+            self.skipped.extend(missing)
+            return result
 
         step("sweep: batch size x concurrency, Python client and chaincode")
         for size in self.batch_sizes:
@@ -109,7 +120,7 @@ class Plan:
         step(f"open loop at 70 % of the best rate of batch {smallest}")
         rate = max(1.0, round(0.7 * best_single.tx_per_s))
         name = f"open loop: batch {smallest} at {rate:g} tx/s (70 % of max)"
-        await measure(python_ingest(bench, smallest, "open", rate, name=name))
+        await measure(python_ingest(bench, smallest, "open", rate, name=name), profile="open-loop")
         if NODE_CHAINCODE in bench.chaincodes:
             step("baselines: the Node Gateway client and the Node chaincode, same load")
             for ref in (best_single, best_batched):
@@ -145,7 +156,8 @@ class Plan:
                         best_batched.load,
                         name=f"sustained {self.sustain:g}s: batch {best_batched.batch_size}, "
                         f"closed {best_batched.load:g}",
-                    )
+                    ),
+                    profile="sustained",
                 )
             finally:
                 bench.settings = saved

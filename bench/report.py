@@ -132,6 +132,27 @@ def chart_sweep(results: Sequence[Result], folder: Path) -> list[str]:
     return made
 
 
+def profile_section(profiles: dict[str, list[Any]]) -> list[str]:
+    """Each profiled run's processes: their named areas and hottest functions."""
+    if not profiles:
+        return []
+    lines = [
+        "## Profiles: what each process spends its CPU on",
+        "",
+        "Sampled inside the measured window of the runs named below: Go's pprof from every "
+        "peer (areas are cumulative, so they overlap: an area includes what runs under it), "
+        "py-spy from the utility's chaincode server and the client (areas by the source "
+        "file of the innermost Python frame). Raw profiles: run/bench/profiles.",
+        "",
+    ]
+    for run, taken in profiles.items():
+        lines += [f"### {run}", ""]
+        for profile in taken:
+            lines += profile.lines()
+        lines.append("")
+    return lines
+
+
 def tuning_log() -> list[str]:
     """The changes made for performance and their before/after figures (bench/TUNING.md)."""
     path = Path(__file__).resolve().parent / "TUNING.md"
@@ -144,6 +165,7 @@ def write(
     targets: Sequence[Target],
     settings: dict[str, Any],
     notes: Sequence[str],
+    profiles: dict[str, list[Any]] | None = None,
 ) -> Path:
     charts = chart_sweep(results, path.parent / "charts")
     lines = [
@@ -166,6 +188,7 @@ def write(
         "",
         *(f"- {note}" for note in notes),
         "",
+        *profile_section(profiles or {}),
         "## Tuning: what each change bought",
         "",
         *tuning_log(),

@@ -22,6 +22,7 @@ from network.topology import (
     ORDERER_OPERATIONS_OFFSET,
     PEER_CHAINCODE_OFFSET,
     PEER_OPERATIONS_OFFSET,
+    PEER_PROFILE_OFFSET,
     Org,
     orgs,
 )
@@ -100,6 +101,9 @@ def peer_overrides(org: Org) -> dict[str, Any]:
         "operations.tls.clientAuthRequired": True,
         "operations.tls.clientRootCAs.files": [str(ca.ca_cert)],
         "metrics.provider": "prometheus",
+        # Go's pprof, on loopback only: `make bench` reads where the peer's CPU goes
+        "peer.profile.enabled": True,
+        "peer.profile.listenAddress": f"{HOST}:{org.port(PEER_PROFILE_OFFSET)}",
     }
 
 
