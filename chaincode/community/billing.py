@@ -53,7 +53,11 @@ from chaincode.runtime import (
     put_json,
     tx_timestamp,
 )
-from chaincode.runtime.private import get_private, get_private_json, put_private_json
+from chaincode.runtime.private import (
+    get_private_json,
+    get_private_many,
+    put_private_json,
+)
 
 __all__ = ["BillingContract"]
 
@@ -187,10 +191,11 @@ class BillingContract(Contract):
             raise NotFound(f"household {household_id} has no meter")
         for meter_id in meters:
             for day in days:
-                for start in (
-                    await get_private_json(ctx, READINGS, day_index_key(meter_id, day)) or []
+                starts = await get_private_json(ctx, READINGS, day_index_key(meter_id, day)) or []
+                keys = [reading_key(meter_id, start) for start in starts]
+                for start, raw in zip(
+                    starts, await get_private_many(ctx, READINGS, keys), strict=True
                 ):
-                    raw = await get_private(ctx, READINGS, reading_key(meter_id, start))
                     if raw is None:
                         continue
                     reading = parse_stored(raw)
