@@ -278,6 +278,7 @@ def all_ports() -> dict[str, int]:
         "peer": PEER_OFFSET,
         "peer-chaincode": PEER_CHAINCODE_OFFSET,
         "peer-operations": PEER_OPERATIONS_OFFSET,
+        "peer-profile": PEER_PROFILE_OFFSET,
         "ca": CA_OFFSET,
         "ca-operations": CA_OPERATIONS_OFFSET,
     }

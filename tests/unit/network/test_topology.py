@@ -209,6 +209,7 @@ def test_every_port_includes_those_of_running_admitted_orgs():
         "river.peer": 10051,
         "river.peer-chaincode": 10052,
         "river.peer-operations": 10443,
+        "river.peer-profile": 10060,
         "river.ca": 10054,
         "river.ca-operations": 10445,
     }
