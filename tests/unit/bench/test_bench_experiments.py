@@ -99,10 +99,11 @@ def test_each_workload_of_a_bench_is_on_later_days_than_the_last():
 
 def test_the_command_line_defaults():
     args = parser().parse_args([])
-    assert (args.duration, args.warmup, args.meters, args.sustain) == (15, 5, 400, 60)
+    assert (args.duration, args.warmup, args.meters, args.sustain) == (15, 5, 400, 600)
     assert args.batch_sizes == (1, 16, 96)
     assert args.concurrency == (8, 32, 64, 128)
     assert args.skip_node is False
+    assert args.households == 100
     assert args.out.name == "REPORT.md"
 
 

@@ -215,4 +215,4 @@ def test_every_port_includes_those_of_running_admitted_orgs():
     }
     assert ports["lake.peer"] == 11051
     assert not any(k.startswith("marsh.") for k in ports)
-    assert len(set(ports.values())) == len(ports) == 8 * 5
+    assert len(set(ports.values())) == len(ports) == 9 * 5
