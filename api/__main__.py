@@ -14,7 +14,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m api", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8800)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=32,
+        help="requests served at once; each waits about a block time on the ledger",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     serve(create_app(), host=args.host, port=args.port, threads=args.threads)
