@@ -143,10 +143,16 @@ MAX_TX_PER_S = 1_000
 MAX_READINGS_PER_S = 20_000
 
 
-def jobs_for(mode: str, load: float, settings: Settings, batch_size: int = 1) -> int:
-    """An upper bound of the transactions a run can start: enough never to run dry."""
+def jobs_for(
+    mode: str, load: float, settings: Settings, batch_size: int = 1, most: float | None = None
+) -> int:
+    """An upper bound of the transactions a run can start: enough never to run dry.
+
+    `most` (tx/s), when known from an earlier run at the same settings, bounds it closer,
+    so that a long run does not sign hours' worth of batches before it starts.
+    """
     seconds = settings.duration + settings.warmup
-    ceiling = min(MAX_TX_PER_S, MAX_READINGS_PER_S / batch_size)
+    ceiling = min(MAX_TX_PER_S, MAX_READINGS_PER_S / batch_size, most or MAX_TX_PER_S)
     rate = load if mode == "open" else min(load * 60, ceiling)
     return int(rate * seconds) + 100
 
@@ -212,6 +218,7 @@ async def python_ingest(
     load: float,
     chaincode: str = "community",
     name: str = "",
+    most: float | None = None,
 ) -> Result:
     """SubmitReadings through GridLedger's Python client, long form, no retries."""
     contract = bench.contract("headend1", chaincode)
@@ -222,7 +229,7 @@ async def python_ingest(
             bench.full_days.append((batch.household_id, batch.day))
         return batch.readings
 
-    made = await bench.workload(batch_size, jobs_for(mode, load, bench.settings, batch_size))
+    made = await bench.workload(batch_size, jobs_for(mode, load, bench.settings, batch_size, most))
     before = cpu.snapshot()
     window = await loop_for(mode, load, bench.settings)(submit, iter(made))
     spent = cpu.by_kind(before, cpu.snapshot())

@@ -156,6 +156,7 @@ class Plan:
                         best_batched.load,
                         name=f"sustained {self.sustain:g}s: batch {best_batched.batch_size}, "
                         f"closed {best_batched.load:g}",
+                        most=3 * best_batched.tx_per_s,
                     ),
                     profile="sustained",
                 )

@@ -111,3 +111,11 @@ def test_the_command_line_reads_lists_of_numbers():
     assert numbers("1,16,96") == (1, 16, 96)
     args = parser().parse_args(["--batch-sizes", "1,96", "--concurrency", "4", "--skip-node"])
     assert (args.batch_sizes, args.concurrency, args.skip_node) == ((1, 96), (4,), True)
+
+
+def test_a_known_rate_bounds_the_jobs_of_a_long_run():
+    long_run = Settings(duration=600, warmup=5, meters=400)
+    unbounded = jobs_for("closed", 32, long_run, batch_size=96)
+    bounded = jobs_for("closed", 32, long_run, batch_size=96, most=75)
+    assert bounded == 75 * 605 + 100
+    assert bounded < unbounded
