@@ -8,6 +8,7 @@ a child process and reports its own CPU time.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import resource
 from collections import Counter
@@ -53,3 +54,16 @@ def by_kind(before: Counter[str], after: Counter[str]) -> dict[str, float]:
         kind = next((k for k in KINDS if name.startswith(k)), name)
         spent[kind] += max(0.0, value - before.get(name, 0.0))
     return {kind: round(spent[kind], 2) for kind in (*KINDS, "client") if kind in spent}
+
+
+async def during(warmup: float, duration: float) -> dict[str, float]:
+    """CPU seconds per kind inside a measured window: from the end of `warmup`, `duration` s.
+
+    Started next to a load loop, whose window opens after the same warm-up, so the
+    figures cover exactly the window the throughput is counted in, not the warm-up
+    or the tail of transactions still in flight when it closed.
+    """
+    await asyncio.sleep(warmup)
+    before = snapshot()
+    await asyncio.sleep(duration)
+    return by_kind(before, snapshot())

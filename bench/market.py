@@ -201,7 +201,7 @@ async def market_run(bench: Bench, traders: int, concurrency: int) -> tuple[Resu
         return 1
 
     ceiling = int((bench.settings.duration + bench.settings.warmup) * 400) + traders
-    before = cpu.snapshot()
+    spending = asyncio.create_task(cpu.during(bench.settings.warmup, bench.settings.duration))
     cleared.start = time.monotonic() + bench.settings.warmup
     window = await closed_loop(
         place,
@@ -210,7 +210,7 @@ async def market_run(bench: Bench, traders: int, concurrency: int) -> tuple[Resu
         bench.settings.duration,
         bench.settings.warmup,
     )
-    spent = cpu.by_kind(before, cpu.snapshot())
+    spent = await spending
     await asyncio.gather(*clearings)
     await market.close()
     info(f"market: {matched['trades']} trades, {matched['wh'] / 1000:,.1f} kWh matched")

@@ -93,7 +93,7 @@ def saturation(r: Result) -> str:
     shares = ", ".join(
         f"{k} {100 * v / (r.duration * cores):.0f} %"
         for k, v in sorted(r.cpu.items(), key=lambda kv: -kv[1])
-        if v
+        if round(100 * v / (r.duration * cores))
     )
     return f"{100 * total / (r.duration * cores):.0f} % of {cores} cores busy ({shares})"
 

@@ -24,6 +24,7 @@ import { connect, signers, StatusCode } from '@hyperledger/fabric-gateway';
 process.noDeprecation = true;
 
 const PROG = 'node bench/node/client/submit.mjs';
+const WINDOW_OPEN = 'window open';
 const HELP = `usage: ${PROG} --peer HOST:PORT --tls-root PEM --cert PEM --key PEM
        --msp-id MSP --channel CHANNEL --chaincode NAME --workload FILE.jsonl
        [--contract NAME] [--concurrency N] [--duration SECONDS] [--warmup SECONDS]
@@ -63,7 +64,9 @@ output (stdout, one JSON object):
   window closed: neither committed nor failed), latencies_ms (submit to commit status, one
   per committed transaction, in completion order), tx_per_s (committed / duration_s),
   cpu_s (this process's user+system CPU seconds during the window), cpu_run_s (the same
-  from the start of the warm-up), workload_exhausted.
+  from the start of the warm-up), workload_exhausted. When the warm-up ends and the
+  window opens, "window open" is written to stderr, so that a caller can measure other
+  processes over the same window.
 
 exit status: 0 when the run was measured (even with failures), 1 when it could not run
 (connection, files), 2 on a usage error.`;
@@ -298,7 +301,10 @@ async function run(options) {
         const windowEnd = windowStart + options.duration * 1000;
         let cpuWindow = null;
         const startWindow = () => {
-            cpuWindow ??= process.cpuUsage();
+            if (cpuWindow === null) {
+                cpuWindow = process.cpuUsage();
+                process.stderr.write(`${WINDOW_OPEN}\n`);
+            }
         };
         const timer = setTimeout(startWindow, options.warmup * 1000);
         const outcomes = [];

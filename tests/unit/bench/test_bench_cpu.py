@@ -133,3 +133,19 @@ def test_snapshot_reads_every_live_process_with_a_pid_file(tmp_path, monkeypatch
     assert seen["peer-utility"] > 0
     spent = cpu.by_kind(seen, cpu.snapshot())
     assert set(spent) == {"peer", "client"}
+
+
+def test_during_counts_only_the_window_after_the_warm_up(monkeypatch):
+    """CPU spent in the warm-up is left out; what is spent inside the window is counted."""
+    import asyncio
+
+    async def scenario() -> dict[str, float]:
+        measuring = asyncio.create_task(cpu.during(0.2, 0.4))
+        await asyncio.sleep(0)  # the measurement starts its warm-up now
+        burn(0.15)  # in the warm-up
+        await asyncio.sleep(0.1)  # the window opens meanwhile
+        burn(0.2)  # inside the window
+        return await measuring
+
+    spent = asyncio.run(scenario())
+    assert 0.2 <= spent["client"] < 0.3

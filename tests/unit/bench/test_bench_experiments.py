@@ -119,3 +119,23 @@ def test_a_known_rate_bounds_the_jobs_of_a_long_run():
     bounded = jobs_for("closed", 32, long_run, batch_size=96, most=75)
     assert bounded == 75 * 605 + 100
     assert bounded < unbounded
+
+
+def test_run_node_measures_from_the_window_marker_and_keeps_other_stderr():
+    import asyncio
+    import sys
+
+    from bench.experiments import run_node
+
+    script = (
+        "import sys, time\n"
+        "sys.stderr.write('starting\\n'); sys.stderr.flush()\n"
+        "sys.stderr.write('window open\\n'); sys.stderr.flush()\n"
+        "time.sleep(0.2)\n"
+        "print('{\"committed\": 3}')\n"
+    )
+    code, out, err, spent = asyncio.run(run_node([sys.executable, "-c", script], 0.1))
+    assert code == 0
+    assert out.strip() == '{"committed": 3}'
+    assert err == "starting\n"
+    assert "client" in spent
