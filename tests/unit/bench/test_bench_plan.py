@@ -301,3 +301,24 @@ def test_settings_lists_the_channel_batch_settings_and_the_run():
 
 def test_without_node_only_the_community_chaincode_is_used():
     assert Plan((1,), (8,), 0, with_node=False).chaincodes() == ("community",)
+
+
+def test_the_baselines_are_compared_with_the_python_run_made_beside_them():
+    """The paired run, made next to the Node run, counts rather than the earlier sweep's."""
+    node_at_400 = result(
+        "node client, community chaincode, batch 1, closed 32",
+        client="node",
+        load=32,
+        committed=4000,
+    )
+    paired_at_520 = result(
+        "paired: python client, community chaincode, batch 1, closed 32",
+        load=32,
+        committed=5200,
+    )
+    target = summarise(plan(), [*sweep_runs(), paired_at_520, node_at_400])[0][3]
+    assert (target.measured, target.baseline, target.met) == (
+        "520.0 tx/s",
+        "400.0 tx/s (1.30x)",
+        True,
+    )
