@@ -42,7 +42,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--concurrency",
         type=numbers,
-        default=(8, 32, 64, 128),
+        default=(8, 32, 64, 128, 256),
         help="transactions in flight to sweep",
     )
     p.add_argument(

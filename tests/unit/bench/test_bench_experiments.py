@@ -101,7 +101,7 @@ def test_the_command_line_defaults():
     args = parser().parse_args([])
     assert (args.duration, args.warmup, args.meters, args.sustain) == (15, 5, 400, 600)
     assert args.batch_sizes == (1, 16, 96)
-    assert args.concurrency == (8, 32, 64, 128)
+    assert args.concurrency == (8, 32, 64, 128, 256)
     assert args.skip_node is False
     assert args.households == 100
     assert args.out.name == "REPORT.md"
