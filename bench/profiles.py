@@ -213,11 +213,14 @@ async def capture(label: str, delay: float, seconds: int) -> tuple[list[Profile]
     ]
     done = await asyncio.gather(*jobs, return_exceptions=True)
     profiles = []
+    missing += [f"no profile of the {name}: it is not running" for name in pids if not pids[name]]
     for org, got in zip(peers, done[: len(peers)], strict=True):
-        if isinstance(got, Path) and shutil.which("go"):
-            profiles.append(peer_profile(org, got, seconds))
-        else:
+        if not isinstance(got, Path):
             missing.append(f"no profile of {org.msp_id}'s peer: {got}")
+        elif shutil.which("go") is None:
+            missing.append(f"{got} is not summarised: `go tool pprof` needs Go on the PATH")
+        else:
+            profiles.append(peer_profile(org, got, seconds))
     for name, got in zip(python, done[len(peers) :], strict=True):
         if isinstance(got, Path):
             profiles.append(python_profile(name, got, seconds))
