@@ -18,9 +18,12 @@ from client import (
     Gateway,
     certificate_hash,
     connect,
+    deliver_blocks,
+    fetch_channel,
     load_identity,
     load_private_key,
     new_private_key_signer,
+    newest_block_number,
 )
 from network.ca import OrgCA, private_key
 from network.topology import Org
@@ -34,6 +37,40 @@ class PeerSession:
     identity: Any
     sign: Any
     tls_certificate_hash: bytes
+
+    def gateway(self, **timeouts: float) -> Gateway:
+        return Gateway(self.identity, self.sign, self.channel, **timeouts)
+
+    def blocks(self, channel_name: str, start: int, stop: int, timeout: float = 30) -> list[Any]:
+        """Blocks `start` to `stop` of `channel_name`, waiting for those not cut yet."""
+        return deliver_blocks(
+            self.channel,
+            self.identity,
+            self.sign,
+            channel_name,
+            start,
+            stop,
+            tls_certificate_hash=self.tls_certificate_hash,
+            timeout=timeout,
+        )
+
+    def newest(self, channel_name: str) -> int:
+        return newest_block_number(
+            self.channel,
+            self.identity,
+            self.sign,
+            channel_name,
+            tls_certificate_hash=self.tls_certificate_hash,
+        )
+
+    def whole_channel(self, channel_name: str) -> list[Any]:
+        return fetch_channel(
+            self.channel,
+            self.identity,
+            self.sign,
+            channel_name,
+            tls_certificate_hash=self.tls_certificate_hash,
+        )
 
 
 @contextmanager
@@ -64,4 +101,4 @@ def peer_session(org: Org, user: str, peer_org: Org | None = None) -> Iterator[P
 def gateway(org: Org, user: str, peer_org: Org | None = None) -> Iterator[Gateway]:
     """A Gateway for `user` of `org`, talking to `peer_org`'s peer (default: its own)."""
     with peer_session(org, user, peer_org) as session:
-        yield Gateway(session.identity, session.sign, session.channel)
+        yield session.gateway()

@@ -56,10 +56,7 @@ from fabric_protos.peer import proposal_pb2, proposal_response_pb2, transaction_
 from client import (
     Contract,
     EndorseError,
-    Gateway,
     GatewayError,
-    deliver_blocks,
-    newest_block_number,
 )
 from network.connect import gateway, peer_session
 from network.paths import run_dir
@@ -321,53 +318,10 @@ def plan_soak(
 # ---------------------------------------------------------------- connections
 
 
-@dataclass(frozen=True)
-class Connection:
-    """One identity's TLS channel to one peer: Gateways on it, and the channel's blocks."""
-
-    channel: Any
-    identity: Any
-    sign: Any
-    tls_certificate_hash: bytes
-
-    def gateway(self, **timeouts: float) -> Gateway:
-        return Gateway(self.identity, self.sign, self.channel, **timeouts)
-
-    def blocks(self, start: int, stop: int) -> list[Any]:
-        return deliver_blocks(
-            self.channel,
-            self.identity,
-            self.sign,
-            CHANNEL,
-            start,
-            stop,
-            tls_certificate_hash=self.tls_certificate_hash,
-            timeout=180,
-        )
-
-    def newest(self) -> int:
-        return newest_block_number(
-            self.channel,
-            self.identity,
-            self.sign,
-            CHANNEL,
-            tls_certificate_hash=self.tls_certificate_hash,
-        )
-
-
-@contextmanager
-def connected(org: Org, user: str, peer: Org | None = None) -> Iterator[Connection]:
-    """`network.connect.peer_session`, with the calls the soak makes over it."""
-    with peer_session(org, user, peer) as session:
-        yield Connection(
-            session.channel, session.identity, session.sign, session.tls_certificate_hash
-        )
-
-
 def height(peer: Org = UTILITY) -> int:
     """The newest block number of the channel on `peer`."""
-    with connected(REGULATOR, "auditor1", peer) as connection:
-        return connection.newest()
+    with peer_session(REGULATOR, "auditor1", peer) as session:
+        return session.newest(CHANNEL)
 
 
 # ---------------------------------------------------------------- preparing and running
@@ -399,7 +353,7 @@ def senders() -> Iterator[Senders]:
         for user, org in [("headend1", UTILITY), ("billing1", UTILITY)] + [
             (user, COMMUNITY) for user in TRADERS.values()
         ]:
-            connection = stack.enter_context(connected(org, user))
+            connection = stack.enter_context(peer_session(org, user))
             for impatient in (False, True):
                 timeouts = {"commit_status_timeout": IMPATIENT} if impatient else {}
                 network = connection.gateway(**timeouts).get_network(CHANNEL)
@@ -531,9 +485,9 @@ def chain_writes(first: int, last: int) -> tuple[dict[str, list[str]], set[str]]
     transactions wrote."""
     writes: dict[str, list[str]] = defaultdict(list)
     valid: set[str] = set()
-    with connected(REGULATOR, "auditor1") as auditor:
+    with peer_session(REGULATOR, "auditor1") as auditor:
         for start in range(first, last + 1, 200):
-            for block in auditor.blocks(start, min(last, start + 199)):
+            for block in auditor.blocks(CHANNEL, start, min(last, start + 199), timeout=180):
                 written_keys(block, writes, valid)
     return dict(writes), valid
 

@@ -15,7 +15,7 @@ import itertools
 import json
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,13 +28,11 @@ from client import (
     ChainBreak,
     ConfigDelta,
     config_history,
-    deliver_blocks,
-    fetch_channel,
     key_history,
     verify_chain,
 )
 from client.audit import block_data_hash, block_header_hash
-from network.connect import gateway, peer_session
+from network.connect import PeerSession, gateway, peer_session
 from network.topology import ORGS, REGULATOR, UTILITY, Org
 
 pytestmark = pytest.mark.usefixtures("fabric_network")
@@ -45,45 +43,13 @@ MSP_IDS = tuple(sorted(org.msp_id for org in ORGS))
 TRANSACTIONS_FILTER, SIGNATURES = 2, 0
 
 
-@dataclass(frozen=True)
-class Reader:
-    """auditor1's way to one peer's Deliver service."""
-
-    channel: Any
-    identity: Any
-    sign: Any
-    tls_certificate_hash: bytes
-
-    def blocks(self, start: int, stop: int) -> list[Any]:
-        return deliver_blocks(
-            self.channel,
-            self.identity,
-            self.sign,
-            CHANNEL,
-            start,
-            stop,
-            tls_certificate_hash=self.tls_certificate_hash,
-        )
-
-    def whole_channel(self) -> list[Any]:
-        return fetch_channel(
-            self.channel,
-            self.identity,
-            self.sign,
-            CHANNEL,
-            tls_certificate_hash=self.tls_certificate_hash,
-        )
-
-
-@contextmanager
-def auditor_reader(peer: Org) -> Iterator[Reader]:
+def auditor_reader(peer: Org) -> AbstractContextManager[PeerSession]:
     """auditor1 of the regulator at `peer`'s peer; its enrolment certificate is its TLS one."""
-    with peer_session(REGULATOR, "auditor1", peer) as session:
-        yield Reader(session.channel, session.identity, session.sign, session.tls_certificate_hash)
+    return peer_session(REGULATOR, "auditor1", peer)
 
 
 @pytest.fixture(scope="module")
-def regulator_peer() -> Iterator[Reader]:
+def regulator_peer() -> Iterator[PeerSession]:
     with auditor_reader(REGULATOR) as reader:
         yield reader
 
@@ -115,10 +81,10 @@ def renames() -> Renames:
 
 
 @pytest.fixture(scope="module")
-def blocks(regulator_peer: Reader, renames: Renames) -> list[Any]:
+def blocks(regulator_peer: PeerSession, renames: Renames) -> list[Any]:
     """The whole channel as the regulator's peer has it, once it holds the renames."""
-    regulator_peer.blocks(renames.block_number, renames.block_number)  # waits for it
-    return regulator_peer.whole_channel()
+    regulator_peer.blocks(CHANNEL, renames.block_number, renames.block_number)  # waits for it
+    return regulator_peer.whole_channel(CHANNEL)
 
 
 # -- the chain -------------------------------------------------------------------------------
@@ -136,13 +102,13 @@ def test_the_whole_consortium_chain_verifies(blocks: list[Any], renames: Renames
 def test_the_utilitys_peer_holds_the_same_chain_head(blocks: list[Any]) -> None:
     number = len(blocks) - 1
     with auditor_reader(UTILITY) as reader:
-        [theirs] = reader.blocks(number, number)
+        [theirs] = reader.blocks(CHANNEL, number, number)
 
     assert block_header_hash(theirs.header) == block_header_hash(blocks[-1].header)
 
 
 def test_one_corrupted_byte_in_a_copy_of_block_2_is_reported_at_block_2(
-    blocks: list[Any], regulator_peer: Reader
+    blocks: list[Any], regulator_peer: PeerSession
 ) -> None:
     copies = copy.deepcopy(blocks)
     transaction = bytearray(copies[2].data.data[0])
@@ -160,7 +126,7 @@ def test_one_corrupted_byte_in_a_copy_of_block_2_is_reported_at_block_2(
     )
     assert report.blocks_checked == 3
     assert verify_chain(blocks).ok
-    [live] = regulator_peer.blocks(2, 2)
+    [live] = regulator_peer.blocks(CHANNEL, 2, 2)
     assert live.SerializeToString() == blocks[2].SerializeToString()
 
 
