@@ -12,7 +12,7 @@ from typing import Any
 from apiflask import APIFlask
 
 from api import errors, ledger, metrics, settings
-from api.routes import BLUEPRINTS, ERRORS
+from api.routes import ERRORS, register
 
 __all__ = ["create_app"]
 
@@ -36,7 +36,6 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     ledger.init_app(app)
     errors.init_app(app)
     metrics.init_app(app)
-    for blueprint in BLUEPRINTS:
-        app.register_blueprint(blueprint)
+    register(app)
     errors.document_errors(app, ERRORS)
     return app

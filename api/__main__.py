@@ -1,4 +1,8 @@
-"""``python -m api [--host 127.0.0.1] [--port 8800]``: serve the API with waitress."""
+"""``python -m api [--host 127.0.0.1] [--port 8800]``: serve one org's API with waitress.
+
+Its settings come from the environment (see ``api/settings.py``): the org's connection
+profile, the API's folder, its TLS client certificate and its secrets.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import logging
 from waitress import serve
 
 from api import create_app
+from api.settings import ConfigError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,7 +27,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    serve(create_app(), host=args.host, port=args.port, threads=args.threads)
+    try:
+        app = create_app()
+    except ConfigError as exc:
+        parser.exit(2, f"error: {exc}\n")
+    serve(app, host=args.host, port=args.port, threads=args.threads)
     return 0
 
 

@@ -1,10 +1,11 @@
-"""Authentication by enrolment: a login is an enrolment at the user's org's Fabric CA.
+"""Authentication by enrolment: a login is an enrolment at this API's org's Fabric CA.
 
-``POST /auth/login`` enrols the identity (enrolment id and secret) at its org's CA,
-keeps the certificate and the locally generated key in the wallet (encrypted at
-rest), and returns a short-lived bearer token naming that wallet entry. Service
-accounts (billing, meter head-ends) use an API key instead, mapped to their wallet
-entry. Every ledger call is then signed with the caller's own key.
+An API serves one organisation's people. ``POST /auth/login`` enrols the identity
+(enrolment id and secret) at the org's CA, keeps the certificate and the locally
+generated key in the wallet (encrypted at rest), and returns a short-lived bearer
+token naming that wallet entry. Service accounts (billing, meter head-ends) use an
+API key instead, which their org admin creates (``POST /admin/api-keys``), mapped to
+their wallet entry. Every ledger call is then signed with the caller's own key.
 """
 
 from __future__ import annotations
@@ -17,13 +18,12 @@ from typing import Any
 from apiflask import APIBlueprint, HTTPTokenAuth, MultiAuth, Schema, abort
 from apiflask.fields import Integer, String
 from apiflask.security import APIKeyHeaderAuth
-from apiflask.validators import Length, OneOf
+from apiflask.validators import Length
 from flask import current_app, g
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from api.ledger import User, access, ledger
 from client import CAError
-from network.topology import ORGS, org_by_key
 
 bp = APIBlueprint("auth", __name__, url_prefix="/auth", tag="Authentication")
 
@@ -31,15 +31,13 @@ token_auth = HTTPTokenAuth(scheme="Bearer", description="a token from POST /auth
 key_auth = APIKeyHeaderAuth(name="X-API-Key", description="a service account's API key")
 auth = MultiAuth(token_auth, key_auth)
 
-ORG_KEYS = [org.key for org in ORGS]
-
 
 def serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="gridledger-login")
 
 
 def issue_token(user: User) -> str:
-    return str(serializer().dumps({"label": user.label, "org": user.org}))
+    return str(serializer().dumps({"label": user.label, "org": access().org}))
 
 
 @token_auth.verify_token
@@ -50,7 +48,9 @@ def verify_token(token: str) -> User | None:
         abort(401, "the token has expired: log in again")
     except BadSignature:
         abort(401, "the token is not valid: log in again")
-    user = User(label=data["label"], org=data["org"])
+    if data.get("org") != access().org:
+        abort(401, f"the token was not issued by the API of {access().org}: log in here")
+    user = User(label=data["label"])
     g.user = user
     return user
 
@@ -60,7 +60,7 @@ def key_digest(key: str) -> str:
 
 
 def api_keys() -> dict[str, dict[str, str]]:
-    path = current_app.config["PATHS"].api_keys
+    path = access().api_keys_file
     return json.loads(path.read_text()) if path.exists() else {}
 
 
@@ -69,25 +69,31 @@ def verify_api_key(key: str) -> User | None:
     found = api_keys().get(key_digest(key))
     if found is None:
         abort(401, "unknown API key")
-    user = User(label=found["label"], org=found["org"])
+    user = User(label=found["label"])
     g.user = user
     return user
 
 
-def create_api_key(app: Any, label: str, org: str) -> str:
-    """A new API key for a wallet entry; only its digest is stored."""
-    path = app.config["PATHS"].api_keys
+def create_api_key(label: str) -> str:
+    """A new API key for a wallet entry; only its digest is stored (0600)."""
+    path = access().api_keys_file
     keys = json.loads(path.read_text()) if path.exists() else {}
     key = secrets.token_urlsafe(24)
-    keys[key_digest(key)] = {"label": label, "org": org}
+    keys[key_digest(key)] = {"label": label}
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(keys, indent=2))
-    path.chmod(0o600)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(keys, indent=2))
+    tmp.chmod(0o600)
+    tmp.replace(path)
     return key
 
 
 class LoginIn(Schema):
-    org = String(required=True, validate=OneOf(ORG_KEYS), metadata={"example": "community"})
+    org = String(
+        load_default=None,
+        validate=Length(1, 64),
+        metadata={"description": "optional: this API's org key, checked when given"},
+    )
     enrollment_id = String(
         required=True, validate=Length(1, 64), metadata={"example": "household1"}
     )
@@ -103,21 +109,15 @@ class LoginOut(Schema):
     household_id = String(allow_none=True)
 
 
-def wallet_label(org: str, enrollment_id: str) -> str:
-    return f"{org}.{enrollment_id}"
-
-
-def enroll_into_wallet(org_key: str, enrollment_id: str, secret: str) -> User:
+def enroll_into_wallet(enrollment_id: str, secret: str) -> User:
     """Enrol at the org's CA and keep the identity in the wallet (replacing an older one)."""
-    org = org_by_key(org_key)
-    ledger = access()
+    here = access()
     try:
-        enrollment = ledger.ca(org).enroll(enrollment_id, secret)
+        enrollment = here.ca().enroll(enrollment_id, secret)
     except CAError as exc:
-        abort(401, f"the {org.msp_id} CA refused the enrolment of {enrollment_id}: {exc}")
-    label = wallet_label(org_key, enrollment_id)
-    ledger.wallet.put(label, org.msp_id, enrollment)
-    return User(label=label, org=org_key)
+        abort(401, f"the {here.msp_id} CA refused the enrolment of {enrollment_id}: {exc}")
+    here.wallet.put(enrollment_id, here.msp_id, enrollment)
+    return User(label=enrollment_id)
 
 
 @bp.post("/login")
@@ -125,7 +125,13 @@ def enroll_into_wallet(org_key: str, enrollment_id: str, secret: str) -> User:
 @bp.output(LoginOut)
 @bp.doc(summary="Log in: enrol at your org's Fabric CA and get a bearer token")
 def login(login: dict[str, str]) -> dict[str, Any]:
-    user = enroll_into_wallet(login["org"], login["enrollment_id"], login["secret"])
+    if login.get("org") not in (None, access().org):
+        abort(
+            400,
+            f"this is the API of {access().org}; log in at the API of {login['org']}",
+            detail={"org": [f"This API serves {access().org}."]},
+        )
+    user = enroll_into_wallet(login["enrollment_id"], login["secret"])
     g.user = user
     caller = ledger().caller
     return {

@@ -1,62 +1,80 @@
-"""The API's configuration: where the network's run folder, wallet and secrets live.
+"""The API's configuration: its org's connection profile, its own folder and its secrets.
 
-Defaults fit the embedded network (`make run`): every path is under the run folder,
-and the secrets (token signing key, wallet passphrase) are generated there on first
-use, so nothing secret is ever in git. Each can be overridden by configuration
-(``create_app({...})``) or environment (``GRIDLEDGER_*``).
+One API serves one organisation. It reads that org's connection profile (peers, CA,
+channels) and keeps its wallet and API key digests in its own folder. Its secrets,
+the wallet passphrase and the key that signs login tokens, come from where the org's
+operator puts them: the environment (``GRIDLEDGER_WALLET_PASSPHRASE``,
+``GRIDLEDGER_API_SECRET``) or a file given by path (``..._FILE``, which should be
+0600), never from the folder they protect, and never generated behind the operator's
+back. The API's mutual-TLS client certificate for its peer is a file pair of the org's
+(``GRIDLEDGER_API_TLS_CERT``, ``GRIDLEDGER_API_TLS_KEY``).
+
+``create_app({...})`` takes the same settings by name, for tests and embedding.
 """
 
 from __future__ import annotations
 
 import os
-import secrets
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from network.paths import run_dir
-
 DEFAULTS: dict[str, Any] = {
-    "COMMUNITY": "sunnyside",
     "TOKEN_TTL_SECONDS": 15 * 60,
     "PAGE_SIZE": 50,
     "MAX_PAGE_SIZE": 500,
     "LEDGER_TIMEOUT_SECONDS": 15,
 }
+# setting -> environment variable; a secret may also come from <variable>_FILE
+PATHS = {
+    "PROFILE": "GRIDLEDGER_CONNECTION_PROFILE",
+    "API_DIR": "GRIDLEDGER_API_DIR",
+    "TLS_CERT": "GRIDLEDGER_API_TLS_CERT",
+    "TLS_KEY": "GRIDLEDGER_API_TLS_KEY",
+}
+SECRETS = {
+    "WALLET_PASSPHRASE": "GRIDLEDGER_WALLET_PASSPHRASE",
+    "SECRET_KEY": "GRIDLEDGER_API_SECRET",
+}
 
 
-def api_dir() -> Path:
-    return run_dir() / "api"
+class ConfigError(RuntimeError):
+    """A setting is missing or unusable; the message says which and how to give it."""
 
 
-def secret(name: str, env: str) -> str:
-    """A secret from the environment, or generated once into the run folder (mode 0600)."""
-    if os.environ.get(env):
-        return os.environ[env]
-    path = api_dir() / name
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
-
-
-@dataclass(frozen=True)
-class Paths:
-    """Where the API keeps its wallet and service-account keys."""
-
-    wallet: Path
-    api_keys: Path
-
-    @classmethod
-    def default(cls) -> Paths:
-        return cls(wallet=api_dir() / "wallet", api_keys=api_dir() / "api-keys.json")
+def secret(variable: str) -> str | None:
+    """A secret from `variable`, or from the file `<variable>_FILE` names."""
+    if os.environ.get(variable):
+        return os.environ[variable]
+    path = os.environ.get(f"{variable}_FILE")
+    if not path:
+        return None
+    try:
+        text = Path(path).read_text().strip()
+    except OSError as exc:
+        raise ConfigError(f"{variable}_FILE={path}: {exc.strerror}") from exc
+    if not text:
+        raise ConfigError(f"{variable}_FILE={path} is empty")
+    return text
 
 
 def load(overrides: dict[str, Any] | None) -> dict[str, Any]:
+    """Defaults, then the environment, then `overrides`; every required setting present."""
     config = dict(DEFAULTS)
-    config["SECRET_KEY"] = secret("secret.key", "GRIDLEDGER_API_SECRET")
-    config["WALLET_PASSPHRASE"] = secret("wallet.passphrase", "GRIDLEDGER_WALLET_PASSPHRASE")
-    config["PATHS"] = Paths.default()
+    for name, variable in PATHS.items():
+        if os.environ.get(variable):
+            config[name] = Path(os.environ[variable])
+    for name, variable in SECRETS.items():
+        value = secret(variable)
+        if value is not None:
+            config[name] = value
     config.update(overrides or {})
+    missing = [
+        f"{name} (${variable}{'[_FILE]' if name in SECRETS else ''})"
+        for name, variable in {**PATHS, **SECRETS}.items()
+        if not config.get(name)
+    ]
+    if missing:
+        raise ConfigError(f"the API needs these settings: {', '.join(missing)}")
+    for name in PATHS:
+        config[name] = Path(config[name])
     return config

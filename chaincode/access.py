@@ -1,13 +1,13 @@
 """The chaincode side of the role table: refuse the running transaction's caller.
 
-The table itself is :mod:`chaincode.roles`, shared with the client's facade.
+The table itself is :mod:`gridspec.roles`, shared with the client's facade.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from chaincode.roles import COMMUNITY, REGULATOR, RULES, UTILITY, org_kind, refusal
+from gridspec.roles import COMMUNITY, REGULATOR, RULES, UTILITY, org_kind, refusal
 from chaincode.runtime import AccessDenied, Caller, caller
 from chaincode.runtime.identity import transaction_name
 

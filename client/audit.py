@@ -77,6 +77,7 @@ __all__ = [
     "KeyWrite",
     "block_data_hash",
     "block_header_hash",
+    "config_changes",
     "config_history",
     "fetch_channel",
     "key_history",
@@ -339,6 +340,11 @@ def _application_orgs(config: Any, number: int) -> tuple[str, ...]:
         fabric = _decode(msp_config_pb2.FabricMSPConfig, msp.config, what)
         orgs.append(fabric.name or name)
     return tuple(sorted(orgs))
+
+
+def config_changes(old: Any, new: Any) -> tuple[ConfigDelta, ...]:
+    """What changes from one `common.Config` to another: for a reviewer of an update."""
+    return tuple(_diff_group(_ROOT, old.channel_group, new.channel_group))
 
 
 def _diff_group(path: str, old: Any, new: Any) -> Iterator[ConfigDelta]:

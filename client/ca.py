@@ -243,14 +243,17 @@ class CAClient:
         affiliation: str = "",
         attributes: Mapping[str, str] = {},
         ecert_attributes: bool = True,
+        powers: Mapping[str, str] = {},
         max_enrollments: int | None = None,
     ) -> str:
         """Register `enrollment_id` and return its enrollment secret (the CA makes one
         when `secret` is None).
 
         `attributes` go into the certificates it enrolls for when `ecert_attributes`;
-        otherwise only when an enrollment asks for them. An empty `affiliation` means
-        the registrar's own. `max_enrollments` None means the CA's default, -1 unlimited.
+        otherwise only when an enrollment asks for them. `powers` are Fabric CA's own
+        ``hf.*`` attributes (what a registrar may register, revoke): registered, never
+        put in a certificate. An empty `affiliation` means the registrar's own.
+        `max_enrollments` None means the CA's default, -1 unlimited.
         """
         if not enrollment_id:
             raise ValueError("enrollment id must not be empty")
@@ -261,7 +264,8 @@ class CAClient:
             "attrs": [
                 {"name": name, "value": value, "ecert": ecert_attributes}
                 for name, value in attributes.items()
-            ],
+            ]
+            + [{"name": name, "value": value, "ecert": False} for name, value in powers.items()],
             "caname": self.ca_name,
         }
         if secret is not None:
@@ -303,6 +307,15 @@ class CAClient:
         if not gencrl or not crl:
             return None
         return _b64decode(crl, f"{what}: the CRL")
+
+    def ca_chain(self) -> bytes:
+        """The CA's certificate chain (PEM), which anyone may ask for: also a liveness check."""
+        what = f"get the CA chain of {self.ca_name}"
+        result = self._call(what, "GET", "cainfo", None)
+        chain = result.get("CAChain") if isinstance(result, dict) else None
+        if not isinstance(chain, str) or not chain:
+            raise CAError(f"{what}: {self._where()} answered without a CA chain")
+        return _b64decode(chain, f"{what}: the chain")
 
     def list_identities(self, registrar: Enrollment) -> list[dict[str, Any]]:
         """Every identity `registrar` may manage: id, type, affiliation, attrs,

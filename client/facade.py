@@ -1,7 +1,7 @@
 """The domain facade: what GridLedger's users do, as method calls on the ledger.
 
 The API and the command-line tool work through this class. It applies the same role
-table as the chaincode (``chaincode.roles``) before any network call, so a household
+table as the chaincode (``gridspec.roles``) before any network call, so a household
 asking for another household's readings is refused here, in the caller's process,
 and would be refused again by every endorsing peer: defence in depth. Results are the
 chaincode's JSON, decoded.
@@ -19,7 +19,13 @@ from typing import Any
 
 from cryptography import x509
 
-from chaincode.roles import refusal
+from gridspec.channels import (
+    COMMUNITY_CHAINCODE,
+    CONSORTIUM_CHAINCODE,
+    CONSORTIUM_CHANNEL,
+    community_channel,
+)
+from gridspec.roles import refusal
 
 from .ca import certificate_attributes
 from .contract import Contract
@@ -27,7 +33,6 @@ from .gateway import Gateway
 
 __all__ = ["CONSORTIUM_CHANNEL", "Caller", "Forbidden", "Ledger"]
 
-CONSORTIUM_CHANNEL = "consortium"
 PRIVATE_DATA_ORGS = ("UtilityMSP",)
 
 
@@ -116,10 +121,10 @@ PRIVATE_READS = {"GetReadings", "GetInvoice", "ListConsents"}
 class Ledger:
     """GridLedger for one caller, over a Gateway connected as that caller."""
 
-    def __init__(self, gateway: Gateway, caller: Caller, *, community: str = "sunnyside") -> None:
+    def __init__(self, gateway: Gateway, caller: Caller, *, community: str | None = None) -> None:
         self.gateway = gateway
         self.caller = caller
-        self.community_channel = f"community-{community}"
+        self.community_channel = community_channel(community) if community else None
 
     def allowed(self, transaction: str) -> bool:
         """Whether the role table lets this caller call `transaction` at all."""
@@ -152,9 +157,11 @@ class Ledger:
     def _contract(self, contract_name: str) -> Contract:
         if contract_name in CONSORTIUM_CONTRACTS:
             network = self.gateway.get_network(CONSORTIUM_CHANNEL)
-            return network.get_contract("consortium", contract_name)
+            return network.get_contract(CONSORTIUM_CHAINCODE, contract_name)
+        if self.community_channel is None:
+            raise ValueError(f"{contract_name} is a community's: name the community")
         network = self.gateway.get_network(self.community_channel)
-        return network.get_contract("community", contract_name)
+        return network.get_contract(COMMUNITY_CHAINCODE, contract_name)
 
     def _private_data_orgs(self) -> list[str]:
         """Community members read through their own peer; everyone else through the utility's."""
@@ -296,6 +303,21 @@ class Ledger:
         return self.call("ListGridEvents", start, end)
 
     # consortium -----------------------------------------------------------------------
+
+    def register_member(self, msp_id: str, name: str, kind: str) -> Any:
+        """Register the caller's own org in the member registry (its admin)."""
+        return self.call("RegisterMember", msp_id, name, kind)
+
+    def update_member(self, msp_id: str, name: str) -> Any:
+        return self.call("UpdateMember", msp_id, name)
+
+    def record_onboarding(self, msp_id: str, name: str, kind: str, record: Any) -> Any:
+        """Record the config update that admitted `msp_id` (an admin of another member)."""
+        return self.call("RecordOnboarding", msp_id, name, kind, json.dumps(record, sort_keys=True))
+
+    def record_removal(self, msp_id: str, record: Any) -> Any:
+        """Record the config updates that removed `msp_id` (an admin of another member)."""
+        return self.call("RecordRemoval", msp_id, json.dumps(record, sort_keys=True))
 
     def members(self) -> Any:
         return self.call("ListMembers")

@@ -1,7 +1,9 @@
-"""Run Fabric's admin commands (`peer`, `osnadmin`, `configtxgen`) as an org's admin.
+"""Run Fabric's admin commands (`peer`, `osnadmin`, `configtxgen`) as one org's admin.
 
-The environment each command needs (MSP, TLS client certificate, addresses) is
-built here once, so callers just say which org acts.
+The environment each command needs (MSP, TLS client certificate, addresses) is built
+here from the org's own home, so callers just say which home acts. An org's admin
+talks to its own peer and its own orderer; for a channel its orderer does not order,
+to an orderer the channel's genesis block names (address and TLS root are public).
 """
 
 from __future__ import annotations
@@ -10,29 +12,25 @@ import os
 import subprocess
 from pathlib import Path
 
-from network.ca import OrgCA
+from network.channelinfo import ChannelInfo
 from network.console import NetworkError
-from network.nodeconfig import peer_dir
+from network.home import OrgHome
 from network.paths import tool
-from network.topology import Org, channel_by_name
 
 
-def admin_tls(org: Org) -> Path:
-    return OrgCA(org).tls("admin")
-
-
-def peer_env(org: Org) -> dict[str, str]:
-    """Environment for the `peer` CLI acting as `org`'s admin against `org`'s peer."""
-    tls = admin_tls(org)
+def peer_env(home: OrgHome) -> dict[str, str]:
+    """Environment for the `peer` CLI acting as the org's admin against its own peer."""
+    org = home.org
+    tls = home.identity_tls("admin")
     return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": os.environ.get("HOME", "/tmp"),
-        "FABRIC_CFG_PATH": str(peer_dir(org)),
+        "HOME": str(home.path),
+        "FABRIC_CFG_PATH": str(home.peer),
         "CORE_PEER_LOCALMSPID": org.msp_id,
-        "CORE_PEER_MSPCONFIGPATH": str(OrgCA(org).msp("admin")),
+        "CORE_PEER_MSPCONFIGPATH": str(home.identity_msp("admin")),
         "CORE_PEER_ADDRESS": org.peer_address,
         "CORE_PEER_TLS_ENABLED": "true",
-        "CORE_PEER_TLS_ROOTCERT_FILE": str(OrgCA(org).ca_cert),
+        "CORE_PEER_TLS_ROOTCERT_FILE": str(home.ca_cert),
         "CORE_PEER_TLS_CLIENTAUTHREQUIRED": "true",
         "CORE_PEER_TLS_CLIENTCERT_FILE": str(tls / "cert.pem"),
         "CORE_PEER_TLS_CLIENTKEY_FILE": str(tls / "key.pem"),
@@ -40,26 +38,16 @@ def peer_env(org: Org) -> dict[str, str]:
     }
 
 
-def ordering_org(org: Org, channel: str) -> Org:
-    """Whose orderer `org`'s admin talks to about `channel`: its own if it orders the channel.
-
-    An org admitted to `consortium` has an orderer, but not one of that channel's
-    consenters, so it goes to the first org that has one.
-    """
-    orderers = channel_by_name(channel).orderer_orgs
-    return org if org in orderers else orderers[0]
-
-
-def orderer_flags(org: Org, channel: str) -> list[str]:
-    """Flags that let `peer`, as `org`'s admin, reach an orderer of `channel` with mutual TLS."""
-    tls = admin_tls(org)
-    orderer = ordering_org(org, channel)
+def orderer_flags(home: OrgHome, channel: str) -> list[str]:
+    """Flags that let `peer`, as the org's admin, reach an orderer of `channel` (mutual TLS)."""
+    tls = home.identity_tls("admin")
+    orderer = ChannelInfo.load(home, channel).orderer_for(home.org.msp_id)
     return [
         "-o",
-        orderer.orderer_address,
+        orderer.address,
         "--tls",
         "--cafile",
-        str(OrgCA(orderer).ca_cert),
+        str(orderer.tls_root_file(home)),
         "--clientauth",
         "--certfile",
         str(tls / "cert.pem"),
@@ -80,22 +68,27 @@ def run(argv: list[str], env: dict[str, str] | None, what: str, timeout: float =
     return result.stdout
 
 
-def peer(org: Org, *args: str, what: str, timeout: float = 120) -> str:
-    return run([str(tool("peer")), *args], peer_env(org), what, timeout)
+def peer(home: OrgHome, *args: str, what: str, timeout: float = 120) -> str:
+    return run([str(tool("peer")), *args], peer_env(home), what, timeout)
 
 
-def osnadmin(org: Org, *args: str, what: str) -> str:
-    tls = admin_tls(org)
+def osnadmin(home: OrgHome, *args: str, what: str) -> str:
+    """`osnadmin` as the org's admin against its own orderer's admin endpoint (loopback)."""
+    tls = home.identity_tls("admin")
     argv = [
         str(tool("osnadmin")),
         *args,
         "-o",
-        org.orderer_admin_address,
+        home.org.orderer_admin_address,
         "--ca-file",
-        str(OrgCA(org).ca_cert),
+        str(home.ca_cert),
         "--client-cert",
         str(tls / "cert.pem"),
         "--client-key",
         str(tls / "key.pem"),
     ]
     return run(argv, None, what)
+
+
+def configtxgen(*args: str, config_dir: Path, what: str) -> str:
+    return run([str(tool("configtxgen")), *args, "-configPath", str(config_dir)], None, what)

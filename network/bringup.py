@@ -1,104 +1,80 @@
-"""`up`, `down`, `clean` and `status`: the network's whole life cycle on one machine.
+"""`up`, `down`, `clean` and `status` of one org, from its own home.
 
-`up` is idempotent and resumable: on a fresh run folder it creates every identity,
-node and channel; after `down` it restarts the same processes on the same ledgers
-and skips every step already done.
+`up` is idempotent and resumable: on a fresh home it creates the org's CA, enrols its
+identities and starts its orderer and peer; after `down` it restarts the same
+processes on the same ledgers, with the chaincode servers it had deployed.
 """
 
 from __future__ import annotations
 
 import shutil
 import time
-from concurrent.futures import ThreadPoolExecutor
 
-from network import api_server, chaincode_servers, channels
+from network import api_server, chaincode_servers, profiles
 from network.ca import OrgCA
+from network.channels import joined
 from network.console import NetworkError, elapsed, info, phase, step
 from network.health import report
-from network.install import TOOL_SETS, fabric_sampleconfig, missing_commands
+from network.home import OrgHome
+from network.install import TOOL_SETS, missing_commands, missing_config
 from network.nodes import start_orderer, start_peer, wait_orderer, wait_peer
-from network.paths import logs_dir, pids_dir, run_dir
-from network.procs import owned_pid, stop_all
-from network.topology import channels as current_channels
-from network.topology import orgs
+from network.procs import running, stop_all
 
 
 def require_tools() -> None:
-    missing = [c for t in TOOL_SETS for c in missing_commands(t)]
+    missing = [c for t in TOOL_SETS for c in missing_commands(t)] + missing_config()
     if missing:
         raise NetworkError(f"missing pinned tools {missing}: run `make install` first")
 
 
-def parallel(fn, items) -> None:
-    """Run `fn` over `items` on threads; re-raise the first failure."""
-    with ThreadPoolExecutor(max_workers=len(items)) as pool:
-        for future in [pool.submit(fn, item) for item in items]:
-            future.result()
-
-
-def start_ca(ca: OrgCA) -> None:
-    ca.start()
-    ca.wait_ready()
-    ca.bootstrap()
-
-
-def up() -> float:
-    """Bring the whole consortium up; return the seconds it took."""
+def up(home: OrgHome) -> float:
+    """Bring the org's CA, orderer and peer up; return the seconds it took."""
     started = time.monotonic()
     require_tools()
-    sampleconfig = fabric_sampleconfig()
-    with phase("certificate authorities: start, register and enroll identities"):
-        parallel(start_ca, [OrgCA(org) for org in orgs()])
-    with phase("orderers (Raft) and peers"):
-        for org in orgs():
-            start_orderer(org, sampleconfig)
-            start_peer(org, sampleconfig)
-        parallel(wait_orderer, orgs())
-        parallel(wait_peer, orgs())
-    for channel in current_channels():
-        with phase(f"channel {channel.name}"):
-            channels.create(channel)
-    with phase("gossip: every peer sees the others on every channel"):
-        for channel in current_channels():
-            channels.wait_gossip(channel)
-    if chaincode_servers.deployed():
-        with phase("chaincode servers"):
-            chaincode_servers.restart_deployed()
-    info(f"network up in {elapsed(started)}; logs in {logs_dir()}")
+    org = home.org
+    ca = OrgCA(home)
+    with phase(f"{org.msp_id}: certificate authority {org.ca_name} on {org.ca_url}"):
+        ca.start()
+        ca.wait_ready()
+        ca.bootstrap()
+    with phase(f"{org.msp_id}: orderer on {org.orderer_address}, peer on {org.peer_address}"):
+        start_orderer(home)
+        start_peer(home)
+        wait_orderer(home)
+        wait_peer(home)
+    if chaincode_servers.deployed(home):
+        with phase(f"{org.msp_id}: chaincode servers"):
+            chaincode_servers.restart_deployed(home)
+    if joined(home):
+        profiles.write(home)
+    info(f"{org.key} up in {elapsed(started)}; logs in {home.logs}")
     return time.monotonic() - started
 
 
-def down() -> list[str]:
-    step("stopping GridLedger's processes (ledgers are kept)")
-    stopped = stop_all()
+def down(home: OrgHome) -> list[str]:
+    step(f"{home.org.key}: stopping its processes (ledgers are kept)")
+    stopped = stop_all(home.path)
     info(f"stopped: {', '.join(stopped) or 'nothing was running'}")
     return stopped
 
 
-def clean() -> None:
-    down()
-    step(f"removing all run-time state in {run_dir()}")
-    shutil.rmtree(run_dir(), ignore_errors=True)
+def clean(home: OrgHome) -> None:
+    down(home)
+    step(f"{home.org.key}: removing its home {home.path} (keys, ledgers, logs)")
+    shutil.rmtree(home.path, ignore_errors=True)
 
 
-def anything_running() -> bool:
-    """Whether any process of this run folder is alive (the network is partly up at least)."""
-    pids = list(pids_dir().glob("*.pid")) if pids_dir().exists() else []
-    return any(owned_pid(p) for p in pids)
-
-
-def status() -> bool:
-    """Print each node's /healthz; return whether all are OK."""
+def status(home: OrgHome) -> bool:
+    """Print the org's nodes' /healthz and processes; return whether all are OK."""
     healthy = True
-    for name, state in report().items():
-        print(f"{name:22} {state}")
+    for name, state in report(home).items():
+        print(f"{name:28} {state}")
         healthy &= state == "OK"
-    servers = chaincode_servers.status()
-    for name, state in servers.items():
-        print(f"{name:22} {state}")
+    for name, state in chaincode_servers.status(home).items():
+        print(f"{name:28} {state}")
         healthy &= state == "running"
-    if owned_pid(api_server.process().pid_file):
-        api_ok = api_server.healthy()
-        print(f"{'api':22} {'OK' if api_ok else 'unhealthy'} ({api_server.url()})")
-        healthy &= api_ok
+    if f"api-{home.org.key}" in running(home.path):
+        ok = api_server.healthy(home)
+        print(f"{'api-' + home.org.key:28} {'OK' if ok else 'unhealthy'} ({home.org.api_url})")
+        healthy &= ok
     return healthy

@@ -1,7 +1,8 @@
-"""The chaincode server processes: one per org and chaincode, restarted by `up`.
+"""An org's chaincode server processes: one per chaincode, restarted by `up`.
 
-Each deployment is recorded in the run folder (package id, address), so `up` after
-`down` restarts exactly the servers that were deployed, with the same ids.
+Each deployment is recorded in the org's home (package id, address), so `up` after
+`down` restarts exactly the servers that were deployed, with the same ids. Every org
+serves the chaincode its own peer runs: no org runs another's chaincode server.
 
 A deployment's `module` is a Python module (`chaincode.community`, run as
 `python -m chaincode.community`) or, prefixed with `node:`, a Node chaincode folder of
@@ -18,9 +19,9 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from network.ca import OrgCA
 from network.console import NetworkError, info
-from network.paths import REPO, chaincode_dir
+from network.home import OrgHome, write_private
+from network.paths import REPO
 from network.procs import (
     Process,
     ensure_alive,
@@ -30,7 +31,6 @@ from network.procs import (
     stop_pid_file,
     wait_until,
 )
-from network.topology import Org, org_by_key
 
 NODE_PREFIX = "node:"
 NODE_ENTRY = "server.js"
@@ -43,17 +43,14 @@ class Deployment:
 
     chaincode: str
     module: str
-    org: str
     package_id: str
     address: str
 
-    @property
-    def record(self) -> Path:
-        return chaincode_dir() / self.chaincode / "servers" / f"{self.org}.json"
+    def record(self, home: OrgHome) -> Path:
+        return home.chaincode / self.chaincode / "server.json"
 
-    def save(self) -> None:
-        self.record.parent.mkdir(parents=True, exist_ok=True)
-        self.record.write_text(json.dumps(asdict(self), indent=2, sort_keys=True))
+    def save(self, home: OrgHome) -> None:
+        write_private(self.record(home), json.dumps(asdict(self), indent=2, sort_keys=True))
 
 
 def is_node(dep: Deployment) -> bool:
@@ -69,9 +66,8 @@ def node_executable() -> str:
     return shutil.which("node") or "node"
 
 
-def process(dep: Deployment) -> Process:
-    org = org_by_key(dep.org)
-    tls = OrgCA(org).tls("chaincode")
+def process(home: OrgHome, dep: Deployment) -> Process:
+    tls = home.identity_tls("chaincode")
     flags = (
         "--chaincode-id",
         dep.package_id,
@@ -82,7 +78,7 @@ def process(dep: Deployment) -> Process:
         "--tls-key",
         str(tls / "key.pem"),
         "--tls-client-root",
-        str(OrgCA(org).ca_cert),
+        str(home.ca_cert),
     )
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
     argv: tuple[str, ...]
@@ -93,7 +89,7 @@ def process(dep: Deployment) -> Process:
         env |= {"PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
     if LOG_LEVEL_ENV in os.environ:
         env[LOG_LEVEL_ENV] = os.environ[LOG_LEVEL_ENV]
-    return Process(f"chaincode-{dep.chaincode}-{dep.org}", argv, env)
+    return Process(f"chaincode-{dep.chaincode}-{home.org.key}", argv, env, home.path)
 
 
 def check_runnable(dep: Deployment) -> None:
@@ -109,49 +105,48 @@ def check_runnable(dep: Deployment) -> None:
         )
 
 
-def serve(dep: Deployment, timeout: float = 30) -> None:
+def serve(home: OrgHome, dep: Deployment, timeout: float = 30) -> None:
     """Start the server (unless running) and return once it accepts connections."""
     check_runnable(dep)
-    dep.save()
-    port = int(dep.address.rsplit(":", 1)[1])
-    proc = process(dep)
-    start(proc, (port,))
+    dep.save(home)
+    host, port_text = dep.address.rsplit(":", 1)
+    port = int(port_text)
+    proc = process(home, dep)
+    start(proc, ((host, port),))
 
     def listening() -> bool:
         ensure_alive(proc)
-        return port_in_use(port)
+        return port_in_use(port, host)
 
     wait_until(listening, f"{proc.name} to listen on {dep.address}", timeout)
 
 
-def deployed() -> list[Deployment]:
-    records = sorted(chaincode_dir().glob("*/servers/*.json")) if chaincode_dir().exists() else []
+def deployed(home: OrgHome) -> list[Deployment]:
+    folder = home.chaincode
+    records = sorted(folder.glob("*/server.json")) if folder.is_dir() else []
     return [Deployment(**json.loads(r.read_text())) for r in records]
 
 
-def restart_deployed() -> None:
-    for dep in deployed():
-        serve(dep)
-        info(f"chaincode server {dep.chaincode} for {dep.org} on {dep.address}")
+def restart_deployed(home: OrgHome) -> None:
+    for dep in deployed(home):
+        serve(home, dep)
+        info(f"chaincode server {dep.chaincode} of {home.org.key} on {dep.address}")
 
 
-def reload() -> None:
-    """Restart every chaincode server, e.g. after its Python code changed.
+def reload(home: OrgHome) -> None:
+    """Restart every chaincode server of the org, e.g. after its Python code changed.
 
-    Chaincode as a service needs no new package for new code: the peers keep the same
-    package id and reconnect to the restarted server on their next transaction.
+    Chaincode as a service needs no new package for new code: the peer keeps the same
+    package id and reconnects to the restarted server on its next transaction.
     """
-    for dep in deployed():
-        stop_pid_file(process(dep).pid_file)
-    restart_deployed()
+    for dep in deployed(home):
+        stop_pid_file(process(home, dep).pid_file)
+    restart_deployed(home)
 
 
-def status() -> dict[str, str]:
-    return {
-        process(d).name: "running" if owned_pid(process(d).pid_file) else "stopped"
-        for d in deployed()
-    }
-
-
-def org_of(dep: Deployment) -> Org:
-    return org_by_key(dep.org)
+def status(home: OrgHome) -> dict[str, str]:
+    found = {}
+    for dep in deployed(home):
+        proc = process(home, dep)
+        found[proc.name] = "running" if owned_pid(proc.pid_file) else "stopped"
+    return found

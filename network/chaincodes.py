@@ -1,7 +1,9 @@
-"""The chaincodes GridLedger deploys, each with its channel, endorsement policy and server port.
+"""The chaincode a channel runs, with its endorsement policy and server port, from its members.
 
-Endorsement policies are explicit, never the channel default: a chaincode states
-which orgs' peers must endorse its transactions.
+Every member derives the same definition from the same public facts (the channel's
+member MSPs, as its genesis block names them), so their approvals match without
+anyone sending a definition around. Endorsement policies are explicit, never the
+channel default: a chaincode states which orgs' peers must endorse its transactions.
 """
 
 from __future__ import annotations
@@ -11,11 +13,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from chaincode.community.collections import collections_config
-from network.topology import CHANNELS, Channel, channels
+from gridspec.channels import (
+    COMMUNITY_CHAINCODE,
+    CONSORTIUM_CHAINCODE,
+    CONSORTIUM_CHANNEL,
+    community_name,
+)
+from gridspec.roles import COMMUNITY, UTILITY, org_kind
+from network.channelinfo import ChannelInfo
+from network.console import NetworkError
 
-MAJORITY_OF_MEMBERS = "OutOf(2, 'UtilityMSP.peer', 'CommunityMSP.peer', 'RegulatorMSP.peer')"
-
-Collections = Callable[[Channel], list[dict[str, Any]]]
+Collections = Callable[[ChannelInfo], list[dict[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -29,82 +37,73 @@ class ChaincodeSpec:
     policy: str
     version: str = "1.0"
     sequence: int = 1
-    collections: Collections | None = None
+    collections: list[dict[str, Any]] | None = None
 
     @property
     def label(self) -> str:
         return f"{self.name}_{self.version}"
 
 
-CONSORTIUM = ChaincodeSpec(
-    name="consortium",
-    channel="consortium",
-    module="chaincode.consortium",
-    server_index=0,
-    policy=MAJORITY_OF_MEMBERS,
-)
+def majority_of(members: tuple[str, ...]) -> str:
+    peers = ", ".join(f"'{msp}.peer'" for msp in sorted(members))
+    return f"OutOf({len(members) // 2 + 1}, {peers})"
 
 
-def community_collections(channel: Channel) -> list[dict[str, Any]]:
-    by_kind = {org.kind: org.msp_id for org in channel.orgs}
-    return collections_config(by_kind["utility"], by_kind["community"])
+def by_kind(info: ChannelInfo) -> dict[str, str]:
+    """The channel's utility and community MSP ids (the regulator holds no private data)."""
+    kinds = {org_kind(msp): msp for msp in info.members}
+    if UTILITY not in kinds or COMMUNITY not in kinds:
+        raise NetworkError(f"{info.name} needs a utility and a community member")
+    return kinds
 
 
-def utility_and_community(channel: Channel) -> str:
-    """Both the utility's peer and the channel's community's peer endorse."""
-    by_kind = {org.kind: org.msp_id for org in channel.orgs}
-    return f"AND('{by_kind['utility']}.peer', '{by_kind['community']}.peer')"
+def consortium_chaincode(info: ChannelInfo) -> ChaincodeSpec:
+    """The registry, aggregates and funding, endorsed by a majority of the founding members."""
+    return ChaincodeSpec(
+        name=CONSORTIUM_CHAINCODE,
+        channel=info.name,
+        module="chaincode.consortium",
+        server_index=0,
+        policy=majority_of(info.members),
+    )
 
 
-def community_chaincode(channel: Channel) -> ChaincodeSpec:
+def community_chaincode(info: ChannelInfo) -> ChaincodeSpec:
     """The community chaincode of one `community-<name>` channel.
 
     Every community channel runs the same package, so each org's one server (index 1)
     serves all the community channels its peer is on.
     """
+    kinds = by_kind(info)
     return ChaincodeSpec(
-        name="community",
-        channel=channel.name,
+        name=COMMUNITY_CHAINCODE,
+        channel=info.name,
         module="chaincode.community",
         server_index=1,
-        policy=utility_and_community(channel),
-        collections=community_collections,
+        policy=f"AND('{kinds[UTILITY]}.peer', '{kinds[COMMUNITY]}.peer')",
+        collections=collections_config(kinds[UTILITY], kinds[COMMUNITY]),
     )
 
 
-def _sunnyside() -> Channel:
-    return next(c for c in CHANNELS if c.name == "community-sunnyside")
-
-
-NODE_READINGS = ChaincodeSpec(
-    name="readings-node",
-    channel="community-sunnyside",
-    module="node:bench/node/chaincode",
-    server_index=2,
-    policy=utility_and_community(_sunnyside()),
-    collections=community_collections,
-)
-"""The benchmark's baseline: `MeterContract`'s meter registry and reading ingest on Node's
-fabric-contract-api (`bench/node/chaincode`), with the community chaincode's policy and
-collections on the same channel. Not in `chaincodes()`: only the benchmark deploys it,
-with `lifecycle.deploy(NODE_READINGS, channel_by_name(NODE_READINGS.channel))`."""
-
-
-def has_community(channel: Channel) -> bool:
-    return channel.name.startswith("community-") and any(
-        org.kind == "community" for org in channel.orgs
+def node_readings(info: ChannelInfo) -> ChaincodeSpec:
+    """The benchmark's baseline: `MeterContract`'s meter registry and reading ingest on
+    Node's fabric-contract-api (`bench/node/chaincode`), with the community chaincode's
+    policy and collections on the same channel. Only the benchmark deploys it."""
+    community = community_chaincode(info)
+    return ChaincodeSpec(
+        name="readings-node",
+        channel=info.name,
+        module="node:bench/node/chaincode",
+        server_index=2,
+        policy=community.policy,
+        collections=community.collections,
     )
 
 
-def chaincodes() -> tuple[ChaincodeSpec, ...]:
-    """Every deployment on the channels as they are now (a removed community's has none)."""
-    return (CONSORTIUM, *(community_chaincode(c) for c in channels() if has_community(c)))
-
-
-def by_name(name: str) -> list[ChaincodeSpec]:
-    """Every deployment of the chaincode called `name` (one per channel it runs on)."""
-    specs = [spec for spec in chaincodes() if spec.name == name]
-    if not specs:
-        known = ", ".join(sorted({c.name for c in chaincodes()}))
-        raise KeyError(f"unknown chaincode {name!r}; known: {known}")
-    return specs
+def for_channel(info: ChannelInfo) -> ChaincodeSpec:
+    """The chaincode GridLedger runs on a channel: by its name's kind."""
+    if info.name == CONSORTIUM_CHANNEL:
+        return consortium_chaincode(info)
+    if community_name(info.name) is not None:
+        return community_chaincode(info)
+    raise NetworkError(f"GridLedger runs no chaincode on channel {info.name}")

@@ -1,10 +1,12 @@
-"""Open a connection to a peer as one of the network's enrolled identities.
+"""Open a connection to a peer as one of an org's enrolled identities, from the org's home.
 
-The bridge between the run folder (where the CA put each identity's certificate and
-key) and the client library: used by the demo, the integration and fault tests and
-scripts. The user's enrollment certificate doubles as its TLS client certificate,
-which the peers' mutual TLS accepts because one CA per org issues both; a deliver
-request is bound to that certificate by its hash.
+The bridge between an org's home (where its CA put each identity's certificate and
+key) and the client library: used by the operator's own steps as its org's admin, and
+by the integration and fault tests and the benchmark, which look at every org from
+outside. The user's enrolment certificate doubles as its TLS client certificate,
+which the peers' mutual TLS accepts (its org's CA issues both); a deliver request is
+bound to that certificate by its hash. A peer of another org is reached with that
+org's TLS root from its home or the bundle the caller's org imported.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from client import (
     new_private_key_signer,
     newest_block_number,
 )
-from network.ca import OrgCA, private_key
+from network.ca import private_key
+from network.home import OrgHome
 from network.topology import Org
 
 
@@ -73,23 +76,31 @@ class PeerSession:
         )
 
 
+def home_of(org: Org | OrgHome) -> OrgHome:
+    """An org's home: given, or the embedded default's for an Org."""
+    return org if isinstance(org, OrgHome) else OrgHome.of(org.key)
+
+
 @contextmanager
-def peer_session(org: Org, user: str, peer_org: Org | None = None) -> Iterator[PeerSession]:
+def peer_session(
+    org: Org | OrgHome, user: str, peer_org: Org | OrgHome | None = None
+) -> Iterator[PeerSession]:
     """`user` of `org` connected to `peer_org`'s peer (default: its own); closed on exit."""
-    target = peer_org or org
-    msp = OrgCA(org).msp(user)
+    home = home_of(org)
+    target = home_of(peer_org) if peer_org is not None else home
+    msp = home.identity_msp(user)
     cert = msp / "signcerts" / "cert.pem"
     key = private_key(msp)
     channel = connect(
-        target.peer_address,
-        tls_root_cert=OrgCA(target).ca_cert.read_bytes(),
+        target.org.peer_address,
+        tls_root_cert=target.ca_cert.read_bytes(),
         client_cert=cert.read_bytes(),
         client_key=key.read_bytes(),
     )
     try:
         yield PeerSession(
             channel,
-            load_identity(org.msp_id, cert),
+            load_identity(home.org.msp_id, cert),
             new_private_key_signer(load_private_key(key)),
             certificate_hash(cert.read_bytes()),
         )
@@ -98,7 +109,9 @@ def peer_session(org: Org, user: str, peer_org: Org | None = None) -> Iterator[P
 
 
 @contextmanager
-def gateway(org: Org, user: str, peer_org: Org | None = None) -> Iterator[Gateway]:
+def gateway(
+    org: Org | OrgHome, user: str, peer_org: Org | OrgHome | None = None
+) -> Iterator[Gateway]:
     """A Gateway for `user` of `org`, talking to `peer_org`'s peer (default: its own)."""
     with peer_session(org, user, peer_org) as session:
         yield session.gateway()

@@ -1,94 +1,266 @@
-"""The `make run` demo: every org registers itself on `consortium`, then an auditor reads back.
+"""The `make run` demo: a day of the Sunnyside community, each step by the org whose people act.
 
-Each org's admin submits `RegisterMember` through its own peer's Gateway (endorsed
-by a majority of orgs, ordered by the Raft cluster, committed VALID), and the
-regulator's auditor reads the registry through the regulator's peer, which proves
-the transactions reached every ledger. Registration is idempotent: a re-run commits
-only what differs from network/topology.py and shows the records already there.
+Yesterday (UTC) in the simulated community of `network/scenario.py`. Every step runs
+as one org (`python -m network demo-step --org <org> <step>`), through that org's own
+API, logged in as that org's people with the secrets its own CA issued:
+
+    register        each org's admin registers its org in the member registry
+    tariff          the utility's operator proposes the time-of-use tariff
+    approve         the regulator's auditor approves it
+    meter-day       the operator registers 20 meters; the head-end submits 1,920 signed
+                    readings into the private collection
+    orders          four households place sealed offers and bids for four midday slots
+    clear           the operator clears the four auctions
+    settle          the billing system settles them against the meters and issues two
+                    invoices
+    disclose        household h-001 reads its 12:00 reading and discloses it (a file)
+    verify          the regulator verifies the disclosed reading against the hash its
+                    own peer keeps, and reads the member registry back
+
+The disclosed reading is the one thing that travels between orgs, as a public file.
+Every step is idempotent, so the demo can be re-run on the same ledger.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from client import Contract, GatewayError
-from network.bringup import status
-from network.chaincodes import CONSORTIUM
-from network.community_demo import run_community_day
-from network.connect import gateway
+from network.api_server import login, request, service_keys
 from network.console import NetworkError, info, step
-from network.paths import logs_dir
-from network.topology import ORGS, REGULATOR
+from network.home import OrgHome
+from network.scenario import Household, community, day_readings, signed_batch, simulated_salt
+from network.topology import ADMIN_USER
 
-CONTRACT = "MemberContract"
+if TYPE_CHECKING:
+    from network.local import Consortium
+
+COMMUNITY = "sunnyside"
+FMT = "%Y-%m-%dT%H:%M:%SZ"
+TARIFF = {
+    "tariff_id": "sunnyside-tou-2026",
+    "currency": "EUR",
+    "bands": [
+        {"name": "night", "start": "21:00", "end": "07:00", "import_price_per_kwh": 18},
+        {"name": "day", "start": "07:00", "end": "17:00", "import_price_per_kwh": 28},
+        {"name": "peak", "start": "17:00", "end": "21:00", "import_price_per_kwh": 42},
+    ],
+    "feed_in_price_per_kwh": 8,
+    "p2p_grid_fee_per_kwh": 3,
+    "daily_fixed_charge": 40,
+    "valid_from": "2026-01-01",
+}
+TRADERS = {
+    "h-001": "household1",
+    "h-002": "household2",
+    "h-009": "household9",
+    "h-010": "household10",
+}
+MIDDAY_SLOTS = range(48, 52)
+INVOICED = ("h-001", "h-009")
 
 
-def commit(contract: Contract, function: str, *args: str) -> str:
-    """Submit `function`, wait for its commit and return its transaction id."""
-    proposal = contract.new_proposal(function, args=args)
-    transaction = proposal.endorse()
-    outcome = transaction.submit().status()
-    if not outcome.successful:
-        raise NetworkError(
-            f"{function} in transaction {proposal.transaction_id} was not committed: "
-            f"{outcome.code_name}"
+@dataclass
+class OrgApi:
+    """One org's API, used by its own people: a login per person, an API key per service."""
+
+    home: OrgHome
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def auth(self, user: str) -> dict[str, str]:
+        keys = service_keys(self.home)
+        if user in keys:
+            return {"X_API_Key": keys[user]}
+        if user not in self.tokens:
+            self.tokens[user] = login(self.home, user)
+        return {"Authorization": f"Bearer {self.tokens[user]}"}
+
+    def call(self, user: str, method: str, path: str, body: Any = None) -> Any:
+        return request(self.home, method, path, body, **self.auth(user))
+
+    def community(self, user: str, method: str, path: str, body: Any = None) -> Any:
+        return self.call(user, method, f"/communities/{COMMUNITY}{path}", body)
+
+
+def demo_day() -> date:
+    return (datetime.now(UTC) - timedelta(days=1)).date()
+
+
+def slots(day: date) -> list[str]:
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return [(start + n * timedelta(minutes=15)).strftime(FMT) for n in MIDDAY_SLOTS]
+
+
+def households() -> dict[str, Household]:
+    return {h.household_id: h for h in community()}
+
+
+# ----------------------------------------------------------------------------- steps
+
+
+def register(api: OrgApi, _: Path | None) -> None:
+    org = api.home.org
+    body = {"name": org.display_name, "kind": org.kind}
+    record = api.call(ADMIN_USER.name, "PUT", f"/members/{org.msp_id}", body)
+    info(f"{org.msp_id}: in the member registry as {record['name']!r} ({record['status']})")
+
+
+def tariff(api: OrgApi, _: Path | None) -> None:
+    record = api.community("operator1", "POST", "/tariffs", TARIFF)
+    info(f"tariff {TARIFF['tariff_id']} proposed by {record['proposed_by']}")
+
+
+def approve(api: OrgApi, _: Path | None) -> None:
+    record = api.community("auditor1", "POST", f"/tariffs/{TARIFF['tariff_id']}/approval")
+    info(f"tariff {TARIFF['tariff_id']} approved by {record['approved_by']}")
+
+
+def meter_day(api: OrgApi, _: Path | None) -> None:
+    day = demo_day()
+    stored = imported = exported = 0
+    for household in households().values():
+        meter = {
+            "meter_id": household.meter_id,
+            "household_id": household.household_id,
+            "feeder": household.feeder,
+            "device_public_key": household.device_public_key_pem,
+        }
+        api.community("operator1", "POST", "/meters", meter)
+        readings = day_readings(household, day)
+        batch = json.loads(signed_batch(household, readings))
+        stored += api.community("headend1", "POST", "/readings", batch)["stored"]
+        imported += sum(int(r["import_wh"]) for r in readings)
+        exported += sum(int(r["export_wh"]) for r in readings)
+    count = len(households())
+    info(
+        f"{count} meters, {count * 96} readings ({stored} new) in the private collection: "
+        f"{imported / 1000:.1f} kWh imported, {exported / 1000:.1f} kWh exported"
+    )
+
+
+def orders(api: OrgApi, _: Path | None) -> None:
+    day = demo_day()
+    by_id = households()
+    for interval in slots(day):
+        book = api.community("household1", "GET", f"/intervals/{interval}/order-book")
+        if book["cleared"]:
+            continue
+        for household_id, user in TRADERS.items():
+            api.community(user, "POST", "/orders", order(by_id[household_id], interval, day))
+        info(f"{interval}: {len(TRADERS)} sealed orders placed")
+
+
+def order(household: Household, interval: str, day: date) -> dict[str, Any]:
+    reading = next(r for r in day_readings(household, day) if r["interval_start"] == interval)
+    selling = int(reading["export_wh"]) > 0
+    return {
+        "order_id": f"demo-{household.household_id}-{interval[:16].replace(':', '')}",
+        "side": "offer" if selling else "bid",
+        "interval_start": interval,
+        "energy_wh": max(int(reading["export_wh"] if selling else reading["import_wh"]), 1),
+        "price_per_kwh": 9 + int(household.household_id[-1]) if selling else 26,
+        "salt": simulated_salt(household.seed, household.household_id, interval),
+    }
+
+
+def clear(api: OrgApi, _: Path | None) -> None:
+    for interval in slots(demo_day()):
+        book = api.community("operator1", "GET", f"/intervals/{interval}/order-book")
+        if not book["cleared"]:
+            api.community("operator1", "POST", f"/intervals/{interval}/clearing")
+        result = api.community("operator1", "GET", f"/intervals/{interval}/clearing")
+        info(
+            f"{interval}: {len(result['orders'])} sealed orders, price "
+            f"{result['price_per_kwh']} c/kWh, {result['matched_wh']} Wh traded"
         )
-    return proposal.transaction_id
 
 
-def current_record(contract: Contract, msp_id: str) -> dict | None:
-    try:
-        return json.loads(contract.evaluate("GetMember", args=(msp_id,)))
-    except GatewayError as exc:
-        if f"member {msp_id} is not registered" in str(exc):
-            return None
-        raise
-
-
-def register_members() -> list[str]:
-    """Register every org under its name in network/topology.py, or bring its name back to it.
-
-    Returns the ids of the transactions committed.
-    """
-    committed = []
-    for org in ORGS:
-        with gateway(org, "admin") as gw:
-            contract = gw.get_network(CONSORTIUM.channel).get_contract(CONSORTIUM.name, CONTRACT)
-            record = current_record(contract, org.msp_id)
-            if record is None:
-                tx_id = commit(contract, "RegisterMember", org.msp_id, org.display_name, org.kind)
-                committed.append(tx_id)
-                info(f"{org.msp_id}: registered, committed VALID in tx {tx_id}")
-            elif record["name"] != org.display_name:
-                tx_id = commit(contract, "UpdateMember", org.msp_id, org.display_name)
-                committed.append(tx_id)
-                info(f"{org.msp_id}: name restored, committed VALID in tx {tx_id}")
-            else:
-                info(f"{org.msp_id}: already registered at {record['registered_at']}")
-    return committed
-
-
-def read_back(committed: list[str]) -> list[dict]:
-    """The registry as the regulator's peer has it, once it has committed `committed` too."""
-    with gateway(REGULATOR, "auditor1") as gw:
-        network = gw.get_network(CONSORTIUM.channel)
-        for tx_id in committed:
-            network.get_commit(tx_id).status()
-        return list(
-            json.loads(network.get_contract(CONSORTIUM.name, CONTRACT).evaluate("ListMembers"))
+def settle(api: OrgApi, _: Path | None) -> None:
+    day = demo_day()
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    window = f"start={start.strftime(FMT)}&end={(start + timedelta(days=1)).strftime(FMT)}"
+    trades = api.community("billing1", "GET", f"/trades?{window}&per_page=500")["items"]
+    for interval in sorted({t["interval_start"] for t in trades if t["status"] == "matched"}):
+        api.community("billing1", "POST", f"/intervals/{interval}/settlement")
+    for trade in api.community("billing1", "GET", f"/trades?{window}&per_page=500")["items"]:
+        info(
+            f"trade {trade['trade_id']}: {trade['seller']} -> {trade['buyer']} "
+            f"{trade['energy_wh']} Wh at {trade['price_per_kwh']} c/kWh, {trade['status']}"
         )
+    period = (day.isoformat(), (day + timedelta(days=1)).isoformat())
+    for household_id in INVOICED:
+        body = {"household_id": household_id, "period_start": period[0], "period_end": period[1]}
+        try:
+            record = api.community("billing1", "POST", "/invoices", body)
+        except NetworkError as exc:
+            if " 409 " not in str(exc):
+                raise
+            path = f"/households/{household_id}/invoices/{period[0]}/{period[1]}"
+            record = api.community("billing1", "GET", path)
+        info(f"invoice {household_id} {period[0]}: total {record['total']} cents")
 
 
-def run_demo() -> None:
-    step("demo: each org's admin registers its org in the consortium's member registry")
-    committed = register_members()
-    step("demo: the regulator's auditor reads the registry through the regulator's peer")
-    for member in read_back(committed):
-        print(
-            f"    {member['msp_id']:14} {member['kind']:10} {member['name']:32} "
-            f"tx {member['tx_id'][:16]}…  by {member['registered_by']}"
-        )
-    run_community_day()
-    step("what is running")
-    status()
-    info(f"logs: {logs_dir()}   ports: python -m network ports   stop: make down")
+def disclose(api: OrgApi, out: Path | None) -> None:
+    if out is None:
+        raise NetworkError("disclose needs --out: where to write the disclosed reading")
+    day = demo_day().isoformat()
+    query = f"start={day}T12:00:00Z&end={day}T12:15:00Z"
+    reading = api.community("household1", "GET", f"/households/h-001/readings?{query}")["items"][0]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(reading, indent=2) + "\n")
+    info(f"h-001 discloses its {day} 12:00 reading to the regulator: {out}")
+
+
+def verify(api: OrgApi, file: Path | None) -> None:
+    if file is None:
+        raise NetworkError("verify needs the disclosed reading: --file")
+    reading = json.loads(file.read_text())
+    verdict = api.community("auditor1", "POST", "/readings/verify", reading)
+    ok = "verified" if verdict["verified"] else "NOT verified"
+    info(f"regulator checks h-001's disclosed reading against its peer's hash: {ok}")
+    if not verdict["verified"]:
+        raise NetworkError("the disclosed reading does not match the hash on the ledger")
+    for member in api.call("auditor1", "GET", "/members?per_page=100")["items"]:
+        info(f"member {member['msp_id']:14} {member['kind']:10} {member['name']}")
+
+
+STEPS: dict[str, Callable[[OrgApi, Path | None], None]] = {
+    "register": register,
+    "tariff": tariff,
+    "approve": approve,
+    "meter-day": meter_day,
+    "orders": orders,
+    "clear": clear,
+    "settle": settle,
+    "disclose": disclose,
+    "verify": verify,
+}
+
+
+def run_step(home: OrgHome, name: str, file: Path | None) -> None:
+    step(f"demo, {home.org.key}: {name}")
+    STEPS[name](OrgApi(home), file)
+
+
+def run_demo(consortium: Consortium) -> None:
+    """The whole day, each step as its org, on the orgs of this machine."""
+    keys = consortium.org_keys()
+    disclosed = consortium.published("community", "demo-disclosed-reading.json")
+    for key in keys:
+        consortium.run(key, "demo-step", "register")
+    plan = [
+        ("utility", "tariff"),
+        ("regulator", "approve"),
+        ("utility", "meter-day"),
+        ("community", "orders"),
+        ("utility", "clear"),
+        ("utility", "settle"),
+    ]
+    for key, name in plan:
+        consortium.run(key, "demo-step", name)
+    consortium.run("community", "demo-step", "disclose", "--file", str(disclosed))
+    consortium.run("regulator", "demo-step", "verify", "--file", str(disclosed))

@@ -2,9 +2,10 @@
 
 Peer and orderer operations endpoints are served over TLS with client certificates
 (the node's own TLS certificate; clients present the org admin's), like every other
-link. `/healthz` answers any TLS client; `/metrics` needs the client certificate.
-The CAs' operations endpoints are plain HTTP on loopback: a CA's TLS certificate is
-created by the CA itself at first start, so there is none to give it beforehand.
+link, on loopback: only the org's own operator looks at them. `/healthz` answers any
+TLS client; `/metrics` needs the client certificate. The CA's operations endpoint is
+plain HTTP on loopback: a CA's TLS certificate is created by the CA itself at first
+start, so there is none to give it beforehand.
 """
 
 from __future__ import annotations
@@ -16,57 +17,58 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
-from network.ca import OrgCA
+from network.home import OrgHome
 from network.topology import (
     CA_OPERATIONS_OFFSET,
-    HOST,
+    LOOPBACK,
     ORDERER_OPERATIONS_OFFSET,
     PEER_OPERATIONS_OFFSET,
-    Org,
-    org_by_key,
-    orgs,
 )
 
 
 @dataclass(frozen=True)
 class Endpoint:
-    """A node's operations endpoint."""
+    """A node's operations endpoint, and the home whose admin may read its metrics."""
 
     name: str
-    org: Org
+    home: OrgHome
     port: int
     tls: bool
 
     @property
     def url(self) -> str:
-        return f"{'https' if self.tls else 'http'}://{HOST}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{LOOPBACK}:{self.port}"
 
 
-def peer_endpoint(org: Org) -> Endpoint:
-    return Endpoint(f"peer-{org.key}", org, org.port(PEER_OPERATIONS_OFFSET), tls=True)
+def peer_endpoint(home: OrgHome) -> Endpoint:
+    org = home.org
+    return Endpoint(f"peer-{org.key}", home, org.port(PEER_OPERATIONS_OFFSET), tls=True)
 
 
-def orderer_endpoint(org: Org) -> Endpoint:
-    return Endpoint(f"orderer-{org.key}", org, org.port(ORDERER_OPERATIONS_OFFSET), tls=True)
+def orderer_endpoint(home: OrgHome) -> Endpoint:
+    org = home.org
+    return Endpoint(f"orderer-{org.key}", home, org.port(ORDERER_OPERATIONS_OFFSET), tls=True)
 
 
-def ca_endpoint(org: Org) -> Endpoint:
-    return Endpoint(f"ca-{org.key}", org, org.port(CA_OPERATIONS_OFFSET), tls=False)
+def ca_endpoint(home: OrgHome) -> Endpoint:
+    org = home.org
+    return Endpoint(f"ca-{org.key}", home, org.port(CA_OPERATIONS_OFFSET), tls=False)
 
 
 @cache
-def tls_context(org_key: str) -> ssl.SSLContext:
+def tls_context(home_path: Path) -> ssl.SSLContext:
     """Trusts the org's CA and presents the org admin's TLS certificate."""
-    ca = OrgCA(org_by_key(org_key))
-    context = ssl.create_default_context(cafile=str(ca.ca_cert))
-    admin = ca.tls("admin")
+    home = OrgHome(home_path)
+    context = ssl.create_default_context(cafile=str(home.ca_cert))
+    admin = home.identity_tls("admin")
     context.load_cert_chain(str(admin / "cert.pem"), str(admin / "key.pem"))
     return context
 
 
 def fetch(endpoint: Endpoint, path: str, timeout: float = 2.0) -> bytes:
-    context = tls_context(endpoint.org.key) if endpoint.tls else None
+    context = tls_context(endpoint.home.path) if endpoint.tls else None
     with urllib.request.urlopen(endpoint.url + path, timeout=timeout, context=context) as resp:
         return bytes(resp.read())
 
@@ -94,12 +96,7 @@ def metric(endpoint: Endpoint, name: str, labels: dict[str, str]) -> float | Non
     return None
 
 
-def endpoints() -> list[Endpoint]:
-    """Every CA, orderer and peer operations endpoint."""
-    return [
-        e for org in orgs() for e in (ca_endpoint(org), orderer_endpoint(org), peer_endpoint(org))
-    ]
-
-
-def report() -> dict[str, str]:
-    return {e.name: healthz(e) for e in endpoints()}
+def report(home: OrgHome) -> dict[str, str]:
+    """Each of the org's nodes' /healthz."""
+    endpoints = (ca_endpoint(home), orderer_endpoint(home), peer_endpoint(home))
+    return {e.name: healthz(e) for e in endpoints}

@@ -25,10 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from network.console import NetworkError, elapsed, info, step
-from network.paths import REPO, TOOLS_BIN
+from network.paths import FABRIC_CONFIG, REPO, TOOLS_BIN
 
 TOOLS_SRC = REPO / "network" / "tools"
 FABRIC_RELEASE = "v3.1.1"
+NODE_CONFIGS = ("core.yaml", "orderer.yaml")
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ FABRIC = ToolSet(
 FABRIC_CA = ToolSet(
     folder="fabric-ca",
     module="github.com/hyperledger/fabric-ca",
-    commands=("fabric-ca-server", "fabric-ca-client"),
+    commands=("fabric-ca-server",),
 )
 TOOL_SETS = (FABRIC, FABRIC_CA)
 
@@ -137,7 +138,25 @@ def install(bin_dir: Path = TOOLS_BIN) -> dict[str, str]:
         else:
             info(f"{tools.module}@{version}: {', '.join(tools.commands)} already installed")
         installed.update(dict.fromkeys(tools.commands, version))
+    install_config()
     return installed
+
+
+def install_config(target: Path = FABRIC_CONFIG) -> None:
+    """Copy the pinned module's core.yaml and orderer.yaml beside the binaries.
+
+    Nodes read them from there, so starting a node needs neither Go nor the module
+    cache (another user's, on a host with no Go at all).
+    """
+    sample = fabric_sampleconfig()
+    target.mkdir(parents=True, exist_ok=True)
+    for name in NODE_CONFIGS:
+        shutil.copyfile(sample / name, target / name)
+        (target / name).chmod(0o644)
+
+
+def missing_config(target: Path = FABRIC_CONFIG) -> list[str]:
+    return [name for name in NODE_CONFIGS if not (target / name).is_file()]
 
 
 def fabric_sampleconfig() -> Path:

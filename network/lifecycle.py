@@ -1,32 +1,34 @@
-"""Deploy a chaincode with Fabric's full lifecycle: package, install, approve, commit.
+"""Fabric's chaincode lifecycle, each org's part from its own home.
 
-Reusable for every GridLedger chaincode: give it a ChaincodeSpec. Each step asks
-the peers first and skips what is already done, so `deploy` can be re-run at any
-time (after `down`/`up`, or when a step failed half-way).
+    prepare(home, spec)       the org's own steps: package, install on its peer, start its
+                              chaincode server, approve the definition for its org
+    commit(home, spec)        once enough orgs approved: one org commits the definition,
+                              endorsed by the members' peers (addresses and TLS roots
+                              from their public bundles)
+
+Each step asks the peer first and skips what is already done, so `deploy` can be
+re-run at any time (after `down`/`up`, or when a step failed half-way).
 """
 
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
-from network import admin, chaincode_servers
-from network.ca import OrgCA
+from network import admin, bundles, chaincode_servers
 from network.chaincodes import ChaincodeSpec
-from network.console import NetworkError, elapsed, info, step
+from network.channelinfo import ChannelInfo
+from network.console import NetworkError, info
+from network.home import OrgHome, write_private
 from network.package import ccaas_package, connection, package_id
-from network.paths import chaincode_dir
-from network.topology import Channel, Org
 
 
-def build_package(spec: ChaincodeSpec, org: Org) -> tuple[str, bytes]:
+def build_package(home: OrgHome, spec: ChaincodeSpec) -> tuple[str, bytes]:
     """The org's ccaas package for `spec` and its package id."""
-    ca = OrgCA(org)
-    peer_tls = ca.tls("peer0")
+    peer_tls = home.identity_tls("peer0")
     conn = connection(
-        address=org.chaincode_address(spec.server_index),
-        root_cert=str(ca.ca_cert),
+        address=home.org.chaincode_address(spec.server_index),
+        root_cert=str(home.ca_cert),
         client_cert=str(peer_tls / "cert.pem"),
         client_key=str(peer_tls / "key.pem"),
     )
@@ -34,9 +36,10 @@ def build_package(spec: ChaincodeSpec, org: Org) -> tuple[str, bytes]:
     return package_id(spec.label, pkg), pkg
 
 
-def installed_ids(org: Org) -> set[str]:
+def installed_ids(home: OrgHome) -> set[str]:
+    org = home.org
     out = admin.peer(
-        org,
+        home,
         "lifecycle",
         "chaincode",
         "queryinstalled",
@@ -48,14 +51,14 @@ def installed_ids(org: Org) -> set[str]:
     return {c["package_id"] for c in listing.get("installed_chaincodes") or []}
 
 
-def install(spec: ChaincodeSpec, org: Org) -> str:
-    pkg_id, pkg = build_package(spec, org)
-    if pkg_id not in installed_ids(org):
-        path = chaincode_dir() / spec.name / f"{org.key}.tar.gz"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(pkg)
+def install(home: OrgHome, spec: ChaincodeSpec) -> str:
+    org = home.org
+    pkg_id, pkg = build_package(home, spec)
+    if pkg_id not in installed_ids(home):
+        path = home.chaincode / spec.name / "package.tar.gz"
+        write_private(path, pkg)
         admin.peer(
-            org,
+            home,
             "lifecycle",
             "chaincode",
             "install",
@@ -66,17 +69,16 @@ def install(spec: ChaincodeSpec, org: Org) -> str:
     return pkg_id
 
 
-def collections_file(spec: ChaincodeSpec, channel: Channel) -> Path | None:
-    """Write the chaincode's collections config for `channel`; None when it has none."""
+def collections_file(home: OrgHome, spec: ChaincodeSpec) -> Path | None:
+    """Write the chaincode's collections config for its channel; None when it has none."""
     if spec.collections is None:
         return None
-    path = chaincode_dir() / spec.name / f"collections-{channel.name}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(spec.collections(channel), indent=2))
+    path = home.chaincode / spec.name / f"collections-{spec.channel}.json"
+    write_private(path, json.dumps(spec.collections, indent=2))
     return path
 
 
-def definition_flags(spec: ChaincodeSpec, channel: Channel) -> list[str]:
+def definition_flags(home: OrgHome, spec: ChaincodeSpec) -> list[str]:
     flags = [
         "-C",
         spec.channel,
@@ -89,16 +91,17 @@ def definition_flags(spec: ChaincodeSpec, channel: Channel) -> list[str]:
         "--signature-policy",
         spec.policy,
     ]
-    collections = collections_file(spec, channel)
+    collections = collections_file(home, spec)
     if collections:
         flags += ["--collections-config", str(collections)]
     return flags
 
 
-def approved_package(spec: ChaincodeSpec, org: Org) -> str | None:
+def approved_package(home: OrgHome, spec: ChaincodeSpec) -> str | None:
+    org = home.org
     try:
         out = admin.peer(
-            org,
+            home,
             "lifecycle",
             "chaincode",
             "queryapproved",
@@ -118,28 +121,29 @@ def approved_package(spec: ChaincodeSpec, org: Org) -> str | None:
     return ((source.get("Type") or {}).get("LocalPackage") or {}).get("package_id")
 
 
-def approve(spec: ChaincodeSpec, channel: Channel, org: Org, pkg_id: str) -> None:
-    if approved_package(spec, org) == pkg_id:
+def approve(home: OrgHome, spec: ChaincodeSpec, pkg_id: str) -> None:
+    org = home.org
+    if approved_package(home, spec) == pkg_id:
         return
     admin.peer(
-        org,
+        home,
         "lifecycle",
         "chaincode",
         "approveformyorg",
-        *definition_flags(spec, channel),
+        *definition_flags(home, spec),
         "--package-id",
         pkg_id,
         "--waitForEvent",
-        *admin.orderer_flags(org, spec.channel),
+        *admin.orderer_flags(home, spec.channel),
         what=f"approve {spec.name} for {org.msp_id}",
     )
     info(f"{org.msp_id} approved {spec.name} sequence {spec.sequence}")
 
 
-def committed_sequence(spec: ChaincodeSpec, org: Org) -> int:
+def committed_sequence(home: OrgHome, spec: ChaincodeSpec) -> int:
     try:
         out = admin.peer(
-            org,
+            home,
             "lifecycle",
             "chaincode",
             "querycommitted",
@@ -158,57 +162,57 @@ def committed_sequence(spec: ChaincodeSpec, org: Org) -> int:
     return int(json.loads(out).get("sequence", 0))
 
 
-def commit(spec: ChaincodeSpec, channel: Channel) -> None:
-    committer = channel.orgs[0]
-    if committed_sequence(spec, committer) >= spec.sequence:
-        return
+def commit(home: OrgHome, spec: ChaincodeSpec) -> bool:
+    """Commit the definition, endorsed by every member's peer; False if it already was."""
+    if committed_sequence(home, spec) >= spec.sequence:
+        return False
     targets: list[str] = []
-    for org in channel.orgs:
-        targets += [
-            "--peerAddresses",
-            org.peer_address,
-            "--tlsRootCertFiles",
-            str(OrgCA(org).ca_cert),
-        ]
+    for msp_id in ChannelInfo.load(home, spec.channel).members:
+        address, root = peer_of(home, msp_id)
+        targets += ["--peerAddresses", address, "--tlsRootCertFiles", str(root)]
     admin.peer(
-        committer,
+        home,
         "lifecycle",
         "chaincode",
         "commit",
-        *definition_flags(spec, channel),
+        *definition_flags(home, spec),
         *targets,
         "--waitForEvent",
-        *admin.orderer_flags(committer, spec.channel),
+        *admin.orderer_flags(home, spec.channel),
         what=f"commit {spec.name} on {spec.channel}",
     )
-    info(f"committed {spec.name} sequence {spec.sequence} on {spec.channel}")
+    info(f"{home.org.msp_id} committed {spec.name} sequence {spec.sequence} on {spec.channel}")
+    return True
 
 
-def prepare(spec: ChaincodeSpec, channel: Channel, org: Org) -> None:
+def peer_of(home: OrgHome, msp_id: str) -> tuple[str, Path]:
+    """A member's peer address and a file with its TLS root: its own, or from its bundle."""
+    org = home.org
+    if msp_id == org.msp_id:
+        return org.peer_address, home.ca_cert
+    for bundle in bundles.imported(home):
+        if bundle.msp_id == msp_id:
+            root = home.bundles / f"{bundle.key}-tls-root.pem"
+            write_private(root, "".join(bundle.tls_root_certs))
+            return bundle.peers[0].address, root
+    raise NetworkError(f"{org.key} has no bundle of {msp_id}, whose peer must endorse the commit")
+
+
+def prepare(home: OrgHome, spec: ChaincodeSpec) -> str:
     """One org's part: install the package on its peer, serve it, approve the definition.
 
     An org that joins a channel after the definition was committed does just this:
     approving the committed sequence lets its peer run the chaincode.
     """
-    pkg_id = install(spec, org)
+    pkg_id = install(home, spec)
     chaincode_servers.serve(
+        home,
         chaincode_servers.Deployment(
             chaincode=spec.name,
             module=spec.module,
-            org=org.key,
             package_id=pkg_id,
-            address=org.chaincode_address(spec.server_index),
-        )
+            address=home.org.chaincode_address(spec.server_index),
+        ),
     )
-    approve(spec, channel, org, pkg_id)
-
-
-def deploy(spec: ChaincodeSpec, channel: Channel) -> float:
-    """Deploy `spec` on `channel` end to end; return the seconds it took."""
-    started = time.monotonic()
-    step(f"chaincode {spec.name} on {spec.channel} (policy {spec.policy})")
-    for org in channel.orgs:
-        prepare(spec, channel, org)
-    commit(spec, channel)
-    info(f"{spec.name} deployed in {elapsed(started)}")
-    return time.monotonic() - started
+    approve(home, spec, pkg_id)
+    return pkg_id

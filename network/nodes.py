@@ -1,4 +1,4 @@
-"""Peer and orderer processes: their command lines, configuration and readiness."""
+"""An org's peer and orderer processes: their command lines, configuration and readiness."""
 
 from __future__ import annotations
 
@@ -6,17 +6,18 @@ import os
 from pathlib import Path
 
 from network.health import Endpoint, healthz, orderer_endpoint, peer_endpoint
-from network.nodeconfig import orderer_dir, peer_dir, write_orderer_config, write_peer_config
+from network.home import OrgHome
+from network.nodeconfig import write_orderer_config, write_peer_config
 from network.paths import tool
 from network.procs import Process, ensure_alive, port_in_use, start, wait_until
 from network.topology import (
+    LOOPBACK,
     ORDERER_ADMIN_OFFSET,
     ORDERER_OFFSET,
     ORDERER_OPERATIONS_OFFSET,
     PEER_CHAINCODE_OFFSET,
     PEER_OFFSET,
     PEER_OPERATIONS_OFFSET,
-    Org,
 )
 
 LOGGING_SPEC = "grpc=error:info"
@@ -28,33 +29,50 @@ LOGGING_FORMAT = (
 def base_env(cfg_dir: Path) -> dict[str, str]:
     return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": os.environ.get("HOME", "/tmp"),
+        "HOME": str(cfg_dir),
         "FABRIC_CFG_PATH": str(cfg_dir),
         "FABRIC_LOGGING_SPEC": os.environ.get("GRIDLEDGER_FABRIC_LOGGING", LOGGING_SPEC),
         "FABRIC_LOGGING_FORMAT": LOGGING_FORMAT,
     }
 
 
-def orderer_process(org: Org) -> Process:
-    folder = orderer_dir(org)
-    return Process(f"orderer-{org.key}", (str(tool("orderer")),), base_env(folder))
+def orderer_process(home: OrgHome) -> Process:
+    org = home.org
+    return Process(f"orderer-{org.key}", (str(tool("orderer")),), base_env(home.orderer), home.path)
 
 
-def peer_process(org: Org) -> Process:
-    folder = peer_dir(org)
-    return Process(f"peer-{org.key}", (str(tool("peer")), "node", "start"), base_env(folder))
+def peer_process(home: OrgHome) -> Process:
+    org = home.org
+    argv = (str(tool("peer")), "node", "start")
+    return Process(f"peer-{org.key}", argv, base_env(home.peer), home.path)
 
 
-def start_orderer(org: Org, sampleconfig: Path) -> None:
-    write_orderer_config(org, sampleconfig)
-    ports = (ORDERER_OFFSET, ORDERER_ADMIN_OFFSET, ORDERER_OPERATIONS_OFFSET)
-    start(orderer_process(org), tuple(org.port(p) for p in ports))
+def orderer_ports(home: OrgHome) -> tuple[tuple[str, int], ...]:
+    org = home.org
+    return (
+        (org.host, org.port(ORDERER_OFFSET)),
+        (LOOPBACK, org.port(ORDERER_ADMIN_OFFSET)),
+        (LOOPBACK, org.port(ORDERER_OPERATIONS_OFFSET)),
+    )
 
 
-def start_peer(org: Org, sampleconfig: Path) -> None:
-    write_peer_config(org, sampleconfig)
-    ports = (PEER_OFFSET, PEER_CHAINCODE_OFFSET, PEER_OPERATIONS_OFFSET)
-    start(peer_process(org), tuple(org.port(p) for p in ports))
+def peer_ports(home: OrgHome) -> tuple[tuple[str, int], ...]:
+    org = home.org
+    return (
+        (org.host, org.port(PEER_OFFSET)),
+        (LOOPBACK, org.port(PEER_CHAINCODE_OFFSET)),
+        (LOOPBACK, org.port(PEER_OPERATIONS_OFFSET)),
+    )
+
+
+def start_orderer(home: OrgHome) -> None:
+    write_orderer_config(home)
+    start(orderer_process(home), orderer_ports(home))
+
+
+def start_peer(home: OrgHome) -> None:
+    write_peer_config(home)
+    start(peer_process(home), peer_ports(home))
 
 
 def wait_healthy(proc: Process, endpoint: Endpoint, timeout: float = 60) -> None:
@@ -65,22 +83,24 @@ def wait_healthy(proc: Process, endpoint: Endpoint, timeout: float = 60) -> None
     wait_until(healthy, f"{proc.name} to report healthy", timeout)
 
 
-def wait_ready(proc: Process, endpoint: Endpoint, ports: tuple[int, ...], timeout: float) -> None:
+def wait_ready(
+    proc: Process, endpoint: Endpoint, ports: tuple[tuple[str, int], ...], timeout: float
+) -> None:
     """Healthy, and every one of its ports taking connections.
 
     /healthz (the operations listener) can answer before the node's other listeners are
     up, and `up` talks to them right after, e.g. after a crash and a restart.
     """
     wait_healthy(proc, endpoint, timeout)
-    for port in ports:
-        wait_until(lambda p=port: port_in_use(p), f"{proc.name} to listen on {port}", timeout)
+    for host, port in ports:
+        wait_until(
+            lambda h=host, p=port: port_in_use(p, h), f"{proc.name} to listen on {port}", timeout
+        )
 
 
-def wait_orderer(org: Org, timeout: float = 60) -> None:
-    ports = tuple(org.port(p) for p in (ORDERER_OFFSET, ORDERER_ADMIN_OFFSET))
-    wait_ready(orderer_process(org), orderer_endpoint(org), ports, timeout)
+def wait_orderer(home: OrgHome, timeout: float = 60) -> None:
+    wait_ready(orderer_process(home), orderer_endpoint(home), orderer_ports(home)[:2], timeout)
 
 
-def wait_peer(org: Org, timeout: float = 60) -> None:
-    ports = tuple(org.port(p) for p in (PEER_OFFSET, PEER_CHAINCODE_OFFSET))
-    wait_ready(peer_process(org), peer_endpoint(org), ports, timeout)
+def wait_peer(home: OrgHome, timeout: float = 60) -> None:
+    wait_ready(peer_process(home), peer_endpoint(home), peer_ports(home)[:2], timeout)

@@ -1,8 +1,11 @@
-"""Where things live: the repository, the pinned tools and the git-ignored run-time folder.
+"""Where things live: the repository, the pinned tools, and this machine's run folder.
 
-All generated keys, certificates, ledgers, logs and pid files live under one run-time
-folder (`run/` at the repository root, or `$GRIDLEDGER_RUN_DIR`), so `make clean`
-can remove every secret and every ledger at once.
+Everything an organisation owns lives in its own home (`network/home.py`). On one
+machine (the embedded default) the homes sit side by side under the run folder,
+`run/orgs/<org>/` (or `$GRIDLEDGER_RUN_DIR/orgs/<org>/`), next to `run/exchange/`,
+the stand-in for the mail: each org publishes its public files (bundles, genesis
+blocks, config update proposals and signatures) in its own folder there and reads
+the others'. `make clean` removes the whole run folder.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 TOOLS = REPO / ".tools"
 TOOLS_BIN = TOOLS / "bin"
+FABRIC_CONFIG = TOOLS / "fabric-config"
 BUILDER_DIR = REPO / "network" / "builder"
 
 
@@ -20,24 +24,14 @@ def run_dir() -> Path:
     return Path(os.environ.get("GRIDLEDGER_RUN_DIR", REPO / "run")).resolve()
 
 
-def org_dir(org_key: str) -> Path:
-    return run_dir() / org_key
+def homes_dir() -> Path:
+    """Where the embedded default keeps every local org's home."""
+    return run_dir() / "orgs"
 
 
-def logs_dir() -> Path:
-    return run_dir() / "logs"
-
-
-def pids_dir() -> Path:
-    return run_dir() / "pids"
-
-
-def channels_dir() -> Path:
-    return run_dir() / "channels"
-
-
-def chaincode_dir() -> Path:
-    return run_dir() / "chaincode"
+def exchange_dir() -> Path:
+    """Public files only: what the orgs of this machine publish for each other."""
+    return run_dir() / "exchange"
 
 
 def tool(name: str) -> Path:

@@ -1,8 +1,10 @@
-"""Start and stop the network's processes, each with a pid file and a log.
+"""Start and stop an org's processes, each with a pid file and a log in the org's home.
 
-`make down` must stop exactly GridLedger's processes and nothing else, so a pid file
-alone is not trusted: before signalling, the pid's command line is checked against
-what was started (a pid reused by an unrelated process is left alone).
+`down` must stop exactly the org's processes and nothing else, so a pid file alone is
+not trusted: before signalling, the pid's command line is checked against what was
+started (a pid reused by an unrelated process is left alone). No command line holds a
+secret: secrets reach a process through files in its org's home or its environment,
+which only its owner can read.
 """
 
 from __future__ import annotations
@@ -16,24 +18,25 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from network.console import NetworkError, info
-from network.paths import logs_dir, pids_dir
+from network.topology import LOOPBACK
 
 
 @dataclass(frozen=True)
 class Process:
-    """A named long-running process of the network."""
+    """A named long-running process of one org, its pid file and log in `folder` (the home)."""
 
     name: str
     argv: tuple[str, ...]
     env: dict[str, str]
+    folder: Path
 
     @property
     def pid_file(self) -> Path:
-        return pids_dir() / f"{self.name}.pid"
+        return self.folder / "pids" / f"{self.name}.pid"
 
     @property
     def log_file(self) -> Path:
-        return logs_dir() / f"{self.name}.log"
+        return self.folder / "logs" / f"{self.name}.log"
 
 
 def read_pid(pid_file: Path) -> int | None:
@@ -70,32 +73,36 @@ def log_tail(proc: Process, lines: int = 5) -> str:
         return "(no log)"
 
 
+class ProcessExited(NetworkError):
+    """A process we started is gone: waiting longer for it cannot help."""
+
+
 def ensure_alive(proc: Process) -> None:
     """Fail at once, with the end of its log, if a process we started has exited."""
     if owned_pid(proc.pid_file) is None:
-        raise NetworkError(f"{proc.name} exited; end of {proc.log_file}:\n{log_tail(proc)}")
+        raise ProcessExited(f"{proc.name} exited; end of {proc.log_file}:\n{log_tail(proc)}")
 
 
-def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+def port_in_use(port: int, host: str = LOOPBACK) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.2)
         return sock.connect_ex((host, port)) == 0
 
 
-def start(proc: Process, ports: tuple[int, ...] = ()) -> int:
+def start(proc: Process, ports: tuple[tuple[str, int], ...] = ()) -> int:
     """Start `proc` unless it already runs; refuse if one of its ports is taken."""
     running = owned_pid(proc.pid_file)
     if running:
         info(f"{proc.name} already running (pid {running})")
         return running
-    busy = [p for p in ports if port_in_use(p)]
+    busy = [f"{h}:{p}" for h, p in ports if port_in_use(p, h)]
     if busy:
         raise NetworkError(
             f"cannot start {proc.name}: port(s) {busy} already in use by another process; "
             "stop it (or `make down` in the checkout that owns it) and retry"
         )
-    proc.pid_file.parent.mkdir(parents=True, exist_ok=True)
-    proc.log_file.parent.mkdir(parents=True, exist_ok=True)
+    proc.pid_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    proc.log_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     pid = os.posix_spawn(
         proc.argv[0],
         list(proc.argv),
@@ -107,7 +114,7 @@ def start(proc: Process, ports: tuple[int, ...] = ()) -> int:
                 1,
                 str(proc.log_file),
                 os.O_WRONLY | os.O_CREAT | os.O_APPEND,
-                0o644,
+                0o600,
             ),
             (os.POSIX_SPAWN_DUP2, 1, 2),
         ],
@@ -161,11 +168,20 @@ def zombie(pid: int) -> bool:
         return True
 
 
-def stop_all() -> list[str]:
-    """Stop every process with a pid file: the API first, then chaincode servers, CAs last."""
+def stop_all(folder: Path) -> list[str]:
+    """Stop every process of the home `folder`: the API first, chaincode servers, CA last."""
     order = {"api": 0, "chaincode": 1, "peer": 2, "orderer": 3, "ca": 4}
-    files = sorted(pids_dir().glob("*.pid"), key=lambda p: order.get(p.stem.split("-")[0], 9))
+    pids = folder / "pids"
+    found = sorted(pids.glob("*.pid")) if pids.is_dir() else []
+    files = sorted(found, key=lambda p: order.get(p.stem.split("-")[0], 9))
     return [f.stem for f in files if stop_pid_file(f)]
+
+
+def running(folder: Path) -> list[str]:
+    """The names of the home's processes that are alive."""
+    pids = folder / "pids"
+    found = sorted(pids.glob("*.pid")) if pids.is_dir() else []
+    return [p.stem for p in found if owned_pid(p)]
 
 
 def wait_until(check, what: str, timeout: float, interval: float = 0.2):
@@ -177,6 +193,8 @@ def wait_until(check, what: str, timeout: float, interval: float = 0.2):
             result = check()
             if result:
                 return result
+        except ProcessExited:
+            raise
         except Exception as exc:  # a poll that errors is retried until the deadline
             last_error = exc
         time.sleep(interval)

@@ -1,28 +1,25 @@
-"""The consortium's shape: organisations, their nodes, identities, channels and every port.
+"""An organisation's shape: its MSP, its people, its host and every port its services use.
 
-This is the one place where ports are listed. Each organisation owns a block of a
-thousand ports (Utility 7xxx, Community 8xxx, Regulator 9xxx) and every service sits
-at a fixed offset inside its block, so a port number alone tells which org and
-which service it belongs to.
+This is the one place where ports are listed. Each org owns a block of a thousand
+ports (the founding members: Utility 7xxx, Community 8xxx, Regulator 9xxx; orgs
+admitted later 10xxx, 11xxx, ...) and every service sits at a fixed offset inside
+its block, so a port number alone tells which service it is. On separate hosts every
+org may use the same block: the host tells them apart.
 
-The founding members (utility, Sunnyside, regulator) are fixed here. Orgs admitted at
-run time (`python -m network onboard`) are recorded in the run folder, one file each
-under `run/members/`, and `orgs()` / `channels()` return the consortium as it is now:
-an admitted org gets the next free block of ports (10xxx, 11xxx, ...) and its own
-`community-<key>` channel with the utility and the regulator.
+An org's record lives in its own home (`org.json`, see `network/home.py`); the
+templates below are what `init` writes for the three founding members of the
+embedded default, and `FOUNDING_CHANNELS` the channels they create together.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
-from network.paths import run_dir
+from gridspec.channels import CONSORTIUM_CHANNEL, community_channel
 
-HOST = "127.0.0.1"
+LOOPBACK = "127.0.0.1"
 
 ORDERER_OFFSET = 50
 PEER_OFFSET = 51
@@ -30,30 +27,57 @@ PEER_CHAINCODE_OFFSET = 52
 ORDERER_ADMIN_OFFSET = 53
 CA_OFFSET = 54
 PEER_PROFILE_OFFSET = 60
+CHAINCODE_SERVER_OFFSET = 100
 PEER_OPERATIONS_OFFSET = 443
 ORDERER_OPERATIONS_OFFSET = 444
 CA_OPERATIONS_OFFSET = 445
-CHAINCODE_SERVER_OFFSET = 100
+API_OFFSET = 800
+
+# which address each service listens on: the host's (reached by other orgs) or loopback
+PUBLIC_SERVICES = {
+    "orderer": ORDERER_OFFSET,
+    "peer": PEER_OFFSET,
+    "ca": CA_OFFSET,
+    "api": API_OFFSET,
+}
+LOCAL_SERVICES = {
+    "orderer-admin": ORDERER_ADMIN_OFFSET,
+    "orderer-operations": ORDERER_OPERATIONS_OFFSET,
+    "peer-chaincode": PEER_CHAINCODE_OFFSET,
+    "peer-operations": PEER_OPERATIONS_OFFSET,
+    "peer-profile": PEER_PROFILE_OFFSET,
+    "ca-operations": CA_OPERATIONS_OFFSET,
+    "chaincode-consortium": CHAINCODE_SERVER_OFFSET,
+    "chaincode-community": CHAINCODE_SERVER_OFFSET + 1,
+}
+ORG_FORMAT = "gridledger/org/1"
+ORG_KEY = re.compile(r"^[a-z][a-z0-9]{1,30}$")
+FIRST_ADMITTED_PORT_BASE = 10000
+LAST_PORT_BASE = 60000
 
 
 @dataclass(frozen=True)
 class User:
-    """A person or service account enrolled at its org's CA, with its ABAC attributes."""
+    """A person or service account its org's CA enrols at bring-up, with its ABAC attributes."""
 
     name: str
     role: str
     attributes: dict[str, str] = field(default_factory=dict)
 
 
+ADMIN_USER = User("admin", "admin")
+
+
 @dataclass(frozen=True)
 class Org:
-    """One consortium member: its MSP, CA, peer, orderer and the users it enrolls."""
+    """One organisation as its own operator sees it: MSP, host, port block and people."""
 
     key: str
     msp_id: str
     display_name: str
     kind: str
     port_base: int
+    host: str = LOOPBACK
     users: tuple[User, ...] = ()
 
     def port(self, offset: int) -> int:
@@ -61,26 +85,49 @@ class Org:
 
     @property
     def peer_address(self) -> str:
-        return f"{HOST}:{self.port(PEER_OFFSET)}"
+        return f"{self.host}:{self.port(PEER_OFFSET)}"
 
     @property
     def orderer_address(self) -> str:
-        return f"{HOST}:{self.port(ORDERER_OFFSET)}"
+        return f"{self.host}:{self.port(ORDERER_OFFSET)}"
 
     @property
     def orderer_admin_address(self) -> str:
-        return f"{HOST}:{self.port(ORDERER_ADMIN_OFFSET)}"
+        return f"{LOOPBACK}:{self.port(ORDERER_ADMIN_OFFSET)}"
 
     @property
     def ca_url(self) -> str:
-        return f"https://localhost:{self.port(CA_OFFSET)}"
+        return f"https://{self.host}:{self.port(CA_OFFSET)}"
 
     @property
     def ca_name(self) -> str:
         return f"ca-{self.key}"
 
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.host}:{self.port(API_OFFSET)}"
+
     def chaincode_address(self, index: int) -> str:
-        return f"{HOST}:{self.port(CHAINCODE_SERVER_OFFSET + index)}"
+        return f"{LOOPBACK}:{self.port(CHAINCODE_SERVER_OFFSET + index)}"
+
+    def ports(self) -> dict[str, str]:
+        """Every address this org's services listen on, named by service."""
+        public = {n: f"{self.host}:{self.port(o)}" for n, o in PUBLIC_SERVICES.items()}
+        local = {n: f"{LOOPBACK}:{self.port(o)}" for n, o in LOCAL_SERVICES.items()}
+        return public | local
+
+    def to_json(self) -> dict[str, Any]:
+        record = asdict(self)
+        record["users"] = [asdict(u) for u in self.users]
+        return {"format": ORG_FORMAT, **record}
+
+    @classmethod
+    def from_json(cls, record: dict[str, Any]) -> Org:
+        if record.get("format") != ORG_FORMAT:
+            raise ValueError(f"not a {ORG_FORMAT} record")
+        fields = {k: v for k, v in record.items() if k != "format"}
+        fields["users"] = tuple(User(**u) for u in fields.get("users", ()))
+        return cls(**fields)
 
 
 UTILITY = Org(
@@ -117,169 +164,50 @@ REGULATOR = Org(
     port_base=9000,
     users=(User("auditor1", "regulator"),),
 )
-
-ORGS: tuple[Org, ...] = (UTILITY, COMMUNITY, REGULATOR)
-
-ADMIN_USER = User("admin", "admin")
+FOUNDING: tuple[Org, ...] = (UTILITY, COMMUNITY, REGULATOR)
+ORGS = FOUNDING
+SUNNYSIDE_CHANNEL = community_channel("sunnyside")
 
 
 @dataclass(frozen=True)
 class Channel:
-    """A channel, the orgs that are its members and the orgs whose orderers order it.
+    """A channel of the embedded default: its member orgs and the orgs whose orderers order it.
 
     `orderers` empty means every member runs one of the channel's Raft consenters.
     """
 
     name: str
-    orgs: tuple[Org, ...]
-    orderers: tuple[Org, ...] = ()
+    orgs: tuple[str, ...]
+    orderers: tuple[str, ...] = ()
 
     @property
-    def orderer_orgs(self) -> tuple[Org, ...]:
+    def orderer_orgs(self) -> tuple[str, ...]:
         return self.orderers or self.orgs
 
 
-CHANNELS: tuple[Channel, ...] = (
-    Channel("consortium", ORGS),
-    Channel("community-sunnyside", ORGS),
+FOUNDING_CHANNELS: tuple[Channel, ...] = (
+    Channel(CONSORTIUM_CHANNEL, tuple(o.key for o in FOUNDING)),
+    Channel(SUNNYSIDE_CHANNEL, tuple(o.key for o in FOUNDING)),
 )
-CONSORTIUM_CHANNEL = CHANNELS[0].name
-
-# ---------------------------------------------------------------- orgs admitted at run time
-
-ADMISSION_FORMAT = "gridledger/member/1"
-JOINING, ACTIVE, REMOVED, WITHDRAWN = "joining", "active", "removed", "withdrawn"
-ORG_KEY = re.compile(r"^[a-z][a-z0-9]{1,30}$")
-FIRST_ADMITTED_PORT_BASE = 10000
-LAST_PORT_BASE = 60000
 
 
-@dataclass(frozen=True)
-class Admission:
-    """An org admitted at run time and where it stands: joining, active, removed, withdrawn.
-
-    joining: its nodes run, the consortium has not admitted it yet; active: it is a
-    member of `consortium` and of its own community channel; removed: its MSP is out
-    of every channel config and its nodes are stopped; withdrawn: its admission was
-    abandoned before it joined anything, its nodes are stopped.
-    """
-
-    org: Org
-    status: str
-
-    @property
-    def community_channel(self) -> str:
-        return f"community-{self.org.key}"
-
-    def to_json(self) -> dict[str, Any]:
-        org = asdict(self.org)
-        org["users"] = [asdict(u) for u in self.org.users]
-        return {"format": ADMISSION_FORMAT, "org": org, "status": self.status}
-
-    @classmethod
-    def from_json(cls, record: dict[str, Any]) -> Admission:
-        if record.get("format") != ADMISSION_FORMAT:
-            raise ValueError(f"not a {ADMISSION_FORMAT} record")
-        org = dict(record["org"])
-        org["users"] = tuple(User(**u) for u in org["users"])
-        return cls(Org(**org), record["status"])
+def founding(key: str) -> Org | None:
+    return next((o for o in FOUNDING if o.key == key), None)
 
 
-def admissions_dir() -> Path:
-    return run_dir() / "members"
-
-
-def admissions() -> tuple[Admission, ...]:
-    """Every org admitted at run time, removed ones included, in order of their ports."""
-    folder = admissions_dir()
-    files = sorted(folder.glob("*.json")) if folder.exists() else []
-    found = [Admission.from_json(json.loads(f.read_text())) for f in files]
-    return tuple(sorted(found, key=lambda a: a.org.port_base))
-
-
-def save_admission(admission: Admission) -> None:
-    folder = admissions_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{admission.org.key}.json"
-    tmp = target.with_suffix(".tmp")
-    tmp.write_text(json.dumps(admission.to_json(), indent=2) + "\n")
-    tmp.replace(target)
-
-
-def admission(key: str) -> Admission | None:
-    return next((a for a in admissions() if a.org.key == key), None)
-
-
-def next_port_base() -> int:
-    """The first free block of a thousand ports after the founding members' and admitted orgs'."""
-    taken = {org.port_base for org in ORGS} | {a.org.port_base for a in admissions()}
-    base = FIRST_ADMITTED_PORT_BASE
-    while base in taken:
-        base += 1000
-    if base > LAST_PORT_BASE:
-        raise ValueError("no free block of ports is left for another org")
-    return base
-
-
-def orgs() -> tuple[Org, ...]:
-    """Every org whose nodes run: the founding members, then those joining or active."""
-    return ORGS + tuple(a.org for a in admissions() if a.status in (JOINING, ACTIVE))
-
-
-def channels() -> tuple[Channel, ...]:
-    """The channels as they are now: consortium with its active members, one per community."""
-    active = tuple(a for a in admissions() if a.status == ACTIVE)
-    removed = tuple(a for a in admissions() if a.status == REMOVED)
-    consortium = Channel(CONSORTIUM_CHANNEL, ORGS + tuple(a.org for a in active), ORGS)
-    return (
-        consortium,
-        *CHANNELS[1:],
-        *(community_channel(a.org) for a in active),
-        *(Channel(a.community_channel, (UTILITY, REGULATOR)) for a in removed),
+def new_community(key: str, port_base: int, host: str = LOOPBACK, **names: str) -> Org:
+    """A community org admitted later, with two households to start with."""
+    if not ORG_KEY.match(key):
+        raise ValueError(f"org key {key!r} must be 2-31 lowercase letters or digits")
+    return Org(
+        key=key,
+        msp_id=names.get("msp_id") or f"{key.capitalize()}MSP",
+        display_name=names.get("display_name") or f"{key.capitalize()} Energy Cooperative",
+        kind="community",
+        port_base=port_base,
+        host=host,
+        users=(
+            User("household1", "household", {"household_id": f"h-{key}-001"}),
+            User("household2", "household", {"household_id": f"h-{key}-002"}),
+        ),
     )
-
-
-def community_channel(org: Org) -> Channel:
-    """An admitted community's own channel: its members and orderers are the utility,
-    the community and the regulator (never another community, whose orderer could
-    otherwise read it)."""
-    members = (UTILITY, org, REGULATOR)
-    return Channel(f"community-{org.key}", members, members)
-
-
-def channel_by_name(name: str) -> Channel:
-    for channel in channels():
-        if channel.name == name:
-            return channel
-    known = ", ".join(c.name for c in channels())
-    raise KeyError(f"unknown channel {name!r}; known: {known}")
-
-
-def org_by_key(key: str) -> Org:
-    for org in orgs():
-        if org.key == key:
-            return org
-    raise KeyError(f"unknown org {key!r}; known: {', '.join(o.key for o in orgs())}")
-
-
-def org_by_msp(msp_id: str) -> Org:
-    for org in orgs():
-        if org.msp_id == msp_id:
-            return org
-    raise KeyError(f"unknown MSP {msp_id!r}; known: {', '.join(o.msp_id for o in orgs())}")
-
-
-def all_ports() -> dict[str, int]:
-    """Every listening port of the network, named `<org>.<service>`."""
-    services = {
-        "orderer": ORDERER_OFFSET,
-        "orderer-admin": ORDERER_ADMIN_OFFSET,
-        "orderer-operations": ORDERER_OPERATIONS_OFFSET,
-        "peer": PEER_OFFSET,
-        "peer-chaincode": PEER_CHAINCODE_OFFSET,
-        "peer-operations": PEER_OPERATIONS_OFFSET,
-        "peer-profile": PEER_PROFILE_OFFSET,
-        "ca": CA_OFFSET,
-        "ca-operations": CA_OPERATIONS_OFFSET,
-    }
-    return {f"{org.key}.{name}": org.port(off) for org in orgs() for name, off in services.items()}

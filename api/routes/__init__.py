@@ -1,9 +1,15 @@
-"""One blueprint per resource, and the errors each one's operations may answer."""
+"""One blueprint per resource, where each is mounted, and the errors each one may answer."""
+
+from __future__ import annotations
+
+from apiflask import APIFlask
 
 from api.auth import bp as auth
 from api.errors import LEDGER_ERRORS
 from api.routes.admin import bp as admin
 from api.routes.audit import bp as audit
+from api.routes.communities import PREFIX, pick_community
+from api.routes.communities import bp as communities
 from api.routes.consents import bp as consents
 from api.routes.consortium import bp as consortium
 from api.routes.events import bp as events
@@ -12,28 +18,15 @@ from api.routes.greenbutton import bp as greenbutton
 from api.routes.health import bp as health
 from api.routes.invoices import bp as invoices
 from api.routes.market import bp as market
-from api.routes.membership import bp as membership
 from api.routes.meters import bp as meters
 from api.routes.readings import bp as readings
 from api.routes.tariffs import bp as tariffs
+from api.routes.updates import bp as updates
 
-BLUEPRINTS = (
-    health,
-    auth,
-    admin,
-    meters,
-    readings,
-    consents,
-    tariffs,
-    market,
-    invoices,
-    events,
-    consortium,
-    funding,
-    greenbutton,
-    audit,
-    membership,
-)
+# the org's own: mounted at their own prefix
+BLUEPRINTS = (health, auth, admin, communities, consortium, funding, audit, updates)
+# one community's: mounted under /communities/<community>
+COMMUNITY_BLUEPRINTS = (meters, readings, consents, tariffs, market, invoices, events, greenbutton)
 
 # What each blueprint's operations may answer besides their success, 401, 422, a path's
 # 404 and a body's 400: errors.document_errors lists it in the OpenAPI document.
@@ -48,25 +41,23 @@ ERRORS: dict[str, dict[int, str]] = {
         403: "The caller is not a regulator, or its org may not read the channel's blocks",
         404: "The channel does not exist on the peer of the caller's org",
     },
-    membership.name: {
-        403: "The caller is not an org admin, or its org may not sign the change",
-        404: "No such membership change",
-        409: "The change is refused in its present state (e.g. it needs more signatures)",
-        502: "A step of the change failed on the network",
+    updates.name: {
+        403: "The caller is not an org admin",
+        404: "No such config update",
+        409: "The update is refused in its present state (e.g. it needs more signatures)",
+        502: "The orderer refused the update, or the channel could not be read",
+        503: "No orderer of the channel could be reached",
     },
-    **{
-        blueprint.name: LEDGER_ERRORS
-        for blueprint in (
-            meters,
-            readings,
-            consents,
-            tariffs,
-            market,
-            invoices,
-            events,
-            consortium,
-            funding,
-            greenbutton,
-        )
-    },
+    **{blueprint.name: LEDGER_ERRORS for blueprint in (*COMMUNITY_BLUEPRINTS, consortium, funding)},
 }
+
+
+for _blueprint in COMMUNITY_BLUEPRINTS:
+    _blueprint.url_value_preprocessor(pick_community)
+
+
+def register(app: APIFlask) -> None:
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    for blueprint in COMMUNITY_BLUEPRINTS:
+        app.register_blueprint(blueprint, url_prefix=PREFIX + (blueprint.url_prefix or ""))

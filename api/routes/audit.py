@@ -22,7 +22,6 @@ from api.auth import auth
 from api.ledger import access, ledger
 from api.routes.common import Page, PageQuery, page_of
 from api.routes.schemas import ChainVerification, KeyQuery
-from chaincode.roles import REGULATOR, org_kind
 from client import (
     DeliverError,
     KeyWrite,
@@ -32,7 +31,7 @@ from client import (
     key_history,
     verify_chain,
 )
-from network.topology import org_by_key
+from gridspec.roles import REGULATOR, org_kind
 
 bp = APIBlueprint("audit", __name__, url_prefix="/audit", tag="Audit")
 
@@ -61,24 +60,23 @@ def regulator_required(view: Callable[..., Any]) -> Callable[..., Any]:
 def blocks_of(channel: str) -> list[Any]:
     """Every block of `channel`, from the caller's org's peer, requested as the caller.
 
-    The API's channel to a peer authenticates with the org admin's TLS certificate (see
-    `LedgerAccess.channel`), and the peer binds a deliver request to that TLS session.
+    The API's channel to its peer authenticates with the API's own TLS certificate (see
+    `LedgerAccess.connection`), and the peer binds a deliver request to that TLS session.
     """
-    org = org_by_key(g.user.org)
-    entry = access().wallet.get(g.user.label)
-    tls_certificate = access().tls_certificate(org)
+    here = access()
+    entry = here.wallet.get(g.user.label)
     try:
         return fetch_channel(
-            access().channel(org),
+            here.channel(),
             entry.identity(),
             entry.signer(),
             channel,
-            tls_certificate_hash=certificate_hash(tls_certificate),
-            timeout=access().timeout * 4,
+            tls_certificate_hash=certificate_hash(here.tls_cert),
+            timeout=here.timeout * 4,
         )
     except DeliverError as exc:
         if exc.status == NOT_FOUND:
-            abort(404, f"channel {channel} does not exist on the {org.msp_id} peer")
+            abort(404, f"channel {channel[:64]} does not exist on the {here.msp_id} peer")
         if exc.status == FORBIDDEN:
             abort(403, f"{entry.msp_id} may not read the blocks of channel {channel}")
         raise

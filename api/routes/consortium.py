@@ -9,7 +9,15 @@ from apiflask import APIBlueprint
 from api.auth import auth
 from api.ledger import ledger
 from api.routes.common import Page, PageQuery, page_of
-from api.routes.schemas import Aggregate, AggregateIn, Member, Period, Threshold, ThresholdIn
+from api.routes.schemas import (
+    Aggregate,
+    AggregateIn,
+    Member,
+    MemberIn,
+    Period,
+    Threshold,
+    ThresholdIn,
+)
 
 bp = APIBlueprint("consortium", __name__, tag="Consortium")
 
@@ -27,6 +35,20 @@ def members(paging: dict[str, Any]) -> Any:
 @bp.output(Member)
 def member(msp_id: str) -> Any:
     return ledger().member(msp_id)
+
+
+@bp.put("/members/<msp_id>")
+@bp.auth_required(auth)
+@bp.input(MemberIn, arg_name="member")
+@bp.output(Member)
+@bp.doc(summary="Register your own org in the member registry, or rename it (org admin)")
+def put_member(msp_id: str, member: dict[str, str]) -> Any:
+    here = ledger()
+    if here.caller.role == "admin" and here.caller.msp_id == msp_id:
+        current = next((m for m in here.members() if m["msp_id"] == msp_id), None)
+        if current is not None and current["name"] != member["name"]:
+            return here.update_member(msp_id, member["name"])
+    return here.register_member(msp_id, member["name"], member["kind"])
 
 
 @bp.post("/aggregates")

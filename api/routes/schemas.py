@@ -273,6 +273,11 @@ class Member(Schema):
     removed_by = String()
 
 
+class MemberIn(Schema):
+    name = String(required=True, validate=Length(1, 200), metadata={"example": "GridCo"})
+    kind = String(required=True, validate=OneOf(["utility", "community", "regulator"]))
+
+
 class MembershipChangeIn(Schema):
     kind = String(required=True, validate=OneOf(["admission", "removal"]))
     org = String(
@@ -344,6 +349,17 @@ class IdentityOut(Schema):
     secret = String()
     org = String()
     role = String()
+
+
+class ApiKeyIn(Schema):
+    enrollment_id = String(required=True, validate=Regexp(r"^[A-Za-z0-9._@-]{1,64}$"))
+    secret = String(required=True, validate=Length(1, 256))
+
+
+class ApiKeyOut(Schema):
+    enrollment_id = String()
+    role = String(allow_none=True)
+    api_key = String(metadata={"description": "shown once; the API keeps only its digest"})
 
 
 class ChainBreak(Schema):

@@ -6,7 +6,7 @@ consents to third parties), ``TariffContract`` (time-of-use tariffs approved by 
 regulator), ``MarketContract`` (sealed orders, clearing, settlement),
 ``BillingContract`` (invoices) and
 ``GridEventContract`` (the append-only grid event log). Access is decided by the
-role table of :mod:`chaincode.roles`, enforced by :mod:`chaincode.access`; private
+role table of :mod:`gridspec.roles`, enforced by :mod:`chaincode.access`; private
 data lives in the collections of :mod:`.collections`. Run the server with
 ``python -m chaincode.community --help``.
 """

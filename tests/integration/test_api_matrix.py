@@ -2,7 +2,7 @@
 
 ``ROWS`` below is the one table; ``MATRIX`` is the same as markdown (print it to quote
 it). Each row is an endpoint, the chaincode transaction behind it and who the role
-table (``chaincode/roles.py``) lets call it; each cell the exact answer one caller gets:
+table (``gridspec/roles.py``) lets call it; each cell the exact answer one caller gets:
 
 - ``200``/``201``: allowed, done (payloads are valid for that caller: its own
   household, its own orders, idempotent repeats of fixed records);

@@ -14,7 +14,7 @@ from cryptography.x509.oid import NameOID
 
 from chaincode.community import build_chaincode as community_chaincode
 from chaincode.consortium import build_chaincode as consortium_chaincode
-from chaincode.roles import RULES
+from gridspec.roles import RULES
 from client.facade import CONTRACTS, Caller, Forbidden, Ledger
 
 

@@ -1,0 +1,261 @@
+"""Channel config updates for the org's admin: propose, sign, collect signatures, submit.
+
+The same documents as the operator's command line (`gridspec.updates`), so admins of
+different orgs can mix both: one proposes here (``POST /config-updates``) and sends the
+proposal file to the others; each imports it into its own org's API (the same call
+with ``{"proposal": ...}``) or its command line, signs with its own key (``POST
+.../signatures``, which answers the signature file) and sends that back; the proposer's
+admin adds the signatures it received (``POST .../signatures`` with ``{"signature":
+...}``) and submits (``POST .../submission``) once the policy is met. No API ever holds
+another org's key. Admitting or removing a member on ``consortium`` is then recorded in
+the member registry by the submitting admin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from apiflask import APIBlueprint, Schema, abort
+from apiflask.fields import Dict, String
+from apiflask.validators import Length, OneOf
+from flask import g
+
+from api.auth import auth
+from api.ledger import access, ledger
+from api.routes.common import Page, PageQuery, page_of
+from client import certificate_hash
+from client.broadcast import BroadcastError
+from client.configblock import latest_config
+from client.configproposal import (
+    admission,
+    check,
+    outstanding,
+    propose,
+    removal,
+    sign,
+    submit_update,
+)
+from gridspec.bundle import BundleError, OrgBundle
+from gridspec.channels import CONSORTIUM_CHANNEL
+from gridspec.updates import (
+    UpdateError,
+    UpdateProposal,
+    UpdateReceipt,
+    UpdateSignature,
+    UpdateStore,
+    onboarding_record,
+    removal_record,
+)
+
+bp = APIBlueprint("updates", __name__, url_prefix="/config-updates", tag="Config updates")
+MEMBERSHIP = ("admission", "removal")
+REFUSALS = {"FORBIDDEN": 403, "BAD_REQUEST": 409, "NOT_FOUND": 404}
+
+
+class UpdateIn(Schema):
+    kind = String(load_default=None, validate=OneOf(MEMBERSHIP))
+    channel = String(load_default=CONSORTIUM_CHANNEL, validate=Length(1, 249))
+    bundle = Dict(load_default=None, metadata={"description": "admission: the org's bundle"})
+    msp_id = String(load_default=None, validate=Length(1, 64), metadata={"description": "removal"})
+    description = String(load_default=None, validate=Length(1, 500))
+    proposal = Dict(load_default=None, metadata={"description": "a proposal made elsewhere"})
+
+
+class SignatureIn(Schema):
+    signature = Dict(load_default=None, metadata={"description": "another org's signature"})
+
+
+def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Refuse (403) every caller but an org admin; a document's flaws are a 400."""
+
+    @wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        caller = ledger().caller
+        if caller.role != "admin":
+            abort(403, f"caller role '{caller.role}' may not change channels; allowed: admin")
+        try:
+            return view(*args, **kwargs)
+        except (UpdateError, BundleError) as exc:
+            abort(400, str(exc))
+        except KeyError as exc:
+            abort(404, str(exc.args[0]))
+
+    return checked
+
+
+def store() -> UpdateStore:
+    return UpdateStore(access().updates_dir)
+
+
+def view_of(proposal: UpdateProposal) -> dict[str, Any]:
+    """A proposal as the API shows it: the document, who signed, what is missing, the receipt."""
+    signatures = store().signatures(proposal.id)
+    receipt = store().receipt(proposal.id)
+    return {
+        "proposal": proposal.to_json(),
+        "signatures": [{"msp_id": s.msp_id, "signed_at": s.signed_at} for s in signatures],
+        "outstanding": outstanding(proposal, signatures, submitter=access().msp_id),
+        "receipt": receipt.to_json() if receipt else None,
+    }
+
+
+def admin_session() -> tuple[Any, Any, bytes]:
+    entry = access().wallet.get(g.user.label)
+    return entry.identity(), entry.signer(), certificate_hash(access().tls_cert)
+
+
+def new_proposal(request: dict[str, Any]) -> UpdateProposal:
+    kind, channel = request["kind"], request["channel"]
+    if kind is None:
+        abort(400, "give either a proposal, or the kind of update to propose")
+    identity, signer, tls_hash = admin_session()
+    base = latest_config(
+        access().channel(), identity, signer, channel, tls_certificate_hash=tls_hash
+    )
+    if kind == "admission":
+        if request["bundle"] is None:
+            abort(400, "an admission needs the new org's bundle")
+        bundle = OrgBundle.from_json(request["bundle"])
+        wanted, subject = admission(base.config, bundle), bundle.msp_id
+        text = f"admit {bundle.msp_id} ({bundle.display_name}), fingerprint {bundle.fingerprint()}"
+    else:
+        if not request["msp_id"]:
+            abort(400, "a removal needs the msp_id of the org to remove")
+        subject = request["msp_id"]
+        wanted, text = removal(base.config, subject), f"remove {subject}"
+    return propose(
+        channel,
+        base,
+        wanted,
+        kind=kind,
+        subject=subject,
+        description=request["description"] or text,
+        proposed_by=access().msp_id,
+        bundle=request["bundle"],
+    )
+
+
+@bp.post("")
+@bp.auth_required(auth)
+@bp.input(UpdateIn, arg_name="request")
+@bp.doc(summary="Propose a config update (admission, removal), or import one made elsewhere")
+@admin_required
+def create(request: dict[str, Any]) -> Any:
+    if request["proposal"] is not None:
+        proposal = UpdateProposal.from_json(request["proposal"])
+    else:
+        try:
+            proposal = new_proposal(request)
+        except ValueError as exc:
+            abort(409, str(exc))
+    store().save_proposal(proposal)
+    return view_of(proposal), 201
+
+
+@bp.get("")
+@bp.auth_required(auth)
+@bp.input(PageQuery, location="query", arg_name="paging")
+@bp.output(Page)
+@bp.doc(summary="The config updates this org's API keeps (org admin)")
+@admin_required
+def index(paging: dict[str, Any]) -> Any:
+    return page_of([view_of(p) for p in store().proposals()], paging)
+
+
+@bp.get("/<update_id>")
+@bp.auth_required(auth)
+@bp.doc(summary="A config update: the proposal, its signatures, what it needs, its receipt")
+@admin_required
+def show(update_id: str) -> Any:
+    return view_of(store().proposal(update_id))
+
+
+@bp.post("/<update_id>/signatures")
+@bp.auth_required(auth)
+@bp.input(SignatureIn, arg_name="request")
+@bp.doc(summary="Sign with your own admin key (no body), or add another org's signature")
+@admin_required
+def add_signature(update_id: str, request: dict[str, Any]) -> Any:
+    proposal = store().proposal(update_id)
+    if store().receipt(update_id) is not None:
+        abort(409, f"update {update_id} was already submitted")
+    if request["signature"] is not None:
+        signature = UpdateSignature.from_json(request["signature"])
+    else:
+        if proposal.kind in MEMBERSHIP and proposal.subject == access().msp_id:
+            abort(403, f"{access().msp_id} may not sign a change of its own membership")
+        identity, signer, _ = admin_session()
+        signature = sign(proposal, identity, signer)
+    try:
+        check(proposal, signature)
+    except ValueError as exc:
+        abort(400, str(exc))
+    store().save_signature(signature)
+    return signature.to_json(), 201
+
+
+@bp.post("/<update_id>/submission")
+@bp.auth_required(auth)
+@bp.doc(summary="Submit an update its signers' policy is met for (org admin)")
+@admin_required
+def submission(update_id: str) -> Any:
+    proposal = store().proposal(update_id)
+    done = store().receipt(update_id)
+    if done is not None:
+        return done.to_json()
+    signatures = store().signatures(update_id)
+    missing = outstanding(proposal, signatures, submitter=access().msp_id)
+    if missing:
+        wanted = "; ".join(f"{n} more of {p}" for p, n in missing.items())
+        abort(409, f"update {update_id} needs more admin signatures ({wanted})")
+    receipt = submit_to_orderers(proposal, signatures)
+    receipt = record_membership(proposal, receipt)
+    store().save_receipt(receipt)
+    return receipt.to_json()
+
+
+def submit_to_orderers(
+    proposal: UpdateProposal, signatures: list[UpdateSignature]
+) -> UpdateReceipt:
+    here = access()
+    identity, signer, tls_hash = admin_session()
+    nodes = here.profile.channel_orderers(proposal.channel)
+    try:
+        return submit_update(
+            proposal,
+            signatures,
+            identity,
+            signer,
+            orderers=[here.connection(node) for node in nodes],
+            peer=here.channel(),
+            tls_certificate_hash=tls_hash,
+            timeout=here.timeout * 2,
+        )
+    except BroadcastError as exc:
+        status = REFUSALS.get(exc.status or "", 503 if exc.status is None else 502)
+        abort(status, f"the orderer refused update {proposal.id}: {exc.info or exc}")
+    except TimeoutError as exc:
+        abort(503, str(exc))
+
+
+def record_membership(proposal: UpdateProposal, receipt: UpdateReceipt) -> UpdateReceipt:
+    """On consortium, an admission or removal also goes into the member registry."""
+    if proposal.channel != CONSORTIUM_CHANNEL or proposal.kind not in MEMBERSHIP:
+        return receipt
+    if proposal.kind == "admission":
+        bundle = OrgBundle.from_json(proposal.bundle)
+        record = onboarding_record(proposal, receipt)
+        member = ledger().record_onboarding(bundle.msp_id, bundle.display_name, bundle.kind, record)
+    else:
+        decided = [
+            (p, r)
+            for p in store().proposals()
+            if p.kind == "removal" and p.subject == proposal.subject and p.id != proposal.id
+            if (r := store().receipt(p.id)) is not None
+        ]
+        member = ledger().record_removal(
+            proposal.subject, removal_record([*decided, (proposal, receipt)])
+        )
+    return UpdateReceipt(**{**receipt.__dict__, "registry_tx_id": member["tx_id"]})

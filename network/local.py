@@ -1,0 +1,362 @@
+"""The embedded default: every org of this machine, side by side, as separate hosts would run.
+
+Each step runs `python -m network MODE --org <org>` in a process of its own, which
+opens that org's home and nothing else; the steps pass each other only public files,
+through `run/exchange/<org>/` (what an org publishes, or mails): bundles, genesis
+blocks, config update proposals and signatures. No process here holds two orgs' keys.
+
+A `Runner` says how to start an org's process: on this host as this user (the
+default), or inside the org's own network namespace as its own Unix user (what the
+multi-host test does), so the same choreography founds a consortium on one machine
+or on several hosts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gridspec.channels import CONSORTIUM_CHANNEL, community_channel
+from gridspec.updates import UpdateProposal
+from network.channelinfo import ChannelInfo
+from network.console import NetworkError, elapsed, info, phase, step
+from network.home import JOINING, LEFT, OrgHome, local_homes
+from network.paths import REPO, exchange_dir, homes_dir, run_dir
+from network.topology import FIRST_ADMITTED_PORT_BASE, FOUNDING, FOUNDING_CHANNELS, LAST_PORT_BASE
+
+
+@dataclass(frozen=True)
+class Runner:
+    """How to run a network mode as one org: a command prefix (namespace, user) and env."""
+
+    prefix: tuple[str, ...] = ()
+    env: dict[str, str] | None = None
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run the mode; its progress (stderr) shows as it goes, its stdout is returned."""
+        argv = [*self.prefix, sys.executable, "-m", "network", *args]
+        result = subprocess.run(
+            argv, cwd=REPO, env=self.env, stdout=subprocess.PIPE, text=True, check=False
+        )
+        if check and result.returncode != 0:
+            raise NetworkError(f"`network {' '.join(args)}` failed (exit {result.returncode})")
+        return result
+
+
+@dataclass
+class Consortium:
+    """This machine's orgs (their homes), the exchange folder, and how to run each org."""
+
+    homes: Path = field(default_factory=homes_dir)
+    exchange: Path = field(default_factory=exchange_dir)
+    runners: dict[str, Runner] = field(default_factory=dict)
+
+    def home(self, key: str) -> OrgHome:
+        return OrgHome(self.homes / key)
+
+    def run(self, key: str, mode: str, *args: str, check: bool = True) -> str:
+        runner = self.runners.get(key, Runner())
+        home = str(self.home(key).path)
+        return runner.run(mode, "--home", home, "--org", key, *args, check=check).stdout
+
+    def each(self, keys: Sequence[str], work: Callable[[str], object]) -> None:
+        """`work(key)` for every org at once, one thread each; the first failure is raised."""
+        with ThreadPoolExecutor(max_workers=max(1, len(keys))) as pool:
+            for future in [pool.submit(work, key) for key in keys]:
+                future.result()
+
+    def published(self, key: str, name: str) -> Path:
+        """Where org `key` publishes a public file for the others."""
+        folder = self.exchange / key
+        folder.mkdir(parents=True, exist_ok=True, mode=0o755)
+        return folder / name
+
+    def bundle(self, key: str) -> Path:
+        return self.published(key, f"{key}.bundle.json")
+
+    def org_keys(self) -> list[str]:
+        """Every org here that has not left, in order of their ports."""
+        return [h.org.key for h in local_homes(self.homes) if h.status != LEFT]
+
+    # ------------------------------------------------------------------------- founding
+
+    def init_founding(self) -> list[str]:
+        for org in FOUNDING:
+            if not self.home(org.key).exists():
+                self.run(org.key, "init")
+        return [org.key for org in FOUNDING]
+
+    def exchange_bundles(self, keys: Sequence[str]) -> None:
+        for key in keys:
+            self.run(key, "export-bundle", "--out", str(self.bundle(key)))
+        for key in keys:
+            for other in keys:
+                if other != key:
+                    self.run(key, "import-bundle", "--replace", str(self.bundle(other)))
+
+    def channel_block(self, creator: str, channel: str) -> Path:
+        return self.published(creator, f"{channel}.block")
+
+    def found_channel(self, creator: str, channel: str, members: Sequence[str]) -> Path:
+        block = self.channel_block(creator, channel)
+        if not block.exists():
+            self.run(
+                creator,
+                "create-channel",
+                "--channel",
+                channel,
+                "--members",
+                ",".join(members),
+                "--out",
+                str(block),
+            )
+        self.each(members, lambda key: self.run(key, "join-channel", str(block)))
+        return block
+
+    def wait_channel(self, channel: str, members: Sequence[str]) -> None:
+        self.each(members, lambda key: self.run(key, "wait-channel", "--channel", channel))
+
+    def blocks(self) -> dict[str, ChannelInfo]:
+        """Every channel whose genesis block was published here, by name."""
+        found = {}
+        for path in sorted(self.exchange.glob("*/*.block")):
+            info_ = ChannelInfo.from_block(path.read_bytes())
+            found[info_.name] = info_
+        return found
+
+    def collect_signatures(
+        self, proposal: Path, signers: Sequence[str], submitter: str
+    ) -> list[str]:
+        """Members' admins sign in turn, each at home, until the proposal's needs are met."""
+        document = UpdateProposal.from_json(json.loads(proposal.read_text()))
+        signed: list[str] = []
+        files: list[str] = []
+        for key in signers:
+            msp = msp_key(self, key)
+            if not document.outstanding([*signed, msp_key(self, submitter)]):
+                break
+            if key == submitter or not any(msp in need.orgs for need in document.needs):
+                continue
+            out = self.published(key, f"{document.id}.{msp}.signature.json")
+            self.run(key, "sign", str(proposal), "--out", str(out))
+            signed.append(msp)
+            files.append(str(out))
+        return files
+
+
+def here() -> Consortium:
+    return Consortium()
+
+
+# ----------------------------------------------------------------------------- modes
+
+
+def up(_: argparse.Namespace) -> None:
+    started = time.monotonic()
+    consortium = here()
+    keys = consortium.org_keys() or consortium.init_founding()
+    with phase(f"every org starts its own CA, orderer and peer: {', '.join(keys)}"):
+        consortium.each(keys, lambda key: consortium.run(key, "up"))
+    founders = [org.key for org in FOUNDING]
+    with phase("bundles: each org publishes its own and imports the others'"):
+        consortium.exchange_bundles(founders)
+    for channel in FOUNDING_CHANNELS:
+        with phase(f"channel {channel.name}: genesis block by {founders[0]}, each org joins"):
+            consortium.found_channel(founders[0], channel.name, channel.orgs)
+    with phase("gossip: every peer sees the others on every channel"):
+        for name, channel in consortium.blocks().items():
+            members = [k for k in keys if msp_key(consortium, k) in channel.members]
+            consortium.wait_channel(name, members)
+    info(f"consortium up in {elapsed(started)}; homes in {consortium.homes}")
+
+
+def msp_key(consortium: Consortium, key: str) -> str:
+    """The MSP id org `key` published in its bundle."""
+    return str(json.loads(consortium.bundle(key).read_text())["msp_id"])
+
+
+def down(_: argparse.Namespace) -> None:
+    consortium = here()
+    for key in reversed(consortium.org_keys()):
+        consortium.run(key, "down")
+
+
+def clean(_: argparse.Namespace) -> None:
+    consortium = here()
+    for home in local_homes(consortium.homes):
+        consortium.run(home.org.key, "clean")
+    step(f"removing the run folder {run_dir()} (the exchange and what tests left)")
+    shutil.rmtree(run_dir(), ignore_errors=True)
+
+
+def status(_: argparse.Namespace) -> int:
+    consortium = here()
+    healthy = True
+    for key in consortium.org_keys():
+        runner = consortium.runners.get(key, Runner())
+        result = runner.run("status", "--home", str(consortium.home(key).path), check=False)
+        print(result.stdout, end="")
+        healthy &= result.returncode == 0
+    return 0 if healthy else 1
+
+
+def deploy(_: argparse.Namespace) -> None:
+    consortium = here()
+    keys = consortium.org_keys()
+    with phase("every org installs, serves and approves the chaincode of its channels"):
+        consortium.each(keys, lambda key: consortium.run(key, "deploy"))
+    for name, channel in consortium.blocks().items():
+        committer = next(k for k in keys if msp_key(consortium, k) in channel.members)
+        with phase(f"{committer} commits the chaincode definition on {name}"):
+            consortium.run(committer, "deploy", "--channel", name, "--commit")
+
+
+def reload(_: argparse.Namespace) -> None:
+    consortium = here()
+    for key in consortium.org_keys():
+        consortium.run(key, "reload")
+
+
+def api(_: argparse.Namespace) -> None:
+    consortium = here()
+    for key in consortium.org_keys():
+        consortium.run(key, "api")
+
+
+def ports(_: argparse.Namespace) -> None:
+    consortium = here()
+    for key in consortium.org_keys():
+        print(consortium.run(key, "ports"), end="")
+
+
+def demo(_: argparse.Namespace) -> None:
+    from network.demo import run_demo
+
+    run_demo(here())
+
+
+# ----------------------------------------------------------------------------- members
+
+
+def next_port_base(consortium: Consortium) -> int:
+    taken = {h.org.port_base for h in local_homes(consortium.homes)}
+    base = FIRST_ADMITTED_PORT_BASE
+    while base in taken:
+        base += 1000
+    if base > LAST_PORT_BASE:
+        raise NetworkError("no free block of ports is left for another org on this machine")
+    return base
+
+
+def onboard(args: argparse.Namespace) -> None:
+    """Admit a new community: its own share comes up, the members sign it into consortium,
+    its channel is founded with the utility and the regulator, and its chaincode deployed."""
+    started = time.monotonic()
+    consortium = here()
+    key, proposer = args.org, args.proposer
+    members = [k for k in consortium.org_keys() if k != key]
+    if proposer not in members:
+        raise NetworkError(f"the proposer {proposer} is not a member here: {', '.join(members)}")
+    home = consortium.home(key)
+    if not home.exists():
+        names = [
+            a
+            for flag in ("name", "msp_id")
+            if getattr(args, flag)
+            for a in (f"--{flag.replace('_', '-')}", getattr(args, flag))
+        ]
+        consortium.run(key, "init", "--port-base", str(next_port_base(consortium)), *names)
+    with phase(f"{key}: its own CA, orderer and peer; its bundle to the members"):
+        consortium.run(key, "up")
+        consortium.run(key, "export-bundle", "--out", str(consortium.bundle(key)))
+        for member in members:
+            consortium.run(member, "import-bundle", "--replace", str(consortium.bundle(key)))
+            consortium.run(key, "import-bundle", "--replace", str(consortium.bundle(member)))
+    proposal = consortium.published(proposer, f"admit-{key}.proposal.json")
+    with phase(f"{proposer} proposes {key} for {CONSORTIUM_CHANNEL}"):
+        consortium.run(
+            proposer,
+            "propose",
+            "admission",
+            "--channel",
+            CONSORTIUM_CHANNEL,
+            "--bundle",
+            str(consortium.bundle(key)),
+            "--out",
+            str(proposal),
+        )
+    if args.propose_only:
+        step(f"proposed: {proposal}; the members' admins sign it (`sign`, or their APIs)")
+        return
+    with phase("the members' admins sign, each at home, until the policy is met"):
+        signatures = consortium.collect_signatures(proposal, members, proposer)
+    with phase(f"{proposer} submits the admission"):
+        consortium.run(proposer, "submit", str(proposal), *signatures)
+    found_community(consortium, key)
+    if any(consortium.home(m).sub("pids", f"api-{m}.pid").exists() for m in members):
+        consortium.run(key, "api")
+    info(f"{key} admitted in {elapsed(started)}")
+
+
+def found_community(consortium: Consortium, key: str) -> None:
+    """The newcomer's own channel with the utility and the regulator, and its chaincode."""
+    channel = community_channel(key)
+    founders = ["utility", key, "regulator"]
+    with phase(f"channel {channel}: {', '.join(founders)}"):
+        consortium.found_channel("utility", channel, founders)
+    with phase(f"{key} joins {CONSORTIUM_CHANNEL} with its genesis block"):
+        genesis = consortium.channel_block("utility", CONSORTIUM_CHANNEL)
+        consortium.run(key, "join-channel", str(genesis))
+        consortium.run(key, "wait-channel", "--channel", CONSORTIUM_CHANNEL, "--peers", "1")
+        consortium.wait_channel(channel, founders)
+    with phase(f"chaincode: {key} on both channels, community on {channel}"):
+        consortium.run(key, "deploy")
+        for member in ("utility", "regulator"):
+            consortium.run(member, "deploy", "--channel", channel)
+        consortium.run("utility", "deploy", "--channel", channel, "--commit")
+
+
+def offboard(args: argparse.Namespace) -> None:
+    """Remove an admitted org: the members sign it off its channels, then it leaves."""
+    started = time.monotonic()
+    consortium = here()
+    key, proposer = args.org, args.proposer
+    home = consortium.home(key)
+    if not home.exists() or home.status == LEFT:
+        raise NetworkError(f"{key} is not an org of this machine")
+    if home.status == JOINING:
+        step(f"{key} never joined: it stops and withdraws")
+        consortium.run(key, "leave")
+        return
+    if key in [o.key for o in FOUNDING]:
+        raise NetworkError(f"{key} is a founding member; only admitted orgs are removed here")
+    members = [k for k in consortium.org_keys() if k != key]
+    msp = msp_key(consortium, key)
+    for channel in (community_channel(key), CONSORTIUM_CHANNEL):
+        proposal = consortium.published(proposer, f"remove-{key}-{channel}.proposal.json")
+        with phase(f"{proposer} proposes removing {msp} from {channel}"):
+            consortium.run(
+                proposer,
+                "propose",
+                "removal",
+                "--channel",
+                channel,
+                "--msp-id",
+                msp,
+                "--out",
+                str(proposal),
+            )
+        signatures = consortium.collect_signatures(proposal, members, proposer)
+        with phase(f"{proposer} submits the removal from {channel}"):
+            consortium.run(proposer, "submit", str(proposal), *signatures)
+    with phase(f"{key} leaves: its identities revoked at its CA, its processes stopped"):
+        consortium.run(key, "leave")
+    info(f"{key} removed in {elapsed(started)}")

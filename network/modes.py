@@ -1,0 +1,420 @@
+"""The modes of `python -m network`: what each does as one org, and for every org here.
+
+Each mode names its one-org function (given the org's home) and, where it makes sense
+on one machine, its every-org function (`network/local.py`), which runs the one-org
+mode in a process per org and passes only public files between them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gridspec.channels import CONSORTIUM_CHANNEL
+from network import (
+    api_server,
+    bringup,
+    bundles,
+    channels,
+    lifecycle,
+    local,
+    profiles,
+    proposals,
+    revocation,
+)
+from network.chaincode_servers import reload
+from network.chaincodes import for_channel
+from network.channelinfo import ChannelInfo
+from network.console import NetworkError, elapsed, info, step
+from network.home import ACTIVE, JOINING, OrgHome
+from network.topology import LOOPBACK, founding, new_community
+
+PerOrg = Callable[[OrgHome, argparse.Namespace], Any]
+Local = Callable[[argparse.Namespace], Any]
+
+
+def no_arguments(_: argparse.ArgumentParser) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Mode:
+    """One mode: its help, its one-org and every-org functions, its own arguments."""
+
+    help: str
+    per_org: PerOrg | None
+    local: Local | None
+    arguments: Callable[[argparse.ArgumentParser], None] = no_arguments
+    more: str = ""
+
+    @property
+    def description(self) -> str:
+        scope = []
+        if self.per_org is not None:
+            scope.append("With --org it acts as that org alone, from its own home.")
+        if self.local is not None:
+            scope.append("Without --org it does so for every org whose home is on this machine.")
+        return " ".join([self.help[0].upper() + self.help[1:] + ".", self.more, *scope]).strip()
+
+
+# ------------------------------------------------------------------------------ one org
+
+
+def init(home: OrgHome, args: argparse.Namespace) -> None:
+    if home.exists():
+        info(f"{home.org.key}: home {home.path} already exists")
+        return
+    if not args.org:
+        raise NetworkError("init needs --org: the new org's key")
+    template = founding(args.org)
+    if template is not None:
+        org = dataclasses.replace(
+            template,
+            host=args.host or template.host,
+            port_base=args.port_base or template.port_base,
+        )
+    else:
+        if args.port_base is None:
+            raise NetworkError(
+                "a new org needs --port-base: a free block of 1000 ports, e.g. 10000"
+            )
+        names = {"msp_id": args.msp_id or "", "display_name": args.name or ""}
+        org = new_community(args.org, args.port_base, args.host or LOOPBACK, **names)
+    home.create(org)
+    if template is None:
+        home.set_status(JOINING)
+    step(f"{org.key}: home {home.path} for {org.msp_id} ({org.display_name}) on {org.host}")
+
+
+def init_arguments(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--host", help="the address its nodes listen on and advertise (127.0.0.1)")
+    sub.add_argument("--port-base", type=int, help="its block of 1000 ports (founding: 7000-9000)")
+    sub.add_argument("--msp-id", help="a new community's MSP id (default: <Org>MSP)")
+    sub.add_argument("--name", help="a new community's display name")
+
+
+def export_bundle(home: OrgHome, args: argparse.Namespace) -> None:
+    out = Path(args.out) if args.out else home.outbox / f"{home.org.key}.bundle.json"
+    bundle = bundles.export(home, out)
+    step(f"{bundle.msp_id}: bundle written to {out}")
+    info(f"fingerprint {bundle.fingerprint()}: read it to the orgs that import it")
+
+
+def import_bundle(home: OrgHome, args: argparse.Namespace) -> None:
+    bundle = bundles.import_bundle(home, Path(args.file), replace=args.replace)
+    step(f"{home.org.key}: imported the bundle of {bundle.msp_id} ({bundle.display_name})")
+    info(f"fingerprint {bundle.fingerprint()}: check it with {bundle.key} before trusting it")
+
+
+def create_channel(home: OrgHome, args: argparse.Namespace) -> None:
+    members = args.members.split(",")
+    orderers = args.orderers.split(",") if args.orderers else members
+    out = Path(args.out) if args.out else home.outbox / f"{args.channel}.block"
+    channels.create(home, args.channel, members, orderers, out)
+    step(f"{home.org.key}: genesis block of {args.channel} written to {out}")
+    info(f"members {', '.join(members)}; ordered by {', '.join(orderers)}")
+
+
+def join_channel(home: OrgHome, args: argparse.Namespace) -> None:
+    joined = channels.join(home, Path(args.block))
+    profiles.write(home)
+    if home.status == JOINING:
+        home.set_status(ACTIVE)
+    step(f"{home.org.key}: on {joined.name} (members {', '.join(joined.members)})")
+
+
+def wait_channel(home: OrgHome, args: argparse.Namespace) -> None:
+    members = ChannelInfo.load(home, args.channel).members
+    channels.wait_gossip(home, args.channel, args.peers if args.peers else len(members) - 1)
+
+
+def deploy(home: OrgHome, args: argparse.Namespace) -> None:
+    names = [args.channel] if args.channel else channels.joined(home)
+    for name in names:
+        spec = for_channel(ChannelInfo.load(home, name))
+        step(f"{home.org.key}: chaincode {spec.name} on {name} (policy {spec.policy})")
+        lifecycle.prepare(home, spec)
+        if args.commit:
+            lifecycle.commit(home, spec)
+
+
+def deploy_arguments(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--channel", help="only this channel (default: every channel it joined)")
+    sub.add_argument(
+        "--commit", action="store_true", help="also commit the definition (one org does this)"
+    )
+
+
+def write_profile(home: OrgHome, _: argparse.Namespace) -> None:
+    made = profiles.write(home)
+    step(f"{home.org.key}: connection profile {home.profile}")
+    info(f"channels: {', '.join(made.channels) or 'none yet'}")
+
+
+def ports(home: OrgHome, _: argparse.Namespace) -> None:
+    for name, address in home.org.ports().items():
+        print(f"{home.org.key + '.' + name:34} {address}")
+
+
+def demo_step(home: OrgHome, args: argparse.Namespace) -> None:
+    from network.demo import run_step
+
+    run_step(home, args.step, Path(args.file) if args.file else None)
+
+
+def demo_step_arguments(sub: argparse.ArgumentParser) -> None:
+    from network.demo import STEPS
+
+    sub.add_argument("step", choices=list(STEPS))
+    sub.add_argument("--file", help="disclose: where to write the reading; verify: the reading")
+
+
+def outbox(home: OrgHome, args: argparse.Namespace, name: str) -> Path:
+    return Path(args.out) if args.out else home.outbox / name
+
+
+def propose(home: OrgHome, args: argparse.Namespace) -> None:
+    params: dict[str, Any] = {"description": args.description}
+    if args.kind == "admission":
+        if not args.bundle:
+            raise NetworkError("an admission needs --bundle: the new org's bundle file")
+        params["bundle"] = bundles.read(Path(args.bundle))
+    elif args.kind == "removal":
+        if not args.msp_id:
+            raise NetworkError("a removal needs --msp-id: the org to remove")
+        params["msp_id"] = args.msp_id
+    elif args.kind == "batch-timeout":
+        params["timeout"] = args.timeout
+    else:
+        raise NetworkError(f"{args.kind} is proposed by `revoke`, which also signs and submits")
+    proposal = proposals.propose(home, args.channel, args.kind, **params)
+    out = outbox(home, args, f"{proposal.id}.proposal.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(proposal.to_json(), indent=2) + "\n")
+    step(f"{home.org.msp_id} proposes update {proposal.id} of {proposal.channel}: {out}")
+    for need in proposal.needs:
+        info(f"needs {need.needed} admin(s) of {', '.join(need.orgs)} for {need.policy}")
+
+
+def propose_arguments(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("kind", choices=("admission", "removal", "batch-timeout"))
+    sub.add_argument("--channel", default=CONSORTIUM_CHANNEL, help="default: consortium")
+    sub.add_argument("--bundle", help="admission: the new org's bundle file")
+    sub.add_argument("--msp-id", help="removal: the MSP id of the org to remove")
+    sub.add_argument("--timeout", default="250ms", help="batch-timeout: e.g. 300ms")
+    sub.add_argument("--description", help="what the admins read (default: made from the change)")
+    sub.add_argument("--out", help="where to write the proposal (default: <home>/outbox)")
+
+
+def sign(home: OrgHome, args: argparse.Namespace) -> None:
+    signature = proposals.sign(home, Path(args.proposal))
+    name = f"{signature.update_id}.{signature.msp_id}.signature.json"
+    out = outbox(home, args, name)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(signature.to_json(), indent=2) + "\n")
+    step(f"{signature.msp_id}'s admin signed update {signature.update_id}: {out}")
+
+
+def submit(home: OrgHome, args: argparse.Namespace) -> None:
+    receipt = proposals.submit(home, Path(args.proposal), [Path(p) for p in args.signatures])
+    out = outbox(home, args, f"{receipt.update_id}.receipt.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(receipt.to_json(), indent=2) + "\n")
+    signers = ", ".join(m for m, _ in receipt.signatures)
+    step(f"update {receipt.update_id} is config block {receipt.block} of {receipt.channel}")
+    info(f"signed by {signers}; receipt {out}")
+
+
+def revoke(home: OrgHome, args: argparse.Namespace) -> None:
+    step(f"{home.org.msp_id}: revoking {args.id} at {home.org.ca_name}")
+    crl = revocation.revoke(home, args.id, args.reason)
+    step(f"{home.org.msp_id}: its CRL onto its channels")
+    for channel, block in revocation.publish_crl(home, crl).items():
+        print(f"{channel:28} config block {block}")
+
+
+def membership_arguments(onboarding: bool) -> Callable[[argparse.ArgumentParser], None]:
+    def add(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--org", required=True, help="the org's key, e.g. riverside")
+        sub.add_argument("--proposer", default="utility", help="the member who proposes")
+        if onboarding:
+            sub.add_argument("--name", help="its display name")
+            sub.add_argument("--msp-id", help="its MSP id (default: <Org>MSP)")
+            sub.add_argument(
+                "--propose-only", action="store_true", help="stop once proposed (admins sign)"
+            )
+
+    return add
+
+
+def status(home: OrgHome, _: argparse.Namespace) -> int:
+    return 0 if bringup.status(home) else 1
+
+
+def install(_: argparse.Namespace) -> None:
+    from network.install import install as build
+
+    started = time.monotonic()
+    step("installing pinned Fabric and Fabric CA binaries")
+    for command, version in build().items():
+        info(f"{command:18} {version}")
+    info(f"install finished in {elapsed(started)}")
+
+
+MODES: dict[str, Mode] = {
+    "install": Mode(
+        "build the pinned Fabric and Fabric CA commands into .tools/bin", None, install
+    ),
+    "init": Mode(
+        "make an org's home: its record, host and block of ports",
+        init,
+        None,
+        init_arguments,
+        "The founding orgs (utility, community, regulator) take their templates.",
+    ),
+    "up": Mode(
+        "start CAs, orderers and peers (resumes ledgers); on this machine also found the channels",
+        lambda home, _: bringup.up(home),
+        local.up,
+    ),
+    "down": Mode(
+        "stop exactly the org's processes by pid; ledgers are kept",
+        lambda home, _: bringup.down(home),
+        local.down,
+    ),
+    "clean": Mode(
+        "stop everything and delete the org's home (keys, ledgers, logs)",
+        lambda home, _: bringup.clean(home),
+        local.clean,
+    ),
+    "status": Mode("health of every node from its operations endpoint", status, local.status),
+    "export-bundle": Mode(
+        "write the org's definition bundle (public) and print its fingerprint",
+        export_bundle,
+        None,
+        lambda sub: sub.add_argument("--out", help="where to write it (default: <home>/outbox)"),
+    ),
+    "import-bundle": Mode(
+        "keep another org's bundle in this org's home, printing its fingerprint",
+        import_bundle,
+        None,
+        lambda sub: (
+            sub.add_argument("file", help="the bundle file the other org sent"),
+            sub.add_argument("--replace", action="store_true", help="replace a different one"),
+        ),
+    ),
+    "create-channel": Mode(
+        "write a channel's genesis block from the members' bundles",
+        create_channel,
+        None,
+        lambda sub: (
+            sub.add_argument("--channel", required=True),
+            sub.add_argument("--members", required=True, help="org keys, comma separated"),
+            sub.add_argument("--orderers", help="org keys running consenters (default: members)"),
+            sub.add_argument("--out", help="where to write the block (default: <home>/outbox)"),
+        ),
+    ),
+    "join-channel": Mode(
+        "join the org's orderer (if a consenter) and peer to a channel with its genesis block",
+        join_channel,
+        None,
+        lambda sub: sub.add_argument("block", help="the channel's genesis block file"),
+    ),
+    "wait-channel": Mode(
+        "wait until the org's peer sees the channel's other peers through gossip",
+        wait_channel,
+        None,
+        lambda sub: (
+            sub.add_argument("--channel", required=True),
+            sub.add_argument("--peers", type=int, help="how many others (default: all members)"),
+        ),
+    ),
+    "deploy": Mode(
+        "install, serve and approve the chaincode of the org's channels; --commit commits",
+        deploy,
+        local.deploy,
+        deploy_arguments,
+    ),
+    "reload": Mode(
+        "restart the org's chaincode servers so they run the current Python code",
+        lambda home, _: reload(home),
+        local.reload,
+    ),
+    "profile": Mode(
+        "write the org's connection profile for its client and API", write_profile, None
+    ),
+    "api": Mode(
+        "start the org's API and print its demo logins",
+        lambda home, _: api_server.run_api(home),
+        local.api,
+    ),
+    "ports": Mode("list every address the org's services listen on", ports, local.ports),
+    "propose": Mode(
+        "propose a config update of a channel as the org's admin (a public proposal file)",
+        propose,
+        None,
+        propose_arguments,
+    ),
+    "sign": Mode(
+        "sign a proposal with the org admin's own key (a public signature file)",
+        sign,
+        None,
+        lambda sub: (
+            sub.add_argument("proposal", help="the proposal file"),
+            sub.add_argument("--out", help="where to write the signature"),
+        ),
+    ),
+    "submit": Mode(
+        "submit a proposal with the admins' signatures; the orderer decides",
+        submit,
+        None,
+        lambda sub: (
+            sub.add_argument("proposal", help="the proposal file"),
+            sub.add_argument("signatures", nargs="*", help="signature files from other orgs"),
+            sub.add_argument("--out", help="where to write the receipt"),
+        ),
+    ),
+    "revoke": Mode(
+        "revoke an identity at the org's CA and put its CRL on the org's channels",
+        revoke,
+        None,
+        lambda sub: (
+            sub.add_argument("--id", required=True, help="the enrolment id to revoke"),
+            sub.add_argument("--reason", default="unspecified", help="an RFC 5280 reason"),
+        ),
+    ),
+    "leave": Mode(
+        "revoke everyone the org's CA issued and stop its processes (after its removal)",
+        lambda home, _: revocation.leave(home),
+        None,
+    ),
+    "onboard": Mode(
+        "admit a new community: its share starts, members sign, its channel and chaincode",
+        None,
+        local.onboard,
+        membership_arguments(onboarding=True),
+    ),
+    "offboard": Mode(
+        "remove an admitted org by the members' signatures; it then leaves",
+        None,
+        local.offboard,
+        membership_arguments(onboarding=False),
+    ),
+    "demo": Mode(
+        "run the demo day through the orgs' APIs (every org registers, readings, market, bills)",
+        None,
+        local.demo,
+    ),
+    "demo-step": Mode(
+        "one step of the demo day, taken by this org's people through its own API",
+        demo_step,
+        None,
+        demo_step_arguments,
+    ),
+}
