@@ -14,7 +14,7 @@ import resource
 from collections import Counter
 from pathlib import Path
 
-from network.paths import pids_dir
+from network.home import local_homes
 from network.procs import owned_pid
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -38,8 +38,8 @@ def own_seconds() -> float:
 def snapshot() -> Counter[str]:
     """CPU seconds so far of every running process, by name (e.g. `peer-utility`)."""
     seconds: Counter[str] = Counter()
-    folder = pids_dir()
-    for pid_file in sorted(folder.glob("*.pid")) if folder.exists() else []:
+    files = sorted(p for home in local_homes() for p in home.pids.glob("*.pid"))
+    for pid_file in files:
         pid = owned_pid(pid_file)
         if pid:
             seconds[pid_file.stem] = process_seconds(pid)

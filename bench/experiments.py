@@ -41,7 +41,8 @@ from client import (
     load_private_key,
     new_private_key_signer,
 )
-from network.ca import OrgCA, private_key
+from network.ca import private_key
+from network.home import OrgHome
 from network.paths import REPO, run_dir
 from network.topology import UTILITY
 
@@ -50,7 +51,7 @@ NODE_CLIENT = REPO / "bench" / "node" / "client" / "submit.mjs"
 
 
 def identity_files(user: str) -> tuple[Path, Path]:
-    msp = OrgCA(UTILITY).msp(user)
+    msp = OrgHome.of(UTILITY.key).identity_msp(user)
     return msp / "signcerts" / "cert.pem", private_key(msp)
 
 
@@ -78,7 +79,7 @@ class Bench:
         cert, key = identity_files("headend1")
         self.channel = connect_async(
             UTILITY.peer_address,
-            tls_root_cert=OrgCA(UTILITY).ca_cert.read_bytes(),
+            tls_root_cert=OrgHome.of(UTILITY.key).ca_cert.read_bytes(),
             client_cert=cert.read_bytes(),
             client_key=key.read_bytes(),
         )
@@ -273,7 +274,7 @@ async def node_ingest(bench: Bench, batch_size: int, concurrency: int) -> Result
         "--peer",
         UTILITY.peer_address,
         "--tls-root",
-        str(OrgCA(UTILITY).ca_cert),
+        str(OrgHome.of(UTILITY.key).ca_cert),
         "--cert",
         str(cert),
         "--key",

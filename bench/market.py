@@ -40,6 +40,7 @@ from client import (
 )
 from network.ca import Enrollee, OrgCA, private_key
 from network.console import info
+from network.home import OrgHome
 from network.topology import COMMUNITY
 
 INTERVAL = timedelta(minutes=15)
@@ -89,21 +90,18 @@ def orders(tag: str, traders: int, count: int) -> Iterator[Order]:
 
 def enrol(household_id: str, tag: str) -> tuple[Path, Path]:
     """An identity for one household at the community's CA: its certificate and key files."""
-    ca = OrgCA(COMMUNITY)
+    ca = OrgCA(OrgHome.of(COMMUNITY.key))
     who = Enrollee(
-        f"app-{tag}-{household_id}",
-        "client",
-        {"role": "household", "household_id": household_id},
-        tls=False,
+        f"app-{tag}-{household_id}", "client", {"role": "household", "household_id": household_id}
     )
-    ca.register(who)
+    ca.register(ca.registrar(), who)
     ca.enroll(who)
-    msp = ca.msp(who.name)
+    msp = ca.home.identity_msp(who.name)
     return msp / "signcerts" / "cert.pem", private_key(msp)
 
 
 async def enrol_all(household_ids: list[str], tag: str) -> list[tuple[Path, Path]]:
-    """`enrol` a few at a time: each registration and enrolment is a fabric-ca-client run."""
+    """`enrol` a few at a time: each registration and enrolment is a round trip to the CA."""
     loop = asyncio.get_running_loop()
     with ThreadPoolExecutor(ENROL_AT_ONCE, thread_name_prefix="enrol") as pool:
         return list(
@@ -135,7 +133,7 @@ class Market:
         cert, key = files[0]
         channel = connect_async(
             COMMUNITY.peer_address,
-            tls_root_cert=OrgCA(COMMUNITY).ca_cert.read_bytes(),
+            tls_root_cert=OrgHome.of(COMMUNITY.key).ca_cert.read_bytes(),
             client_cert=cert.read_bytes(),
             client_key=key.read_bytes(),
         )

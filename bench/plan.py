@@ -24,14 +24,16 @@ from bench.experiments import (
     node_ingest,
     python_ingest,
 )
+from bench.ledger_setup import approved_tariff, deploy_node_chaincode
 from bench.market import market_run
 from bench.profiles import Profile, capture, window
 from bench.report import Target, fmt, saturation
 from bench.results import Result
-from network.community_demo import approve_tariff
 from network.configtx import BATCH_TIMEOUT, MAX_MESSAGE_COUNT
 from network.console import info, step
+from network.home import OrgHome
 from network.paths import REPO
+from network.topology import UTILITY
 
 NODE_DIR = REPO / "bench" / "node"
 NODE_CHAINCODE = "readings-node"
@@ -66,11 +68,7 @@ class Plan:
         if done.returncode != 0:
             self.skipped.append(f"Node baselines: npm install failed: {done.stderr[-500:]}")
             return False
-        from network.chaincodes import NODE_READINGS
-        from network.lifecycle import deploy
-        from network.topology import channel_by_name
-
-        deploy(NODE_READINGS, channel_by_name(NODE_READINGS.channel))
+        deploy_node_chaincode()
         return True
 
     def settings(self, settings: Settings) -> dict[str, Any]:
@@ -133,7 +131,7 @@ class Plan:
                 await measure(node_ingest(bench, size, load))
                 await measure(python_ingest(bench, size, "closed", load, chaincode=NODE_CHAINCODE))
         step("invoices for the households whose days the batched runs stored")
-        approve_tariff()
+        approved_tariff()
         await measure(invoice_generation(bench, INVOICE_CONCURRENCY))
         step(f"market: orders of {self.traders} households, each interval cleared when full")
         for result in await market_run(bench, self.traders, MARKET_CONCURRENCY):
@@ -179,12 +177,14 @@ def best(results: list[Result], batch_size: int) -> Result:
 
 
 def api_credentials() -> tuple[str, str] | None:
+    """The utility's API and the head-end's key, if that API is running."""
     from network import api_server
     from network.procs import owned_pid
 
-    if not owned_pid(api_server.process().pid_file) or not api_server.healthy():
+    home = OrgHome.of(UTILITY.key)
+    if not owned_pid(api_server.process(home).pid_file) or not api_server.healthy(home):
         return None
-    return api_server.url(), api_server.service_keys()["headend1"]
+    return home.org.api_url, api_server.service_keys(home)["headend1"]
 
 
 def find(results: list[Result], **match: Any) -> list[Result]:

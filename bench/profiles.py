@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from network import chaincode_servers
+from network.home import OrgHome
 from network.paths import run_dir
 from network.procs import owned_pid
-from network.topology import HOST, PEER_PROFILE_OFFSET, UTILITY, Org, orgs
+from network.topology import FOUNDING, LOOPBACK, PEER_PROFILE_OFFSET, UTILITY, Org
 
 SAMPLE_RATE = 100  # py-spy samples per second
 
@@ -87,7 +88,9 @@ def folder(label: str) -> Path:
 
 
 def pprof_url(org: Org, seconds: int) -> str:
-    return f"http://{HOST}:{org.port(PEER_PROFILE_OFFSET)}/debug/pprof/profile?seconds={seconds}"
+    return (
+        f"http://{LOOPBACK}:{org.port(PEER_PROFILE_OFFSET)}/debug/pprof/profile?seconds={seconds}"
+    )
 
 
 def fetch_peer_profile(org: Org, seconds: int, out: Path) -> Path:
@@ -163,9 +166,10 @@ def python_profile(process: str, path: Path, seconds: float) -> Profile:
 
 def chaincode_server_pid(org: Org, chaincode: str = "community") -> int | None:
     """The pid of `org`'s server of `chaincode`, if it is running."""
-    for dep in chaincode_servers.deployed():
-        if dep.chaincode == chaincode and dep.org == org.key:
-            return owned_pid(chaincode_servers.process(dep).pid_file)
+    home = OrgHome.of(org.key)
+    for dep in chaincode_servers.deployed(home):
+        if dep.chaincode == chaincode:
+            return owned_pid(chaincode_servers.process(home, dep).pid_file)
     return None
 
 
@@ -198,7 +202,7 @@ async def capture(label: str, delay: float, seconds: int) -> tuple[list[Profile]
     """
     await asyncio.sleep(delay)
     where, missing = folder(label), []
-    peers = list(orgs())
+    peers = list(FOUNDING)
     jobs: list[asyncio.Future[object]] = [
         asyncio.ensure_future(
             asyncio.to_thread(fetch_peer_profile, o, seconds, where / f"peer-{o.key}.pb.gz")

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from gridspec.roles import COMMUNITY, REGULATOR, RULES, UTILITY, org_kind, refusal
 from chaincode.runtime import AccessDenied, Caller, caller
 from chaincode.runtime.identity import transaction_name
+from gridspec.roles import COMMUNITY, REGULATOR, RULES, UTILITY, org_kind, refusal
 
 __all__ = ["COMMUNITY", "REGULATOR", "RULES", "UTILITY", "authorize", "org_kind"]
 

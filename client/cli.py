@@ -1,10 +1,14 @@
 """gridledger: GridLedger from the command line, for operators and scripts.
 
-Identities live in an encrypted wallet (``--wallet``, default ``run/wallet``; the
-passphrase comes from ``$GRIDLEDGER_WALLET_PASSPHRASE``). ``enrol`` puts one there;
-every other command acts as a wallet label (``--as community.household1``) through
-the domain facade, which refuses what the caller's role may not do before anything
-is sent. Exit status: 0 done, 1 refused or failed (the reason on stderr), 2 usage.
+It finds the network through the connection profile of the caller's org
+(``--profile``, or ``$GRIDLEDGER_CONNECTION_PROFILE``): the org's peer, CA and
+channels, which the org's operator hands out. Identities live in an encrypted wallet
+(``--wallet``, default ``$GRIDLEDGER_WALLET`` or ``wallet``; the passphrase comes from
+``$GRIDLEDGER_WALLET_PASSPHRASE``). ``enrol`` puts one there, labelled
+``<org>.<enrolment id>``; every other command acts as a wallet label (``--as
+community.household1``) through the domain facade, which refuses what the caller's
+role may not do before anything is sent. Exit status: 0 done, 1 refused or failed (the
+reason on stderr), 2 usage.
 """
 
 from __future__ import annotations
@@ -20,11 +24,14 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from gridspec.channels import community_name
+
 from .ca import CAClient, CAError
 from .errors import CommitError, GatewayError
 from .facade import Caller, Forbidden, Ledger
 from .gateway import Gateway, connect
 from .greenbutton import GreenButtonError, import_readings
+from .profile import ConnectionProfile
 from .readings_batch import sign_batch
 from .wallet import FileWallet, WalletError
 
@@ -42,22 +49,41 @@ def wallet(args: argparse.Namespace) -> FileWallet:
     return FileWallet(args.wallet, passphrase.encode())
 
 
-def peer(org_key: str) -> tuple[str, bytes]:
-    """The org's peer address and TLS root (the embedded network's run folder)."""
-    from network.ca import OrgCA
-    from network.topology import org_by_key
+def profile(args: argparse.Namespace) -> ConnectionProfile:
+    path = args.profile or os.environ.get("GRIDLEDGER_CONNECTION_PROFILE")
+    if not path:
+        raise SystemExit(
+            "error: give your org's connection profile: --profile or $GRIDLEDGER_CONNECTION_PROFILE"
+        )
+    return ConnectionProfile.load(path)
 
-    org = org_by_key(org_key)
-    return org.peer_address, OrgCA(org).ca_cert.read_bytes()
+
+def community_of(args: argparse.Namespace, found: ConnectionProfile) -> str | None:
+    """The community channel to act on: --community, or the profile's only one."""
+    names = sorted(n for c in found.channels if (n := community_name(c)) is not None)
+    if args.community:
+        if args.community not in names:
+            raise ValueError(f"{found.organization} is not on community {args.community}: {names}")
+        return str(args.community)
+    if len(names) > 1:
+        raise ValueError(
+            f"{found.organization} is on several communities ({', '.join(names)}): "
+            "name one with --community"
+        )
+    return names[0] if names else None
 
 
 def open_ledger(args: argparse.Namespace) -> Ledger:
-    entry = wallet(args).get(args.as_label)
+    found = profile(args)
     org_key = args.as_label.split(".", 1)[0]
-    address, tls_root = peer(org_key)
+    if org_key != found.organization:
+        raise ValueError(
+            f"{args.as_label} is an identity of {org_key}: give {org_key}'s connection profile"
+        )
+    entry = wallet(args).get(args.as_label)
     channel = connect(
-        address,
-        tls_root_cert=tls_root,
+        found.peer.address,
+        tls_root_cert=found.peer.tls_root,
         client_cert=entry.certificate,
         client_key=entry.private_key.private_bytes(
             serialization.Encoding.PEM,
@@ -66,22 +92,18 @@ def open_ledger(args: argparse.Namespace) -> Ledger:
         ),
     )
     gateway = Gateway(entry.identity(), entry.signer(), channel)
-    return Ledger(
-        gateway, Caller.from_certificate(entry.msp_id, entry.certificate), community=args.community
-    )
+    caller = Caller.from_certificate(entry.msp_id, entry.certificate)
+    return Ledger(gateway, caller, community=community_of(args, found))
 
 
 def cmd_enrol(args: argparse.Namespace) -> Any:
-    from network.ca import OrgCA
-    from network.topology import org_by_key
-
-    org = org_by_key(args.org)
+    found = profile(args)
     secret = args.secret or os.environ.get("GRIDLEDGER_ENROLL_SECRET", "")
-    ca = CAClient(org.ca_url, org.ca_name, OrgCA(org).ca_cert.read_bytes())
+    ca = CAClient(found.ca.url, found.ca.name, found.ca.tls_root)
     enrollment = ca.enroll(args.id, secret)
-    label = f"{args.org}.{args.id}"
-    wallet(args).put(label, org.msp_id, enrollment)
-    return {"label": label, "msp_id": org.msp_id, "attributes": enrollment.attributes()}
+    label = f"{found.organization}.{args.id}"
+    wallet(args).put(label, found.msp_id, enrollment)
+    return {"label": label, "msp_id": found.msp_id, "attributes": enrollment.attributes()}
 
 
 def read_readings(path: Path, meter_id: str) -> list[dict[str, Any]]:
@@ -150,9 +172,12 @@ def cmd_clear(args: argparse.Namespace) -> Any:
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="gridledger", description=__doc__.splitlines()[0])
     top.add_argument(
-        "--wallet", type=Path, default=Path(os.environ.get("GRIDLEDGER_WALLET", "run/wallet"))
+        "--wallet", type=Path, default=Path(os.environ.get("GRIDLEDGER_WALLET", "wallet"))
     )
-    top.add_argument("--community", default="sunnyside", help="community channel name")
+    top.add_argument("--profile", help="your org's connection profile (connection-<org>.json)")
+    top.add_argument(
+        "--community", help="the community to act on (default: the profile's only one)"
+    )
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(
@@ -172,7 +197,6 @@ def parser() -> argparse.ArgumentParser:
     enrol = command(
         "enrol", cmd_enrol, "enrol an identity at its org's CA into the wallet", acting=False
     )
-    enrol.add_argument("--org", required=True, choices=["utility", "community", "regulator"])
     enrol.add_argument("--id", required=True, help="enrolment id")
     enrol.add_argument(
         "--secret",

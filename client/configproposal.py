@@ -34,7 +34,7 @@ from gridspec.updates import (
     now,
 )
 
-from ._protos import configuration_pb2
+from ._protos import configuration_pb2, msp_config_pb2
 from .audit import config_changes
 from .broadcast import BroadcastError, broadcast
 from .configblock import ConfigBlock, latest_config
@@ -108,10 +108,16 @@ def removal(config: Any, msp_id: str) -> Any:
 
 
 def consenter_of(config: Any, msp_id: str) -> tuple[str, int] | None:
-    """The host and port of `msp_id`'s orderer on the channel (its Endpoints), if it has one."""
+    """The host and port of `msp_id`'s orderer on the channel (its Endpoints), if it has one.
+
+    The org is found by the MSP id in its MSP value, not by its group's key (configtx's
+    Name, which may differ), as `orgconfig.remove_org` finds the groups it removes.
+    """
+    if "Orderer" not in config.channel_group.groups:
+        return None
     orderer = config.channel_group.groups["Orderer"]
-    for name, group in orderer.groups.items():
-        if name == msp_id and "Endpoints" in group.values:
+    for group in orderer.groups.values():
+        if _msp_name(group) == msp_id and "Endpoints" in group.values:
             endpoints = configuration_pb2.OrdererAddresses.FromString(
                 group.values["Endpoints"].value
             )
@@ -119,6 +125,14 @@ def consenter_of(config: Any, msp_id: str) -> tuple[str, int] | None:
                 host, _, port = str(endpoints.addresses[0]).rpartition(":")
                 return host, int(port)
     return None
+
+
+def _msp_name(group: Any) -> str | None:
+    """The MSP id in an org group's MSP value (None when it has none)."""
+    if "MSP" not in group.values:
+        return None
+    msp = msp_config_pb2.MSPConfig.FromString(group.values["MSP"].value)
+    return str(msp_config_pb2.FabricMSPConfig.FromString(msp.config).name)
 
 
 def config_update(proposal: UpdateProposal) -> bytes:
@@ -140,8 +154,12 @@ def sign(proposal: UpdateProposal, identity: Identity, sign_fn: Sign) -> UpdateS
 
 def check(proposal: UpdateProposal, signature: UpdateSignature) -> None:
     """ValueError unless `signature` is a valid signature of its MSP on this very update."""
-    if signature.update_id != proposal.id or signature.channel != proposal.channel:
+    if signature.update_id != proposal.id:
         raise ValueError(f"the signature is for update {signature.update_id}, not {proposal.id}")
+    if signature.channel != proposal.channel:
+        raise ValueError(
+            f"the signature names channel {signature.channel}, the update {proposal.channel}"
+        )
     signed = with_signatures(proposal.envelope, [signature.signature])
     found = signers(signed)
     if found != [signature.msp_id]:
@@ -235,7 +253,10 @@ def submit_update(
         tls_certificate_hash=tls_certificate_hash,
         timeout=timeout,
     )
-    signed = [(s.msp_id, s.signed_at) for s in signatures]
+    signed: list[tuple[str, str]] = []
+    for signature in signatures:  # one per org, as `with_signatures` counts them
+        if signature.msp_id not in {m for m, _ in signed}:
+            signed.append((signature.msp_id, signature.signed_at))
     if identity.msp_id not in {m for m, _ in signed}:
         signed.append((identity.msp_id, now()))
     return UpdateReceipt(

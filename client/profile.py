@@ -158,9 +158,12 @@ class ConnectionProfile:
         orderers = {
             name: _node(document, "orderers", name) for name in _optional(document, "orderers")
         }
+        listed = _optional(document, "channels")
         channels = {
-            name: tuple(_names(entry, f"channels.{name}.orderers", "orderers"))
-            for name, entry in _optional(document, "channels").items()
+            name: tuple(
+                _names(_object(listed, "channels.", name), f"channels.{name}.orderers", "orderers")
+            )
+            for name in listed
         }
         return cls(organization, msp_id, peers, cas, orderers, channels)
 

@@ -152,7 +152,8 @@ class OrgBundle:
 def field(document: dict[str, Any], name: str, kind: type, prefix: str = "") -> Any:
     value = document.get(name)
     if not isinstance(value, kind) or isinstance(value, bool):
-        raise BundleError(f"{prefix}{name} must be a {kind.__name__}")
+        article = "an" if kind.__name__[0] in "aeiou" else "a"
+        raise BundleError(f"{prefix}{name} must be {article} {kind.__name__}")
     return value
 
 
@@ -212,5 +213,5 @@ def check(bundle: OrgBundle) -> None:
             raise BundleError(f"{where}.tls_cert is not a PEM certificate")
     if not CA_URL.match(bundle.ca_url):
         raise BundleError(f"ca.url {bundle.ca_url[:60]!r} must be https://host:port")
-    if not NAME.match(bundle.ca_name.removeprefix("ca-")):
+    if not bundle.ca_name.startswith("ca-") or not NAME.match(bundle.ca_name.removeprefix("ca-")):
         raise BundleError(f"ca.name {bundle.ca_name[:40]!r} must be ca-<org key>")

@@ -221,9 +221,11 @@ class UpdateReceipt:
     @classmethod
     def from_json(cls, document: Any) -> UpdateReceipt:
         doc = expect(document, RECEIPT_FORMAT, "receipt")
+        listed = items(doc, "signatures", "receipt")
+        if not all(isinstance(s, dict) for s in listed):
+            raise UpdateError("receipt signatures must be objects with msp_id and signed_at")
         signatures = tuple(
-            (text(s, "msp_id", "receipt"), text(s, "signed_at", "receipt"))
-            for s in items(doc, "signatures", "receipt")
+            (text(s, "msp_id", "receipt"), text(s, "signed_at", "receipt")) for s in listed
         )
         return cls(
             update_id=update_id(doc, "update_id"),
@@ -241,12 +243,14 @@ class UpdateReceipt:
 
 def onboarding_record(proposal: UpdateProposal, receipt: UpdateReceipt) -> dict[str, Any]:
     """The member registry's account of an admission (`RecordOnboarding`'s record)."""
-    key = (proposal.bundle or {}).get("key")
+    bundle = proposal.bundle or {}
+    key = bundle.get("key")
+    community = isinstance(key, str) and bundle.get("kind") == "community"
     return {
         "change_id": proposal.id,
         "channel": proposal.channel,
         "config_block": receipt.block,
-        "community_channel": f"community-{key}" if isinstance(key, str) else None,
+        "community_channel": f"community-{key}" if community else None,
         **approval(proposal, receipt),
     }
 
@@ -311,6 +315,8 @@ class UpdateStore:
         return [UpdateProposal.from_json(json.loads(p.read_text())) for p in found]
 
     def save_signature(self, signature: UpdateSignature) -> None:
+        if not MSP_ID.match(signature.msp_id):  # it names the file
+            raise UpdateError(f"signature msp_id {signature.msp_id[:70]!r} is not an MSP id")
         path = self.folder_of(signature.update_id) / "signatures" / f"{signature.msp_id}.json"
         write(path, signature.to_json())
 

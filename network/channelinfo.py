@@ -100,7 +100,8 @@ def block_config(block_bytes: bytes) -> tuple[str, Any]:
     """(channel id, config) of a config block, e.g. a genesis block file."""
     block = common_pb2.Block.FromString(block_bytes)
     if len(block.data.data) != 1:
-        raise NetworkError("not a config block: it holds more than one transaction")
+        count = len(block.data.data)
+        raise NetworkError(f"not a config block: it holds {count} transactions, not 1")
     envelope = common_pb2.Envelope.FromString(block.data.data[0])
     payload = common_pb2.Payload.FromString(envelope.payload)
     header = common_pb2.ChannelHeader.FromString(payload.header.channel_header)

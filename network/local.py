@@ -122,7 +122,12 @@ class Consortium:
         return block
 
     def wait_channel(self, channel: str, members: Sequence[str]) -> None:
-        self.each(members, lambda key: self.run(key, "wait-channel", "--channel", channel))
+        """Until each of `members` (the channel's orgs still here) sees the others' peers."""
+        others = str(len(members) - 1)
+        self.each(
+            members,
+            lambda key: self.run(key, "wait-channel", "--channel", channel, "--peers", others),
+        )
 
     def blocks(self) -> dict[str, ChannelInfo]:
         """Every channel whose genesis block was published here, by name."""
@@ -141,9 +146,11 @@ class Consortium:
         files: list[str] = []
         for key in signers:
             msp = msp_key(self, key)
-            if not document.outstanding([*signed, msp_key(self, submitter)]):
+            missing = document.outstanding([*signed, msp_key(self, submitter)])
+            if not missing:
                 break
-            if key == submitter or not any(msp in need.orgs for need in document.needs):
+            wanted = [n for n in document.needs if n.policy in missing and msp in n.orgs]
+            if key == submitter or not wanted:
                 continue
             out = self.published(key, f"{document.id}.{msp}.signature.json")
             self.run(key, "sign", str(proposal), "--out", str(out))
@@ -339,6 +346,10 @@ def offboard(args: argparse.Namespace) -> None:
     if key in [o.key for o in FOUNDING]:
         raise NetworkError(f"{key} is a founding member; only admitted orgs are removed here")
     members = [k for k in consortium.org_keys() if k != key]
+    if proposer not in members:
+        raise NetworkError(
+            f"the proposer {proposer} must be another member here: {', '.join(members)}"
+        )
     msp = msp_key(consortium, key)
     for channel in (community_channel(key), CONSORTIUM_CHANNEL):
         proposal = consortium.published(proposer, f"remove-{key}-{channel}.proposal.json")

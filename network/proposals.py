@@ -203,6 +203,8 @@ def submit_kept(
     home: Any, proposal: UpdateProposal, signatures: Sequence[UpdateSignature]
 ) -> UpdateReceipt:
     """Submit a proposal its home keeps, with checked signatures, as the org's admin."""
+    if proposal.kind in ("admission", "removal") and proposal.subject == home.org.msp_id:
+        raise NetworkError(f"{home.org.msp_id} may not submit a change of its own membership")
     for signature in signatures:
         store(home).save_signature(signature)
     missing = outstanding(proposal, signatures, submitter=home.org.msp_id)

@@ -42,6 +42,7 @@ ERRORS: dict[str, dict[int, str]] = {
         404: "The channel does not exist on the peer of the caller's org",
     },
     updates.name: {
+        400: "A proposal, signature or bundle that cannot be used (the message says why)",
         403: "The caller is not an org admin",
         404: "No such config update",
         409: "The update is refused in its present state (e.g. it needs more signatures)",

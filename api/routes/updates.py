@@ -89,6 +89,14 @@ def store() -> UpdateStore:
     return UpdateStore(access().updates_dir)
 
 
+def kept(update_id: str) -> UpdateProposal:
+    """The proposal this API keeps under `update_id`, or a 404 (whatever the id looks like)."""
+    try:
+        return store().proposal(update_id)
+    except (KeyError, UpdateError):
+        abort(404, f"config update {update_id[:90]} is not known here")
+
+
 def view_of(proposal: UpdateProposal) -> dict[str, Any]:
     """A proposal as the API shows it: the document, who signed, what is missing, the receipt."""
     signatures = store().signatures(proposal.id)
@@ -110,6 +118,9 @@ def new_proposal(request: dict[str, Any]) -> UpdateProposal:
     kind, channel = request["kind"], request["channel"]
     if kind is None:
         abort(400, "give either a proposal, or the kind of update to propose")
+    on = sorted(access().profile.channels)
+    if channel not in on:
+        abort(404, f"{access().org} is not on channel {channel[:64]}; it is on: {', '.join(on)}")
     identity, signer, tls_hash = admin_session()
     base = latest_config(
         access().channel(), identity, signer, channel, tls_certificate_hash=tls_hash
@@ -169,7 +180,7 @@ def index(paging: dict[str, Any]) -> Any:
 @bp.doc(summary="A config update: the proposal, its signatures, what it needs, its receipt")
 @admin_required
 def show(update_id: str) -> Any:
-    return view_of(store().proposal(update_id))
+    return view_of(kept(update_id))
 
 
 @bp.post("/<update_id>/signatures")
@@ -178,7 +189,7 @@ def show(update_id: str) -> Any:
 @bp.doc(summary="Sign with your own admin key (no body), or add another org's signature")
 @admin_required
 def add_signature(update_id: str, request: dict[str, Any]) -> Any:
-    proposal = store().proposal(update_id)
+    proposal = kept(update_id)
     if store().receipt(update_id) is not None:
         abort(409, f"update {update_id} was already submitted")
     if request["signature"] is not None:
@@ -201,10 +212,12 @@ def add_signature(update_id: str, request: dict[str, Any]) -> Any:
 @bp.doc(summary="Submit an update its signers' policy is met for (org admin)")
 @admin_required
 def submission(update_id: str) -> Any:
-    proposal = store().proposal(update_id)
+    proposal = kept(update_id)
     done = store().receipt(update_id)
     if done is not None:
         return done.to_json()
+    if proposal.kind in MEMBERSHIP and proposal.subject == access().msp_id:
+        abort(403, f"{access().msp_id} may not submit a change of its own membership")
     signatures = store().signatures(update_id)
     missing = outstanding(proposal, signatures, submitter=access().msp_id)
     if missing:

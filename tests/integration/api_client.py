@@ -1,22 +1,26 @@
-"""What the API's integration tests share: an app on the real network, and who calls it.
+"""What the API's integration tests share: each org's API on the real network, and who calls it.
 
-``api_session()`` makes a Flask test client of ``api.create_app({"TESTING": True})`` for
-one test module (the app talks to the running network through the peers' gateways).
-Its wallet and API-key file live in a temporary folder of this test process, shared by
-every module's app, so the API's own wallet in the run folder is left alone and the
-tests' identities do not collect there run after run.
+Every org runs its own API, so ``api_session()`` makes, for one test module, a Flask
+test client of ``api.create_app({"TESTING": True, ...})`` per org, each configured as
+that org's operator configures its API: the org's connection profile and the API's own
+TLS client certificate from the org's home. A call as a role goes to the API of the
+role's org (households at the community's, operators and billing at the utility's,
+the auditor at the regulator's). The apps' wallets and API-key files live in a
+temporary folder of this test process, one per org, shared by every module's app, so
+the APIs' own wallets in the orgs' homes are left alone.
 
 Logins are cached per identity for the whole test process: ``login(client, org_key,
-user)`` enrols once at the org's CA through ``POST /auth/login`` (with the demo secret
-kept in the run folder) and returns the ``Authorization`` header; the service accounts
-(billing1, headend1) get an ``X-API-Key`` the way ``make run`` makes one
-(``enroll_into_wallet`` + ``create_api_key`` in an app context). Tokens and keys are
-valid in every module's app: they share the signing key (run folder) and the wallet.
+user)`` enrols once at the org's CA through ``POST /auth/login`` (with the secret the
+org's CA issued at bring-up) and returns the ``Authorization`` header; the service
+accounts (billing1, headend1) get an ``X-API-Key`` as their admin makes one. Tokens and
+keys are valid in every module's app of the same org: they share its signing key and
+wallet.
 """
 
 from __future__ import annotations
 
 import atexit
+import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -27,15 +31,16 @@ from typing import Any
 
 from apiflask import APIFlask
 from flask.testing import FlaskClient
+from homes import home
+from homes import secret as enrollment_secret
 
 from api import create_app
 from api.auth import create_api_key, enroll_into_wallet
-from api.settings import Paths
-from network.ca import OrgCA
-from network.topology import ADMIN_USER, COMMUNITY, REGULATOR, UTILITY, Org, org_by_key
+from network.topology import ADMIN_USER, COMMUNITY, FOUNDING, REGULATOR, UTILITY, Org
 
 __all__ = [
     "ROLES",
+    "SUNNYSIDE",
     "Api",
     "Role",
     "api_key",
@@ -45,6 +50,9 @@ __all__ = [
     "make_app",
     "secret",
 ]
+
+
+SUNNYSIDE = "/communities/sunnyside"  # where the first community's resources live
 
 
 @dataclass(frozen=True)
@@ -108,23 +116,37 @@ def _state_dir() -> Path:
     return folder
 
 
-def make_app(**config: Any) -> APIFlask:
-    """``create_app({"TESTING": True, ...})`` with this process's wallet and key file."""
-    folder = _state_dir()
-    paths = Paths(wallet=folder / "wallet", api_keys=folder / "api-keys.json")
-    return create_app({"TESTING": True, "PATHS": paths, **config})
+def org_of(org_key: str) -> Org:
+    return next(org for org in FOUNDING if org.key == org_key)
+
+
+def make_app(org_key: str = "utility", **config: Any) -> APIFlask:
+    """Org `org_key`'s API as ``create_app({"TESTING": True, ...})``, with this process's
+    wallet, key file and secrets for that org."""
+    org_home = home(org_of(org_key))
+    tls = org_home.identity_tls("api")
+    keys = _state.setdefault("keys", {})
+    settings = {
+        "TESTING": True,
+        "PROFILE": org_home.profile,
+        "API_DIR": _state_dir() / org_key,
+        "TLS_CERT": tls / "cert.pem",
+        "TLS_KEY": tls / "key.pem",
+        "WALLET_PASSPHRASE": "tests-wallet-passphrase",
+        "SECRET_KEY": keys.setdefault(org_key, secrets.token_urlsafe(32)),
+    }
+    return create_app({**settings, **config})
 
 
 def secret(org_key: str, user: str) -> str:
-    return OrgCA(org_by_key(org_key)).secret(user)
+    return enrollment_secret(org_of(org_key), user)
 
 
 def login_response(client: FlaskClient, org_key: str, user: str) -> dict[str, Any]:
     """The body of a successful ``POST /auth/login`` of `user`, made once per process."""
     if (org_key, user) not in _logins:
         response = client.post(
-            "/auth/login",
-            json={"org": org_key, "enrollment_id": user, "secret": secret(org_key, user)},
+            "/auth/login", json={"enrollment_id": user, "secret": secret(org_key, user)}
         )
         assert response.status_code == 200, response.get_json()
         _logins[org_key, user] = response.get_json()
@@ -140,25 +162,42 @@ def api_key(app: APIFlask, org_key: str, user: str) -> dict[str, str]:
     """``X-API-Key`` headers of a service account (cached per identity)."""
     if (org_key, user) not in _keys:
         with app.app_context():
-            enrolled = enroll_into_wallet(org_key, user, secret(org_key, user))
-            _keys[org_key, user] = create_api_key(app, enrolled.label, org_key)
+            enrolled = enroll_into_wallet(user, secret(org_key, user))
+            _keys[org_key, user] = create_api_key(enrolled.label)
     return {"X-API-Key": _keys[org_key, user]}
 
 
 @dataclass
 class Api:
-    """A test client of one app, and the headers of each role."""
+    """A test client of each org's app, and the headers of each role."""
 
-    app: APIFlask
-    client: FlaskClient = field(init=False)
+    config: dict[str, Any] = field(default_factory=dict)
+    apps: dict[str, APIFlask] = field(default_factory=dict)
+    clients: dict[str, FlaskClient] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        self.client = self.app.test_client()
+    def app_of(self, org_key: str) -> APIFlask:
+        if org_key not in self.apps:
+            self.apps[org_key] = make_app(org_key, **self.config)
+            self.clients[org_key] = self.apps[org_key].test_client()
+        return self.apps[org_key]
+
+    @property
+    def app(self) -> APIFlask:
+        """The utility's app (for calls that need no caller)."""
+        return self.app_of("utility")
+
+    def client_of(self, org_key: str) -> FlaskClient:
+        self.app_of(org_key)
+        return self.clients[org_key]
+
+    @property
+    def client(self) -> FlaskClient:
+        return self.client_of("utility")
 
     def headers(self, role: Role) -> dict[str, str]:
         if role.uses_api_key:
-            return api_key(self.app, role.org.key, role.user)
-        return login(self.client, role.org.key, role.user)
+            return api_key(self.app_of(role.org.key), role.org.key, role.user)
+        return login(self.client_of(role.org.key), role.org.key, role.user)
 
     def call(
         self,
@@ -167,11 +206,14 @@ class Api:
         role: Role | None = None,
         *,
         headers: dict[str, str] | None = None,
+        org: str | None = None,
         **kwargs: Any,
     ) -> Any:
+        """`method path` at the API of `org` (default: the role's org; else the utility's)."""
         sent = dict(self.headers(role)) if role is not None else {}
         sent.update(headers or {})
-        return self.client.open(path, method=method, headers=sent, **kwargs)
+        target = org or (role.org.key if role is not None else "utility")
+        return self.client_of(target).open(path, method=method, headers=sent, **kwargs)
 
     def get(self, path: str, role: Role | None = None, **kwargs: Any) -> Any:
         return self.call("GET", path, role, **kwargs)
@@ -188,12 +230,13 @@ class Api:
 
 @contextmanager
 def api_session(**config: Any) -> Iterator[Api]:
-    """An Api over a fresh app (one per test module); its peer channels closed at the end."""
-    app = make_app(**config)
+    """An Api over fresh apps (one per org, per test module); their channels closed at the end."""
+    api = Api(config)
     try:
-        yield Api(app)
+        yield api
     finally:
-        app.extensions["gridledger"].close()
+        for app in api.apps.values():
+            app.extensions["gridledger"].close()
 
 
 def assert_error(response: Any, status: int, *fragments: str) -> dict[str, Any]:

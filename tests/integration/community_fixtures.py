@@ -9,6 +9,7 @@ from datetime import date
 
 from client import Contract, Gateway
 from network.connect import gateway
+from network.demo import TARIFF
 from network.scenario import Household, community, day_readings, signed_batch
 from network.topology import REGULATOR, UTILITY
 
@@ -51,21 +52,6 @@ def fresh_household() -> Household:
     """A household no earlier run has seen (erasure cannot be undone)."""
     tag = uuid.uuid4().hex[:8]
     return replace(HOUSEHOLDS[2], household_id=f"h-x{tag}", meter_id=f"m-x{tag}")
-
-
-TARIFF = {
-    "tariff_id": "sunnyside-tou-2026",
-    "currency": "EUR",
-    "bands": [
-        {"name": "night", "start": "21:00", "end": "07:00", "import_price_per_kwh": 18},
-        {"name": "day", "start": "07:00", "end": "17:00", "import_price_per_kwh": 28},
-        {"name": "peak", "start": "17:00", "end": "21:00", "import_price_per_kwh": 42},
-    ],
-    "feed_in_price_per_kwh": 8,
-    "p2p_grid_fee_per_kwh": 3,
-    "daily_fixed_charge": 40,
-    "valid_from": "2026-01-01",
-}
 
 
 def approved_tariff() -> dict:

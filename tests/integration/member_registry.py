@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 
 from client import Contract, Gateway, GatewayError
-from network.chaincodes import CONSORTIUM
+from gridspec.channels import CONSORTIUM_CHAINCODE, CONSORTIUM_CHANNEL
 from network.connect import gateway
 from network.topology import REGULATOR, UTILITY, Org
 
 
 def members(gw: Gateway) -> Contract:
-    return gw.get_network(CONSORTIUM.channel).get_contract(CONSORTIUM.name, "MemberContract")
+    return gw.get_network(CONSORTIUM_CHANNEL).get_contract(CONSORTIUM_CHAINCODE, "MemberContract")
 
 
 def ensure_registered() -> None:
@@ -27,7 +27,7 @@ def ensure_registered() -> None:
 def utility_seen_by(peer_org: Org, *transaction_ids: str) -> dict:
     """UtilityMSP's record as `peer_org`'s peer has it, once it has committed the given txs."""
     with gateway(REGULATOR, "auditor1", peer_org=peer_org) as gw:
-        network = gw.get_network(CONSORTIUM.channel)
+        network = gw.get_network(CONSORTIUM_CHANNEL)
         for transaction_id in transaction_ids:
             network.get_commit(transaction_id).status()
         return json.loads(members(gw).evaluate("GetMember", args=(UTILITY.msp_id,)))

@@ -28,7 +28,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from api_client import ROLES, Api, api_session, assert_error, login
+from api_client import ROLES, SUNNYSIDE, Api, api_session, assert_error, login
 from community_fixtures import TARIFF
 
 from client.greenbutton import CURRENCIES
@@ -93,7 +93,7 @@ def pick_day_and_interval(api: Api, seller: Household) -> tuple[date, str]:
         day = today - timedelta(days=back)
         period = f"{day.isoformat()}/{(day + timedelta(days=1)).isoformat()}"
         evidence = api.get(
-            f"/households/{BUYER.household_id}/invoices/{period}/evidence", REGULATOR
+            f"{SUNNYSIDE}/households/{BUYER.household_id}/invoices/{period}/evidence", REGULATOR
         )
         if evidence.status_code != 404:
             assert evidence.status_code == 200, evidence.get_json()
@@ -103,7 +103,7 @@ def pick_day_and_interval(api: Api, seller: Household) -> tuple[date, str]:
             interval = (
                 datetime(day.year, day.month, day.day, tzinfo=UTC) + slot * timedelta(minutes=15)
             ).strftime(FMT)
-            book = api.ok("GET", f"/intervals/{interval}/order-book", REGULATOR, 200)
+            book = api.ok("GET", f"{SUNNYSIDE}/intervals/{interval}/order-book", REGULATOR, 200)
             if book["orders"] == 0 and not book["cleared"]:
                 free.append(interval)
         full = [
@@ -118,16 +118,18 @@ def pick_day_and_interval(api: Api, seller: Household) -> tuple[date, str]:
 
 
 def test_1_the_community_admin_registers_a_household_identity(api: Api, story: dict) -> None:
-    admin = login(api.client, "community", "admin")
+    admin = login(api.client_of("community"), "community", "admin")
     household: Household = story["household"]
     incomplete = {"enrollment_id": story["user"], "role": "household"}
     assert_error(
-        api.post("/admin/identities", headers=admin, json=incomplete),
+        api.post("/admin/identities", headers=admin, org="community", json=incomplete),
         422,
         "a household identity needs a household_id",
     )
     identity = {**incomplete, "household_id": household.household_id}
-    created = api.ok("POST", "/admin/identities", None, 201, headers=admin, json=identity)
+    created = api.ok(
+        "POST", "/admin/identities", None, 201, headers=admin, org="community", json=identity
+    )
     assert created["enrollment_id"] == story["user"]
     assert (created["org"], created["role"]) == ("community", "household")
     assert len(created["secret"]) >= 8
@@ -137,7 +139,7 @@ def test_1_the_community_admin_registers_a_household_identity(api: Api, story: d
 def test_2_the_household_logs_in(api: Api, story: dict) -> None:
     (secret,) = need(story, "secret")
     credentials = {"org": "community", "enrollment_id": story["user"], "secret": secret}
-    session = api.ok("POST", "/auth/login", None, 200, json=credentials)
+    session = api.ok("POST", "/auth/login", None, 200, json=credentials, org="community")
     assert session["token_type"] == "Bearer" and session["expires_in"] > 0
     assert (session["msp_id"], session["role"], session["household_id"]) == (
         "CommunityMSP",
@@ -156,10 +158,12 @@ def test_3_the_operator_registers_its_meter(api: Api, story: dict) -> None:
         "device_public_key": household.device_public_key_pem,
         "personal": {"name": f"Household {story['tag']}", "address": "1 Solar Way"},
     }
-    registered = api.ok("POST", "/meters", OPERATOR, 201, json=meter)
+    registered = api.ok("POST", f"{SUNNYSIDE}/meters", OPERATOR, 201, json=meter)
     assert (registered["status"], registered["registered_by"]) == ("active", "operator1")
     (auth,) = need(story, "auth")
-    seen = api.ok("GET", f"/meters/{household.meter_id}", None, 200, headers=auth)
+    seen = api.ok(
+        "GET", f"{SUNNYSIDE}/meters/{household.meter_id}", None, 200, headers=auth, org="community"
+    )
     assert seen["household_id"] == household.household_id
     assert "personal" not in seen and "1 Solar Way" not in json.dumps(seen)
     story["meter"] = registered
@@ -172,7 +176,7 @@ def test_4_the_head_end_ingests_a_day_of_signed_readings(api: Api, story: dict) 
     story["day"], story["interval"] = day, interval
     readings = day_readings(household, day)
     batch = json.loads(signed_batch(household, readings))
-    ingested = api.ok("POST", "/readings", METER, 201, json=batch)
+    ingested = api.ok("POST", f"{SUNNYSIDE}/readings", METER, 201, json=batch)
     assert ingested == {
         "meter_id": household.meter_id,
         "stored": 96,
@@ -196,12 +200,14 @@ def values(readings: list[dict[str, Any]]) -> list[tuple[str, int, int]]:
 
 def test_5_the_household_pages_through_its_readings(api: Api, story: dict) -> None:
     auth, day, readings = need(story, "auth", "day", "readings")
-    path = f"/households/{story['household'].household_id}/readings"
+    path = f"{SUNNYSIDE}/households/{story['household'].household_id}/readings"
     # the head-end's 201 means committed on the utility's peer; the household reads through
     # its own org's peer, which may commit the block a moment later (seen under load)
     deadline = time.monotonic() + 10
     while True:
-        first = api.ok("GET", path, None, 200, headers=auth, query_string=day_query(day))
+        first = api.ok(
+            "GET", path, None, 200, headers=auth, org="community", query_string=day_query(day)
+        )
         if first["total"] == len(readings) or time.monotonic() > deadline:
             break
         time.sleep(0.2)
@@ -214,6 +220,7 @@ def test_5_the_household_pages_through_its_readings(api: Api, story: dict) -> No
             None,
             200,
             headers=auth,
+            org="community",
             query_string={**day_query(day), "per_page": 40, "page": page},
         )
         for page in (1, 2, 3)
@@ -227,7 +234,10 @@ def test_5_the_household_pages_through_its_readings(api: Api, story: dict) -> No
     assert all(len(r["salt"]) >= 22 for r in first["items"])
     assert_error(
         api.get(
-            f"/households/{BUYER.household_id}/readings", headers=auth, query_string=day_query(day)
+            f"{SUNNYSIDE}/households/{BUYER.household_id}/readings",
+            headers=auth,
+            org="community",
+            query_string=day_query(day),
         ),
         403,
         f"household {story['household'].household_id} may not read household h-009",
@@ -236,28 +246,28 @@ def test_5_the_household_pages_through_its_readings(api: Api, story: dict) -> No
 
 def ensure_counterparty(api: Api, day: date) -> None:
     """household9 has an active meter and its readings of the day (through the API)."""
-    if api.get(f"/meters/{BUYER.meter_id}", OPERATOR).status_code == 404:
+    if api.get(f"{SUNNYSIDE}/meters/{BUYER.meter_id}", OPERATOR).status_code == 404:
         meter = {
             "meter_id": BUYER.meter_id,
             "household_id": BUYER.household_id,
             "feeder": BUYER.feeder,
             "device_public_key": BUYER.device_public_key_pem,
         }
-        api.ok("POST", "/meters", OPERATOR, 201, json=meter)
-    path = f"/households/{BUYER.household_id}/readings"
+        api.ok("POST", f"{SUNNYSIDE}/meters", OPERATOR, 201, json=meter)
+    path = f"{SUNNYSIDE}/households/{BUYER.household_id}/readings"
     held = api.ok("GET", path, OPERATOR, 200, query_string={**day_query(day), "per_page": 100})
     if held["total"] < 96:
         batch = json.loads(signed_batch(BUYER, day_readings(BUYER, day)))
-        api.ok("POST", "/readings", METER, 201, json=batch)
+        api.ok("POST", f"{SUNNYSIDE}/readings", METER, 201, json=batch)
 
 
 def ensure_tariff(api: Api, day: date) -> dict[str, Any]:
     """The tariff in force on the day (the community's, proposed and approved if none is)."""
-    response = api.get(f"/tariffs/in-force/{day.isoformat()}", REGULATOR)
+    response = api.get(f"{SUNNYSIDE}/tariffs/in-force/{day.isoformat()}", REGULATOR)
     if response.status_code == 404:
-        api.ok("POST", "/tariffs", OPERATOR, 201, json=TARIFF)
-        api.ok("POST", f"/tariffs/{TARIFF['tariff_id']}/approval", REGULATOR, 200)
-        response = api.get(f"/tariffs/in-force/{day.isoformat()}", REGULATOR)
+        api.ok("POST", f"{SUNNYSIDE}/tariffs", OPERATOR, 201, json=TARIFF)
+        api.ok("POST", f"{SUNNYSIDE}/tariffs/{TARIFF['tariff_id']}/approval", REGULATOR, 200)
+        response = api.get(f"{SUNNYSIDE}/tariffs/in-force/{day.isoformat()}", REGULATOR)
     assert response.status_code == 200, response.get_json()
     tariff: dict[str, Any] = response.get_json()
     return tariff
@@ -282,18 +292,27 @@ def test_6_the_household_sells_to_household9_in_a_sealed_auction(api: Api, story
         "price_per_kwh": BID_PRICE,
         "salt": salt(),
     }
-    placed = api.ok("POST", "/orders", None, 201, headers=auth, json=offer)
+    placed = api.ok(
+        "POST", f"{SUNNYSIDE}/orders", None, 201, headers=auth, org="community", json=offer
+    )
     assert placed == {"order_id": offer["order_id"], "interval_start": interval}
-    buyer = login(api.client, "community", "household9")
-    api.ok("POST", "/orders", None, 201, headers=buyer, json=bid)
-    book = api.ok("GET", f"/intervals/{interval}/order-book", None, 200, headers=auth)
+    buyer = login(api.client_of("community"), "community", "household9")
+    api.ok("POST", f"{SUNNYSIDE}/orders", None, 201, headers=buyer, org="community", json=bid)
+    book = api.ok(
+        "GET",
+        f"{SUNNYSIDE}/intervals/{interval}/order-book",
+        None,
+        200,
+        headers=auth,
+        org="community",
+    )
     assert book == {"interval_start": interval, "orders": 2, "cleared": False}
     story["orders"] = (offer, bid)
 
 
 def test_7_the_operator_clears_the_interval(api: Api, story: dict) -> None:
     interval, (offer, bid) = need(story, "interval", "orders")
-    clearing = api.ok("POST", f"/intervals/{interval}/clearing", OPERATOR, 201)
+    clearing = api.ok("POST", f"{SUNNYSIDE}/intervals/{interval}/clearing", OPERATOR, 201)
     assert (clearing["price_per_kwh"], clearing["matched_wh"]) == (
         (OFFER_PRICE + BID_PRICE) // 2,
         OFFER_WH,
@@ -306,13 +325,13 @@ def test_7_the_operator_clears_the_interval(api: Api, story: dict) -> None:
         "matched",
     )
     assert {o["order_id"] for o in clearing["orders"]} == {offer["order_id"], bid["order_id"]}
-    assert api.ok("GET", f"/intervals/{interval}/clearing", REGULATOR, 200) == clearing
+    assert api.ok("GET", f"{SUNNYSIDE}/intervals/{interval}/clearing", REGULATOR, 200) == clearing
     story["trade"] = trade
 
 
 def test_8_the_operator_settles_it_against_the_meters(api: Api, story: dict) -> None:
     day, interval, trade = need(story, "day", "interval", "trade")
-    settled = api.ok("POST", f"/intervals/{interval}/settlement", OPERATOR, 201)
+    settled = api.ok("POST", f"{SUNNYSIDE}/intervals/{interval}/settlement", OPERATOR, 201)
     delivered = min(
         OFFER_WH,
         metered(story["household"], day, interval)["export_wh"],
@@ -330,14 +349,16 @@ def test_9_billing_issues_the_days_invoice(api: Api, story: dict) -> None:
     day, readings, delivered, tariff = need(story, "day", "readings", "delivered", "tariff")
     household: Household = story["household"]
     period = (day.isoformat(), (day + timedelta(days=1)).isoformat())
-    evidence = f"/households/{household.household_id}/invoices/{period[0]}/{period[1]}/evidence"
+    evidence = (
+        f"{SUNNYSIDE}/households/{household.household_id}/invoices/{period[0]}/{period[1]}/evidence"
+    )
     assert_error(api.get(evidence, REGULATOR), 404, "no invoice of household")
     request = {
         "household_id": household.household_id,
         "period_start": period[0],
         "period_end": period[1],
     }
-    invoice = api.ok("POST", "/invoices", BILLING, 201, json=request)
+    invoice = api.ok("POST", f"{SUNNYSIDE}/invoices", BILLING, 201, json=request)
     assert (invoice["household"], invoice["period_start"], invoice["period_end"]) == (
         household.household_id,
         *period,
@@ -363,10 +384,16 @@ def test_9_billing_issues_the_days_invoice(api: Api, story: dict) -> None:
 
 def test_10_the_household_reads_its_invoice(api: Api, story: dict) -> None:
     auth, period, invoice = need(story, "auth", "period", "invoice")
-    path = f"/households/{story['household'].household_id}/invoices/{period[0]}/{period[1]}"
-    assert api.ok("GET", path, None, 200, headers=auth) == invoice
+    path = (
+        f"{SUNNYSIDE}/households/{story['household'].household_id}/invoices/{period[0]}/{period[1]}"
+    )
+    assert api.ok("GET", path, None, 200, headers=auth, org="community") == invoice
     assert_error(
-        api.get(f"/households/h-009/invoices/{period[0]}/{period[1]}", headers=auth),
+        api.get(
+            f"{SUNNYSIDE}/households/h-009/invoices/{period[0]}/{period[1]}",
+            headers=auth,
+            org="community",
+        ),
         403,
         f"household {story['household'].household_id} may not read the invoices of household h-009",
     )
@@ -385,8 +412,9 @@ def test_11_the_household_exports_its_invoice_as_green_button(api: Api, story: d
     household: Household = story["household"]
     root = feed(
         api.get(
-            f"/households/{household.household_id}/invoices/green-button",
+            f"{SUNNYSIDE}/households/{household.household_id}/invoices/green-button",
             headers=auth,
+            org="community",
             query_string={"period_start": period[0], "period_end": period[1]},
         )
     )
@@ -422,8 +450,9 @@ def test_12_the_household_exports_its_readings_as_green_button(api: Api, story: 
     household: Household = story["household"]
     root = feed(
         api.get(
-            f"/households/{household.household_id}/readings/green-button",
+            f"{SUNNYSIDE}/households/{household.household_id}/readings/green-button",
             headers=auth,
+            org="community",
             query_string=day_query(day),
         )
     )
@@ -451,7 +480,7 @@ def test_12_the_household_exports_its_readings_as_green_button(api: Api, story: 
 def test_13_the_regulator_reads_the_evidence_and_nothing_private(api: Api, story: dict) -> None:
     day, period, invoice = need(story, "day", "period", "invoice")
     household_id = story["household"].household_id
-    base = f"/households/{household_id}"
+    base = f"{SUNNYSIDE}/households/{household_id}"
     evidence = api.ok("GET", f"{base}/invoices/{period[0]}/{period[1]}/evidence", REGULATOR, 200)
     canonical = json.dumps(invoice, sort_keys=True, separators=(",", ":")).encode()
     assert evidence["invoice_sha256"] == hashlib.sha256(canonical).hexdigest()

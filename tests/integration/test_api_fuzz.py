@@ -55,10 +55,13 @@ construction, and positive writes go only to records of the fuzz household:
   id no CA knows: a wrong secret for a real identity counts towards the CA's limit of
   failed attempts, which would lock household1 or admin out of every later test.
 
-Not fuzzed (planned as "excluded", so not collected): the three ``POST /membership-changes``
-operations (proposing, signing and completing a change start and stop an org's nodes
-and rewrite channel configurations; their bad input is covered by
-tests/unit/network/test_membership_changes.py and test_onboarding.py).
+Each org runs its own API, so each case goes to the API of its caller's org (the
+anonymous login to the utility's). The ``community`` path parameter is always
+``sunnyside``, a community every founding org is on: a random one is a 404 before
+anything else (`test_api_bad_input.py` covers that). ``POST /config-updates`` and its
+signatures and submission get positive cases as the admin too: a random proposal names
+no member and no valid bundle, and a random update id is unknown, so each is refused
+before the ledger or the orderer is asked.
 
 What the document cannot drive: ``POST /readings/green-button`` documents no request
 body, so its XML is never generated (only its query); request bodies are not marked
@@ -79,10 +82,11 @@ from typing import Any
 
 import pytest
 import schemathesis
-from api_client import ROLES, Api, Role, api_session, login
+from api_client import ROLES, SUNNYSIDE, Api, Role, api_session, login
 from community_fixtures import CHANNEL as COMMUNITY_CHANNEL
 from fabric_protos.common import common_pb2
 from fabric_protos.msp import identities_pb2
+from homes import ca_cert, msp_dir, secret
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -97,7 +101,7 @@ from client import (
     new_private_key_signer,
     newest_block_number,
 )
-from network.ca import OrgCA, private_key
+from network.ca import private_key
 from network.topology import COMMUNITY, CONSORTIUM_CHANNEL, ORGS, REGULATOR
 
 pytestmark = pytest.mark.usefixtures("fabric_network")
@@ -133,11 +137,10 @@ CALLERS = (*READERS, FUZZ_HOUSEHOLD.key)
 class Plan:
     """How one operation is fuzzed (see the module docstring)."""
 
-    kind: str  # "read", "write", "login" or "excluded"
+    kind: str  # "read", "write" or "login"
     allowed: tuple[str, ...] = ()  # callers the role table lets through (writes)
     positive_as: tuple[str, ...] = ()  # allowed callers also sent positive cases
     may_succeed: tuple[str, ...] = ()  # of those, the ones whose writes may be accepted
-    reason: str = ""  # why an operation is excluded
 
     def callers(self, negative: bool) -> list[tuple[str, bool]]:
         """(caller, must be refused) for a case: a positive or a negative one."""
@@ -152,55 +155,59 @@ class Plan:
 
 READ = Plan("read")
 HOUSEHOLDS = ("household", FUZZ_HOUSEHOLD.key)
-MEMBERSHIP = (
-    "starts and stops an org's nodes and rewrites channel configurations; bad input is "
-    "covered by tests/unit/network/test_membership_changes.py and test_onboarding.py"
-)
 
 
 def write(*allowed: str, positive_as: tuple[str, ...] = (), may_succeed: tuple[str, ...] = ()):
     return Plan("write", allowed, positive_as, may_succeed)
 
 
+INVOICE = (
+    "GET /communities/{community}/households/{household_id}/invoices/{period_start}/{period_end}"
+)
 PLANS: dict[str, Plan] = {
     "GET /healthz": READ,
     "POST /auth/login": Plan("login"),
     "POST /admin/identities": write("admin"),
-    "POST /meters": write("operator"),
-    "GET /meters/{meter_id}": READ,
-    "POST /readings": write("meter", positive_as=("meter",)),
-    "POST /readings/green-button": write("meter", positive_as=("meter",)),
-    "POST /readings/verify": READ,  # an evaluation: any caller, no write
-    "GET /households/{household_id}/readings": READ,
-    "GET /households/{household_id}/readings/green-button": READ,
-    "GET /meters/{meter_id}/readings/{interval_start}/hash": READ,
-    "POST /consents": write(
+    "POST /admin/api-keys": write("admin"),
+    "GET /communities": READ,
+    "POST /communities/{community}/meters": write("operator"),
+    "GET /communities/{community}/meters/{meter_id}": READ,
+    "POST /communities/{community}/readings": write("meter", positive_as=("meter",)),
+    "POST /communities/{community}/readings/green-button": write("meter", positive_as=("meter",)),
+    "POST /communities/{community}/readings/verify": READ,  # an evaluation: any caller, no write
+    "GET /communities/{community}/households/{household_id}/readings": READ,
+    "GET /communities/{community}/households/{household_id}/readings/green-button": READ,
+    "GET /communities/{community}/meters/{meter_id}/readings/{interval_start}/hash": READ,
+    "POST /communities/{community}/consents": write(
         *HOUSEHOLDS, positive_as=(FUZZ_HOUSEHOLD.key,), may_succeed=(FUZZ_HOUSEHOLD.key,)
     ),
-    "GET /consents": READ,
-    "DELETE /consents/{consent_id}": write(
+    "GET /communities/{community}/consents": READ,
+    "DELETE /communities/{community}/consents/{consent_id}": write(
         *HOUSEHOLDS, positive_as=(FUZZ_HOUSEHOLD.key,), may_succeed=(FUZZ_HOUSEHOLD.key,)
     ),
-    "POST /tariffs": write("operator"),
-    "GET /tariffs/{tariff_id}": READ,
-    "GET /tariffs/in-force/{day}": READ,
-    "POST /tariffs/{tariff_id}/approval": write("regulator"),
-    "POST /orders": write(*HOUSEHOLDS, positive_as=(FUZZ_HOUSEHOLD.key,)),
-    "GET /intervals/{interval_start}/order-book": READ,
-    "POST /intervals/{interval_start}/clearing": write("operator"),
-    "GET /intervals/{interval_start}/clearing": READ,
-    "POST /intervals/{interval_start}/settlement": write("operator", "billing"),
-    "GET /trades": READ,
-    "POST /invoices": write("billing"),
-    "GET /households/{household_id}/invoices/{period_start}/{period_end}": READ,
-    "GET /households/{household_id}/invoices/{period_start}/{period_end}/evidence": READ,
-    "GET /households/{household_id}/invoices/green-button": READ,
-    "POST /grid-events": write("operator"),
-    "GET /grid-events": READ,
-    "GET /grid-events/{event_id}": READ,
-    "POST /grid-events/{event_id}/end": write("operator"),
+    "POST /communities/{community}/tariffs": write("operator"),
+    "GET /communities/{community}/tariffs/{tariff_id}": READ,
+    "GET /communities/{community}/tariffs/in-force/{day}": READ,
+    "POST /communities/{community}/tariffs/{tariff_id}/approval": write("regulator"),
+    "POST /communities/{community}/orders": write(*HOUSEHOLDS, positive_as=(FUZZ_HOUSEHOLD.key,)),
+    "GET /communities/{community}/intervals/{interval_start}/order-book": READ,
+    "POST /communities/{community}/intervals/{interval_start}/clearing": write("operator"),
+    "GET /communities/{community}/intervals/{interval_start}/clearing": READ,
+    "POST /communities/{community}/intervals/{interval_start}/settlement": write(
+        "operator", "billing"
+    ),
+    "GET /communities/{community}/trades": READ,
+    "POST /communities/{community}/invoices": write("billing"),
+    INVOICE: READ,
+    f"{INVOICE}/evidence": READ,
+    "GET /communities/{community}/households/{household_id}/invoices/green-button": READ,
+    "POST /communities/{community}/grid-events": write("operator"),
+    "GET /communities/{community}/grid-events": READ,
+    "GET /communities/{community}/grid-events/{event_id}": READ,
+    "POST /communities/{community}/grid-events/{event_id}/end": write("operator"),
     "GET /members": READ,
     "GET /members/{msp_id}": READ,
+    "PUT /members/{msp_id}": write("admin"),
     "POST /aggregates": write("operator"),
     "GET /aggregates/{community}": READ,
     "GET /aggregates/threshold": READ,
@@ -216,14 +223,17 @@ PLANS: dict[str, Plan] = {
     "GET /audit/channels/{channel}/verification": READ,
     "GET /audit/channels/{channel}/config-history": READ,
     "GET /audit/channels/{channel}/keys": READ,
-    "POST /membership-changes": Plan("excluded", reason=MEMBERSHIP),
-    "GET /membership-changes/{change_id}": READ,
-    "POST /membership-changes/{change_id}/signatures": Plan("excluded", reason=MEMBERSHIP),
-    "POST /membership-changes/{change_id}/completion": Plan("excluded", reason=MEMBERSHIP),
+    # an admin's proposal of a random update fails before anything is kept (no such org,
+    # no valid bundle), and a random update id is unknown: refused, the ledger untouched
+    "GET /config-updates": READ,
+    "POST /config-updates": write("admin", positive_as=("admin",)),
+    "GET /config-updates/{update_id}": READ,
+    "POST /config-updates/{update_id}/signatures": write("admin", positive_as=("admin",)),
+    "POST /config-updates/{update_id}/submission": write("admin", positive_as=("admin",)),
 }
 
 
-FUZZED = [label for label, plan in PLANS.items() if plan.kind != "excluded"]
+FUZZED = list(PLANS)
 
 
 # -- fixtures --------------------------------------------------------------------------------
@@ -248,14 +258,14 @@ def schema(api: Api) -> Any:
 @pytest.fixture(scope="module")
 def callers(api: Api) -> dict[str, dict[str, str]]:
     """Each caller's auth headers; the fuzz household is registered first if need be."""
-    admin = login(api.client, COMMUNITY.key, "admin")
+    admin = login(api.client_of(COMMUNITY.key), COMMUNITY.key, "admin")
     identity = {
         "enrollment_id": FUZZ_HOUSEHOLD.user,
         "role": "household",
         "household_id": FUZZ_HOUSEHOLD.household_id,
-        "secret": OrgCA(COMMUNITY).secret(FUZZ_HOUSEHOLD.user),
+        "secret": secret(COMMUNITY, FUZZ_HOUSEHOLD.user),
     }
-    response = api.post("/admin/identities", headers=admin, json=identity)
+    response = api.post("/admin/identities", headers=admin, json=identity, org=COMMUNITY.key)
     assert response.status_code in (201, 409), response.get_json()
     headers = {key: api.headers(ROLES[key]) for key in READERS}
     headers[FUZZ_HOUSEHOLD.key] = api.headers(FUZZ_HOUSEHOLD)
@@ -265,11 +275,12 @@ def callers(api: Api) -> dict[str, dict[str, str]]:
 @pytest.fixture(scope="module")
 def certificates(api: Api, callers: dict[str, dict[str, str]]) -> dict[bytes, str]:
     """The enrollment certificate each caller signs with in this process -> the caller."""
-    wallet = api.app.extensions["gridledger"].wallet
     roles = {**ROLES, FUZZ_HOUSEHOLD.key: FUZZ_HOUSEHOLD}
-    return {
-        wallet.get(f"{roles[key].org.key}.{roles[key].user}").certificate: key for key in callers
-    }
+    found = {}
+    for key in callers:
+        wallet = api.app_of(roles[key].org.key).extensions["gridledger"].wallet
+        found[wallet.get(roles[key].user).certificate] = key
+    return found
 
 
 @dataclass
@@ -300,7 +311,7 @@ class Peer:
 
 @pytest.fixture(scope="module")
 def peers() -> Iterator[list[Peer]]:
-    msp = OrgCA(REGULATOR).msp("auditor1")
+    msp = msp_dir(REGULATOR, "auditor1")
     cert = (msp / "signcerts" / "cert.pem").read_bytes()
     key = private_key(msp)
     identity = load_identity(REGULATOR.msp_id, msp / "signcerts" / "cert.pem")
@@ -310,7 +321,7 @@ def peers() -> Iterator[list[Peer]]:
         for org in ORGS:  # the founding members' peers: utility, community, regulator
             channel = connect(
                 org.peer_address,
-                tls_root_cert=OrgCA(org).ca_cert.read_bytes(),
+                tls_root_cert=ca_cert(org).read_bytes(),
                 client_cert=cert,
                 client_key=key.read_bytes(),
             )
@@ -427,9 +438,17 @@ def check(case: Any, caller: str, response: Any, must_refuse: bool) -> None:
     case.validate_response(response, checks=[status_code_conformance, response_schema_conformance])
 
 
+def org_of(caller: str) -> str:
+    """Whose API a caller calls: its own org's (anonymous: the utility's)."""
+    role = {**ROLES, FUZZ_HOUSEHOLD.key: FUZZ_HOUSEHOLD}.get(caller)
+    return role.org.key if role is not None else "utility"
+
+
 def send(api: Api, case: Any, caller: str, headers: dict[str, str]) -> Any:
+    if "community" in (case.path_parameters or {}):
+        case.path_parameters["community"] = "sunnyside"  # a community every org is on
     try:
-        return case.call(app=api.app, headers=headers)
+        return case.call(app=api.app_of(org_of(caller)), headers=headers)
     except Exception as exc:  # TESTING: an unhandled exception is what would be a 500
         raise AssertionError(f"server error ({exc!r}): {describe(case, caller)}") from exc
 
@@ -512,7 +531,9 @@ def test_the_write_check_counts_a_write_of_a_caller_it_is_told_was_refused(
         "data_to": "2026-01-02T00:00:00Z",
         "expires_at": "2099-01-01T00:00:00Z",
     }
-    response = api.post("/consents", headers=callers[FUZZ_HOUSEHOLD.key], json=consent)
+    response = api.post(
+        f"{SUNNYSIDE}/consents", headers=callers[FUZZ_HOUSEHOLD.key], json=consent, org="community"
+    )
     assert response.status_code == 201, response.get_json()
     sent = [FUZZ_HOUSEHOLD.key, "operator"]
     with pytest.raises(AssertionError, match="fuzz_household was refused but committed"):
@@ -523,7 +544,10 @@ def test_the_write_check_counts_a_write_of_a_caller_it_is_told_was_refused(
 
 # one operation without authentication and one with: the body is decoded before either
 # the role table or the chaincode is asked
-JSON_BODIES = [("POST /auth/login", "anonymous"), ("POST /orders", "household")]
+JSON_BODIES = [
+    ("POST /auth/login", "anonymous"),
+    ("POST /communities/sunnyside/orders", "household"),
+]
 
 
 @pytest.mark.parametrize(("label", "caller"), JSON_BODIES, ids=[label for label, _ in JSON_BODIES])
@@ -535,7 +559,12 @@ def test_a_deeply_nested_json_body_is_a_400(
     headers = callers.get(caller, {})
     try:
         response = api.call(
-            method, path, headers=headers, data=body, content_type="application/json"
+            method,
+            path,
+            headers=headers,
+            data=body,
+            content_type="application/json",
+            org=org_of(caller),
         )
     except RecursionError as exc:  # TESTING: the exception a server answers with a 500
         raise AssertionError(f"{label} answers 500: {exc}") from exc
@@ -548,14 +577,20 @@ def test_a_deeply_nested_json_body_is_a_400(
 
 
 # operations that call no chaincode: the API itself, the CA, the peers' blocks, the nodes
-NOT_THE_LEDGER = ("/healthz", "/auth/", "/admin/", "/audit/", "/membership-changes")
+NOT_THE_LEDGER = ("/healthz", "/auth/", "/admin/", "/audit/", "/config-updates", "/communities ")
+
+
+def off_the_ledger(label: str) -> bool:
+    """Whether an operation ("METHOD /path") calls no chaincode (`/communities` itself)."""
+    path = label.split(" ", 1)[1] + " "
+    return any(path.startswith(part) for part in NOT_THE_LEDGER)
 
 
 def test_the_document_lists_the_statuses_of_a_ledger_operation(schema: Any) -> None:
     undocumented = {
         label: sorted({400, 403, 404, 409, 502, 503} - {int(s) for s in responses(schema, label)})
         for label in PLANS
-        if not any(part in label for part in NOT_THE_LEDGER)
+        if not off_the_ledger(label)
     }
     assert {label: missing for label, missing in undocumented.items() if missing} == {}
 

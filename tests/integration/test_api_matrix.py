@@ -22,9 +22,14 @@ table (``gridspec/roles.py``) lets call it; each cell the exact answer one calle
   or a community's admin may`` (from the chaincode: the role table allows both roles
   from both kinds of org);
 - ``audit``: 403 ``caller role '<role>' may not audit channels; allowed: regulator``;
-- ``members``: 403 ``caller role '<role>' may not change the membership; allowed: admin``
-  (the admin's ``404``: the org or the change asked for was never proposed; admitting
-  and removing orgs for real is `test_onboarding.py`'s job).
+- ``updates``: 403 ``caller role '<role>' may not change channels; allowed: admin``
+  (the admin's ``404``: the config update asked for is not known to its org's API; its
+  ``409``: removing an org that is no member cannot be proposed; admitting and removing
+  orgs for real is `test_onboarding.py`'s job);
+- ``apikey``: 403 ``caller role '<role>' may not create API keys; allowed: admin``.
+
+Each caller calls its own org's API: households and the advisor the community's, the
+head-end, billing, the operator and the admin the utility's, the auditor the regulator's.
 
 The callers: households h-001 (household1) and h-002 (household2), the meter head-end
 (headend1) and billing (billing1) with API keys, the utility's operator (operator1) and
@@ -48,7 +53,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from api_client import ROLES, Api, Role, api_session, secret
+from api_client import ROLES, SUNNYSIDE, Api, Role, api_session, secret
 from community_fixtures import TARIFF, approved_tariff, register
 from member_registry import ensure_registered
 
@@ -61,6 +66,7 @@ from network.topology import UTILITY
 
 pytestmark = pytest.mark.usefixtures("fabric_network")
 
+C = "/communities/<community>"  # the prefix of a community's resources in the URL map
 COLUMNS = tuple(ROLES)  # household household2 meter operator billing regulator admin tp tp_nc
 A = "200   200   200   200   200   200   200   200   200"  # anyone
 
@@ -86,8 +92,8 @@ INVOICE_READERS = "200   own   role  role  200   org   role  role  role"
 ALL_ORGS = "utility, community, regulator"
 AUDITORS = "audit audit audit audit audit 200   audit audit audit"
 AUDIT_WHO = "any org / regulator (checked by the API)"
-MEMBERSHIP = "members members members members members members 404 members members"
-MEMBERSHIP_WHO = "any org / admin (checked by the API)"
+UPDATES = "updates updates updates updates updates updates {} updates updates"
+UPDATES_WHO = "any org / admin (checked by the API)"
 
 # fmt: off
 #         columns: h-001 h-002 meter oper  bill  reg   admin tp+   tp-
@@ -97,51 +103,56 @@ ROWS: list[Row] = [
     row("POST /auth/login", None, "any enrolled identity", A),
     row("POST /admin/identities", None, "any org / admin (checked by the API)",
         "admin admin admin admin admin admin 409   admin admin"),
-    row("POST /meters", "RegisterMeter", "utility / operator", UTIL_OPERATOR),
-    row("GET /meters/<meter_id>", "GetMeter", "anyone", A),
-    row("POST /readings", "SubmitReadings", "utility / meter", UTIL_METER),
-    row("POST /readings/green-button", "SubmitReadings", "utility / meter", UTIL_METER),
-    row("GET /households/<household_id>/readings", "GetReadings",
+    row("POST /admin/api-keys", None, "any org / admin (checked by the API)",
+        "apikey apikey apikey apikey apikey apikey 201 apikey apikey"),
+    row("GET /communities", None, "any authenticated caller", A),
+    row(f"POST {C}/meters", "RegisterMeter", "utility / operator", UTIL_OPERATOR),
+    row(f"GET {C}/meters/<meter_id>", "GetMeter", "anyone", A),
+    row(f"POST {C}/readings", "SubmitReadings", "utility / meter", UTIL_METER),
+    row(f"POST {C}/readings/green-button", "SubmitReadings", "utility / meter", UTIL_METER),
+    row(f"GET {C}/households/<household_id>/readings", "GetReadings",
         f"{ALL_ORGS} / household, operator, billing, third_party", READERS),
-    row("GET /households/<household_id>/readings/green-button", "GetReadings",
+    row(f"GET {C}/households/<household_id>/readings/green-button", "GetReadings",
         f"{ALL_ORGS} / household, operator, billing, third_party", READERS),
-    row("GET /meters/<meter_id>/readings/<interval_start>/hash", "GetReadingHash", "anyone", A),
-    row("POST /readings/verify", "VerifyReading", "anyone", A),
-    row("POST /consents", "GrantConsent", "community / household",
+    row(f"GET {C}/meters/<meter_id>/readings/<interval_start>/hash", "GetReadingHash", "anyone", A),
+    row(f"POST {C}/readings/verify", "VerifyReading", "anyone", A),
+    row(f"POST {C}/consents", "GrantConsent", "community / household",
         "201   201   org   org   org   org   org   role  role"),
-    row("DELETE /consents/<consent_id>", "RevokeConsent", "community / household",
+    row(f"DELETE {C}/consents/<consent_id>", "RevokeConsent", "community / household",
         "200   404   org   org   org   org   org   role  role"),
-    row("GET /consents", "ListConsents", "community / household",
+    row(f"GET {C}/consents", "ListConsents", "community / household",
         "200   200   org   org   org   org   org   role  role"),
-    row("POST /tariffs", "ProposeTariff", "utility / operator", UTIL_OPERATOR),
-    row("POST /tariffs/<tariff_id>/approval", "ApproveTariff", "regulator / regulator",
+    row(f"POST {C}/tariffs", "ProposeTariff", "utility / operator", UTIL_OPERATOR),
+    row(f"POST {C}/tariffs/<tariff_id>/approval", "ApproveTariff", "regulator / regulator",
         "org   org   org   org   org   200   org   org   org"),
-    row("GET /tariffs/<tariff_id>", "GetTariff", "anyone", A),
-    row("GET /tariffs/in-force/<day>", "TariffInForce", "anyone", A),
-    row("POST /orders", "PlaceOrder", "community / household",
+    row(f"GET {C}/tariffs/<tariff_id>", "GetTariff", "anyone", A),
+    row(f"GET {C}/tariffs/in-force/<day>", "TariffInForce", "anyone", A),
+    row(f"POST {C}/orders", "PlaceOrder", "community / household",
         "201   201   org   org   org   org   org   role  role"),
-    row("GET /intervals/<interval_start>/order-book", "GetOrderBook", "anyone", A),
-    row("POST /intervals/<interval_start>/clearing", "ClearInterval", "utility / operator",
+    row(f"GET {C}/intervals/<interval_start>/order-book", "GetOrderBook", "anyone", A),
+    row(f"POST {C}/intervals/<interval_start>/clearing", "ClearInterval", "utility / operator",
         UTIL_OPERATOR),
-    row("GET /intervals/<interval_start>/clearing", "GetClearing", "anyone", A),
-    row("POST /intervals/<interval_start>/settlement", "SettleInterval",
+    row(f"GET {C}/intervals/<interval_start>/clearing", "GetClearing", "anyone", A),
+    row(f"POST {C}/intervals/<interval_start>/settlement", "SettleInterval",
         "utility / operator, billing", "org   org   role  201   201   org   role  org   org"),
-    row("GET /trades", "ListTrades", "anyone", A),
-    row("POST /invoices", "GenerateInvoice", "utility / billing",
+    row(f"GET {C}/trades", "ListTrades", "anyone", A),
+    row(f"POST {C}/invoices", "GenerateInvoice", "utility / billing",
         "org   org   role  role  201   org   role  org   org"),
-    row("GET /households/<household_id>/invoices/<period_start>/<period_end>", "GetInvoice",
+    row(f"GET {C}/households/<household_id>/invoices/<period_start>/<period_end>", "GetInvoice",
         "utility, community / household, billing", INVOICE_READERS),
-    row("GET /households/<household_id>/invoices/<period_start>/<period_end>/evidence",
+    row(f"GET {C}/households/<household_id>/invoices/<period_start>/<period_end>/evidence",
         "GetInvoiceEvidence", "anyone", A),
-    row("GET /households/<household_id>/invoices/green-button", "GetInvoice",
+    row(f"GET {C}/households/<household_id>/invoices/green-button", "GetInvoice",
         "utility, community / household, billing", INVOICE_READERS),
-    row("POST /grid-events", "ReportGridEvent", "utility / operator", UTIL_OPERATOR),
-    row("POST /grid-events/<event_id>/end", "EndGridEvent", "utility / operator",
+    row(f"POST {C}/grid-events", "ReportGridEvent", "utility / operator", UTIL_OPERATOR),
+    row(f"POST {C}/grid-events/<event_id>/end", "EndGridEvent", "utility / operator",
         "org   org   role  200   role  org   role  org   org"),
-    row("GET /grid-events/<event_id>", "GetGridEvent", "anyone", A),
-    row("GET /grid-events", "ListGridEvents", "anyone", A),
+    row(f"GET {C}/grid-events/<event_id>", "GetGridEvent", "anyone", A),
+    row(f"GET {C}/grid-events", "ListGridEvents", "anyone", A),
     row("GET /members", "ListMembers", "anyone", A),
     row("GET /members/<msp_id>", "GetMember", "anyone", A),
+    row("PUT /members/<msp_id>", "RegisterMember", f"{ALL_ORGS} / admin",
+        "role  role  role  role  role  role  200   role  role"),
     row("POST /aggregates", "PublishAggregate", "utility / operator", UTIL_OPERATOR),
     row("GET /aggregates/<community>", "ListAggregates", "anyone", A),
     row("GET /aggregates/threshold", "GetThreshold", "anyone", A),
@@ -165,10 +176,11 @@ ROWS: list[Row] = [
     row("GET /audit/channels/<channel>/verification", None, AUDIT_WHO, AUDITORS),
     row("GET /audit/channels/<channel>/config-history", None, AUDIT_WHO, AUDITORS),
     row("GET /audit/channels/<channel>/keys", None, AUDIT_WHO, AUDITORS),
-    row("POST /membership-changes", None, MEMBERSHIP_WHO, MEMBERSHIP),
-    row("GET /membership-changes/<change_id>", None, MEMBERSHIP_WHO, MEMBERSHIP),
-    row("POST /membership-changes/<change_id>/signatures", None, MEMBERSHIP_WHO, MEMBERSHIP),
-    row("POST /membership-changes/<change_id>/completion", None, MEMBERSHIP_WHO, MEMBERSHIP),
+    row("GET /config-updates", None, UPDATES_WHO, UPDATES.format("200")),
+    row("POST /config-updates", None, UPDATES_WHO, UPDATES.format("409")),
+    row("GET /config-updates/<update_id>", None, UPDATES_WHO, UPDATES.format("404")),
+    row("POST /config-updates/<update_id>/signatures", None, UPDATES_WHO, UPDATES.format("404")),
+    row("POST /config-updates/<update_id>/submission", None, UPDATES_WHO, UPDATES.format("404")),
 ]
 # fmt: on
 
@@ -198,7 +210,7 @@ MATRIX_DATE = datetime(2026, 2, 14, tzinfo=UTC).date()
 MATRIX_READINGS = day_readings(H1, MATRIX_DATE)[:8]
 FIXED_CONSENT = "matrix-grant"
 REVOKED_CONSENT = "matrix-revoked"
-NO_CHANGE = "20260101T000000Z-admission-neverproposed-000000"
+NO_UPDATE = "20260101T000000Z-consortium-removal-000000"
 FIXED_EVENT = {
     "event_id": "matrix-outage",
     "event_type": "OUTAGE",
@@ -269,10 +281,10 @@ class Consent:
                 "data_to": WINDOW[1],
                 "expires_at": expires,
             }
-            self.api.ok("POST", "/consents", household, 201, json=body)
+            self.api.ok("POST", f"{SUNNYSIDE}/consents", household, 201, json=body)
             self.live_id = consent_id
         elif not live and self.live_id is not None:
-            self.api.ok("DELETE", f"/consents/{self.live_id}", household, 200)
+            self.api.ok("DELETE", f"{SUNNYSIDE}/consents/{self.live_id}", household, 200)
             self.live_id = None
 
 
@@ -289,6 +301,7 @@ class Scene:
     ongoing_event: str
     k: int
     consent: Consent
+    utility_name: str = ""
     order_salts: dict[str, str] = field(default_factory=dict)
     campaign: dict[str, Any] = field(default_factory=dict)  # a funding campaign of this run
 
@@ -383,6 +396,7 @@ def scene(api: Api, gateways: dict[str, Gateway]) -> Iterator[Scene]:
         ongoing_event=ongoing["event_id"],
         k=evaluate(auditor, "GetThreshold")["k"],
         consent=consent,
+        utility_name=evaluate(auditor, "GetMember", UTILITY.msp_id)["name"],
         order_salts={"household": salt(), "household2": salt()},
         campaign=campaign,
     )
@@ -422,7 +436,10 @@ def green_button_upload(scene: Scene) -> Request:
     assert in_xml == batch["readings"]  # the XML carries exactly the signed readings
     query = {k: batch[k] for k in ("meter_id", "salt", "signature")}
     return Request(
-        "/readings/green-button", query=query, data=xml, content_type="application/atom+xml"
+        f"{SUNNYSIDE}/readings/green-button",
+        query=query,
+        data=xml,
+        content_type="application/atom+xml",
     )
 
 
@@ -457,15 +474,19 @@ def refund_request(scene: Scene, role: Role) -> Request:
     return Request(campaign_path(scene, "/refunds"), json=body)
 
 
-INVOICE = f"/households/h-001/invoices/{DAY}/{NEXT_DAY}"
+def settle_interval(scene: Scene, role: Role) -> str:
+    return scene.settle_intervals.get(role.key, scene.settle_intervals["operator"])
+
+
+INVOICE = f"{SUNNYSIDE}/households/h-001/invoices/{DAY}/{NEXT_DAY}"
 DAY_QUERY = {"start": f"{DAY}T00:00:00Z", "end": f"{NEXT_DAY}T00:00:00Z"}
 REQUESTS: dict[str, Callable[[Scene, Role], Request]] = {
     "GET /healthz": lambda s, r: Request("/healthz"),
     "GET /metrics": lambda s, r: Request("/metrics"),
     "POST /auth/login": lambda s, r: Request("/auth/login"),  # sent by the test itself
     "POST /admin/identities": identity_request,
-    "POST /meters": lambda s, r: Request(
-        "/meters",
+    f"POST {C}/meters": lambda s, r: Request(
+        f"{SUNNYSIDE}/meters",
         json={
             "meter_id": H1.meter_id,
             "household_id": H1.household_id,
@@ -473,21 +494,24 @@ REQUESTS: dict[str, Callable[[Scene, Role], Request]] = {
             "device_public_key": H1.device_public_key_pem,
         },
     ),
-    "GET /meters/<meter_id>": lambda s, r: Request(f"/meters/{H1.meter_id}"),
-    "POST /readings": lambda s, r: Request("/readings", json=upload(s, first=0)),
-    "POST /readings/green-button": lambda s, r: green_button_upload(s),
-    "GET /households/<household_id>/readings": lambda s, r: Request(
-        "/households/h-001/readings", query={"start": WINDOW[0], "end": WINDOW[1]}
+    f"GET {C}/meters/<meter_id>": lambda s, r: Request(f"{SUNNYSIDE}/meters/{H1.meter_id}"),
+    f"POST {C}/readings": lambda s, r: Request(f"{SUNNYSIDE}/readings", json=upload(s, first=0)),
+    f"POST {C}/readings/green-button": lambda s, r: green_button_upload(s),
+    f"GET {C}/households/<household_id>/readings": lambda s, r: Request(
+        f"{SUNNYSIDE}/households/h-001/readings", query={"start": WINDOW[0], "end": WINDOW[1]}
     ),
-    "GET /households/<household_id>/readings/green-button": lambda s, r: Request(
-        "/households/h-001/readings/green-button", query={"start": WINDOW[0], "end": WINDOW[1]}
+    f"GET {C}/households/<household_id>/readings/green-button": lambda s, r: Request(
+        f"{SUNNYSIDE}/households/h-001/readings/green-button",
+        query={"start": WINDOW[0], "end": WINDOW[1]},
     ),
-    "GET /meters/<meter_id>/readings/<interval_start>/hash": lambda s, r: Request(
-        f"/meters/{H1.meter_id}/readings/{WINDOW[0]}/hash"
+    f"GET {C}/meters/<meter_id>/readings/<interval_start>/hash": lambda s, r: Request(
+        f"{SUNNYSIDE}/meters/{H1.meter_id}/readings/{WINDOW[0]}/hash"
     ),
-    "POST /readings/verify": lambda s, r: Request("/readings/verify", json=s.disclosed),
-    "POST /consents": lambda s, r: Request(
-        "/consents",
+    f"POST {C}/readings/verify": lambda s, r: Request(
+        f"{SUNNYSIDE}/readings/verify", json=s.disclosed
+    ),
+    f"POST {C}/consents": lambda s, r: Request(
+        f"{SUNNYSIDE}/consents",
         json={
             "consent_id": FIXED_CONSENT,
             "grantee": "CommunityMSP:matrix-nobody",
@@ -497,47 +521,54 @@ REQUESTS: dict[str, Callable[[Scene, Role], Request]] = {
             "expires_at": "2030-01-01T00:00:00Z",
         },
     ),
-    "DELETE /consents/<consent_id>": lambda s, r: Request(f"/consents/{REVOKED_CONSENT}"),
-    "GET /consents": lambda s, r: Request("/consents"),
-    "POST /tariffs": lambda s, r: Request("/tariffs", json=TARIFF),
-    "POST /tariffs/<tariff_id>/approval": lambda s, r: Request(
-        f"/tariffs/{TARIFF['tariff_id']}/approval"
+    f"DELETE {C}/consents/<consent_id>": lambda s, r: Request(
+        f"{SUNNYSIDE}/consents/{REVOKED_CONSENT}"
     ),
-    "GET /tariffs/<tariff_id>": lambda s, r: Request(f"/tariffs/{TARIFF['tariff_id']}"),
-    "GET /tariffs/in-force/<day>": lambda s, r: Request(f"/tariffs/in-force/{DAY}"),
-    "POST /orders": lambda s, r: Request("/orders", json=order_of(s, r)),
-    "GET /intervals/<interval_start>/order-book": lambda s, r: Request(
-        f"/intervals/{s.order_interval}/order-book"
+    f"GET {C}/consents": lambda s, r: Request(f"{SUNNYSIDE}/consents"),
+    f"POST {C}/tariffs": lambda s, r: Request(f"{SUNNYSIDE}/tariffs", json=TARIFF),
+    f"POST {C}/tariffs/<tariff_id>/approval": lambda s, r: Request(
+        f"{SUNNYSIDE}/tariffs/{TARIFF['tariff_id']}/approval"
     ),
-    "POST /intervals/<interval_start>/clearing": lambda s, r: Request(
-        f"/intervals/{s.order_interval}/clearing"
+    f"GET {C}/tariffs/<tariff_id>": lambda s, r: Request(
+        f"{SUNNYSIDE}/tariffs/{TARIFF['tariff_id']}"
     ),
-    "GET /intervals/<interval_start>/clearing": lambda s, r: Request(
-        f"/intervals/{s.settle_intervals['operator']}/clearing"
+    f"GET {C}/tariffs/in-force/<day>": lambda s, r: Request(f"{SUNNYSIDE}/tariffs/in-force/{DAY}"),
+    f"POST {C}/orders": lambda s, r: Request(f"{SUNNYSIDE}/orders", json=order_of(s, r)),
+    f"GET {C}/intervals/<interval_start>/order-book": lambda s, r: Request(
+        f"{SUNNYSIDE}/intervals/{s.order_interval}/order-book"
     ),
-    "POST /intervals/<interval_start>/settlement": lambda s, r: Request(
-        f"/intervals/{s.settle_intervals.get(r.key, s.settle_intervals['operator'])}/settlement"
+    f"POST {C}/intervals/<interval_start>/clearing": lambda s, r: Request(
+        f"{SUNNYSIDE}/intervals/{s.order_interval}/clearing"
     ),
-    "GET /trades": lambda s, r: Request("/trades", query=DAY_QUERY),
-    "POST /invoices": lambda s, r: Request(
-        "/invoices", json={"household_id": "h-001", "period_start": DAY, "period_end": NEXT_DAY}
+    f"GET {C}/intervals/<interval_start>/clearing": lambda s, r: Request(
+        f"{SUNNYSIDE}/intervals/{s.settle_intervals['operator']}/clearing"
     ),
-    "GET /households/<household_id>/invoices/<period_start>/<period_end>": lambda s, r: Request(
+    f"POST {C}/intervals/<interval_start>/settlement": lambda s, r: Request(
+        f"{SUNNYSIDE}/intervals/{settle_interval(s, r)}/settlement"
+    ),
+    f"GET {C}/trades": lambda s, r: Request(f"{SUNNYSIDE}/trades", query=DAY_QUERY),
+    f"POST {C}/invoices": lambda s, r: Request(
+        f"{SUNNYSIDE}/invoices",
+        json={"household_id": "h-001", "period_start": DAY, "period_end": NEXT_DAY},
+    ),
+    f"GET {C}/households/<household_id>/invoices/<period_start>/<period_end>": lambda s, r: Request(
         INVOICE
     ),
-    "GET /households/<household_id>/invoices/<period_start>/<period_end>/evidence": (
+    f"GET {C}/households/<household_id>/invoices/<period_start>/<period_end>/evidence": (
         lambda s, r: Request(f"{INVOICE}/evidence")
     ),
-    "GET /households/<household_id>/invoices/green-button": lambda s, r: Request(
-        "/households/h-001/invoices/green-button",
+    f"GET {C}/households/<household_id>/invoices/green-button": lambda s, r: Request(
+        f"{SUNNYSIDE}/households/h-001/invoices/green-button",
         query={"period_start": DAY, "period_end": NEXT_DAY},
     ),
-    "POST /grid-events": lambda s, r: Request("/grid-events", json=FIXED_EVENT),
-    "POST /grid-events/<event_id>/end": lambda s, r: Request(
-        f"/grid-events/{s.ongoing_event}/end", json={"end": "2026-02-14T05:00:00Z"}
+    f"POST {C}/grid-events": lambda s, r: Request(f"{SUNNYSIDE}/grid-events", json=FIXED_EVENT),
+    f"POST {C}/grid-events/<event_id>/end": lambda s, r: Request(
+        f"{SUNNYSIDE}/grid-events/{s.ongoing_event}/end", json={"end": "2026-02-14T05:00:00Z"}
     ),
-    "GET /grid-events/<event_id>": lambda s, r: Request(f"/grid-events/{FIXED_EVENT['event_id']}"),
-    "GET /grid-events": lambda s, r: Request("/grid-events", query=DAY_QUERY),
+    f"GET {C}/grid-events/<event_id>": lambda s, r: Request(
+        f"{SUNNYSIDE}/grid-events/{FIXED_EVENT['event_id']}"
+    ),
+    f"GET {C}/grid-events": lambda s, r: Request(f"{SUNNYSIDE}/grid-events", query=DAY_QUERY),
     "GET /members": lambda s, r: Request("/members"),
     "GET /members/<msp_id>": lambda s, r: Request(f"/members/{UTILITY.msp_id}"),
     "POST /aggregates": lambda s, r: Request("/aggregates", json=AGGREGATE),
@@ -564,27 +595,36 @@ REQUESTS: dict[str, Callable[[Scene, Role], Request]] = {
         "/audit/channels/consortium/keys",
         query={"namespace": "consortium", "key": f"member~{UTILITY.msp_id}"},
     ),
-    "POST /membership-changes": lambda s, r: Request(
-        "/membership-changes", json={"kind": "removal", "org": "neverproposed"}
+    "GET /config-updates": lambda s, r: Request("/config-updates"),
+    "POST /config-updates": lambda s, r: Request(
+        "/config-updates", json={"kind": "removal", "msp_id": "NeverAdmittedMSP"}
     ),
-    "GET /membership-changes/<change_id>": lambda s, r: Request(f"/membership-changes/{NO_CHANGE}"),
-    "POST /membership-changes/<change_id>/signatures": lambda s, r: Request(
-        f"/membership-changes/{NO_CHANGE}/signatures"
+    "GET /config-updates/<update_id>": lambda s, r: Request(f"/config-updates/{NO_UPDATE}"),
+    "POST /config-updates/<update_id>/signatures": lambda s, r: Request(
+        f"/config-updates/{NO_UPDATE}/signatures", json={}
     ),
-    "POST /membership-changes/<change_id>/completion": lambda s, r: Request(
-        f"/membership-changes/{NO_CHANGE}/completion"
+    "POST /config-updates/<update_id>/submission": lambda s, r: Request(
+        f"/config-updates/{NO_UPDATE}/submission"
+    ),
+    "POST /admin/api-keys": lambda s, r: Request(
+        "/admin/api-keys",
+        json={"enrollment_id": "billing1", "secret": secret("utility", "billing1")},
+    ),
+    "GET /communities": lambda s, r: Request("/communities"),
+    "PUT /members/<msp_id>": lambda s, r: Request(
+        f"/members/{UTILITY.msp_id}", json={"name": s.utility_name, "kind": "utility"}
     ),
 }
 
 # what an allowed answer must also say, beyond its status
 DOMAIN_MESSAGES = {
-    ("POST /membership-changes", "admin"): "neverproposed was never admitted",
+    ("POST /config-updates", "admin"): "NeverAdmittedMSP is not a member of this channel",
     **{
-        (endpoint, "admin"): f"membership change {NO_CHANGE} is not proposed"
+        (endpoint, "admin"): f"config update {NO_UPDATE} is not known here"
         for endpoint in (
-            "GET /membership-changes/<change_id>",
-            "POST /membership-changes/<change_id>/signatures",
-            "POST /membership-changes/<change_id>/completion",
+            "GET /config-updates/<update_id>",
+            "POST /config-updates/<update_id>/signatures",
+            "POST /config-updates/<update_id>/submission",
         )
     },
     ("POST /campaigns/<campaign_id>/release", "operator"): "cannot be released: goal not met",
@@ -593,20 +633,20 @@ DOMAIN_MESSAGES = {
         for key in ("household", "household2", "operator")
     },
     ("POST /admin/identities", "admin"): "Identity 'operator1' is already registered",
-    ("DELETE /consents/<consent_id>", "household2"): (
+    (f"DELETE {C}/consents/<consent_id>", "household2"): (
         f"consent {REVOKED_CONSENT} of household h-002 does not exist"
     ),
 }
 CHECKS: dict[str, Callable[[Any, Scene, Role], None]] = {
-    "GET /households/<household_id>/readings": lambda body, s, r: _same_readings(body["items"]),
-    "POST /readings": lambda body, s, r: _stored_new(body, s),
-    "POST /readings/green-button": lambda body, s, r: _stored_new(body, s),
-    "POST /readings/verify": lambda body, s, r: _verified(body),
-    "POST /orders": lambda body, s, r: _equal(body["order_id"], order_of(s, r)["order_id"]),
-    "POST /intervals/<interval_start>/clearing": lambda body, s, r: _equal(
+    f"GET {C}/households/<household_id>/readings": lambda body, s, r: _same_readings(body["items"]),
+    f"POST {C}/readings": lambda body, s, r: _stored_new(body, s),
+    f"POST {C}/readings/green-button": lambda body, s, r: _stored_new(body, s),
+    f"POST {C}/readings/verify": lambda body, s, r: _verified(body),
+    f"POST {C}/orders": lambda body, s, r: _equal(body["order_id"], order_of(s, r)["order_id"]),
+    f"POST {C}/intervals/<interval_start>/clearing": lambda body, s, r: _equal(
         (body["price_per_kwh"], body["trades"], len(body["orders"])), (None, [], 2)
     ),
-    "POST /intervals/<interval_start>/settlement": lambda body, s, r: _equal(
+    f"POST {C}/intervals/<interval_start>/settlement": lambda body, s, r: _equal(
         (body["interval_start"], body["trades"]), (s.settle_intervals[r.key], 0)
     ),
     "PUT /aggregates/threshold": lambda body, s, r: _equal(body, {"k": s.k}),
@@ -672,8 +712,10 @@ def expected_refusal(r: Row, role: Role) -> str:
         )
     if code == "audit":
         return f"caller role '{role.role}' may not audit channels; allowed: regulator"
-    if code == "members":
-        return f"caller role '{role.role}' may not change the membership; allowed: admin"
+    if code == "updates":
+        return f"caller role '{role.role}' may not change channels; allowed: admin"
+    if code == "apikey":
+        return f"caller role '{role.role}' may not create API keys; allowed: admin"
     if code == "own" and r.transaction == "GetReadings":
         return f"household {role.household_id} may not read household h-001"
     if code == "own" and r.transaction == "GetInvoice":
@@ -725,7 +767,7 @@ def test_each_caller_gets_exactly_its_cell_of_the_matrix(
             "enrollment_id": role.user,
             "secret": secret(role.org.key, role.user),
         }
-        response = api.call(method, request.path, json=credentials)
+        response = api.call(method, request.path, json=credentials, org=role.org.key)
     else:
         response = api.call(
             method,
@@ -791,6 +833,7 @@ def chaincode_call(transaction: str, scene: Scene) -> tuple[tuple[str, ...], dic
             {},
         ),
         "SetThreshold": ((str(scene.k),), {}),
+        "RegisterMember": ((UTILITY.msp_id, scene.utility_name, "utility"), {}),
         "CreateCampaign": ((json.dumps(scene.campaign),), {}),
         "Pledge": ((scene.campaign["campaign_id"], f"matrix-{scene.tag}-ledger", "100"), {}),
         "ListMyPledges": ((scene.campaign["campaign_id"],), {}),

@@ -18,6 +18,7 @@ from community_fixtures import CHANNEL, DAY_END, DAY_START
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
+from homes import ca_cert, msp_dir
 
 from client import (
     CAClient,
@@ -31,26 +32,24 @@ from client import (
     connect,
     load_private_key,
 )
-from network.ca import OrgCA, private_key
+from network.ca import private_key
 from network.topology import COMMUNITY
 
 pytestmark = pytest.mark.usefixtures("fabric_network")
 
-CA = OrgCA(COMMUNITY)
-
 
 @pytest.fixture(scope="module")
 def ca() -> CAClient:
-    return CAClient(COMMUNITY.ca_url, COMMUNITY.ca_name, CA.ca_cert.read_bytes())
+    return CAClient(COMMUNITY.ca_url, COMMUNITY.ca_name, ca_cert(COMMUNITY).read_bytes())
 
 
 @pytest.fixture(scope="module")
 def admin() -> Enrollment:
-    msp = CA.msp("admin")
+    msp = msp_dir(COMMUNITY, "admin")
     return Enrollment(
         certificate=(msp / "signcerts" / "cert.pem").read_bytes(),
         private_key=load_private_key(private_key(msp)),
-        ca_chain=CA.ca_cert.read_bytes(),
+        ca_chain=ca_cert(COMMUNITY).read_bytes(),
     )
 
 
@@ -64,7 +63,7 @@ def gateway_as(entry: WalletEntry) -> Iterator[Gateway]:
     )
     channel = connect(
         COMMUNITY.peer_address,
-        tls_root_cert=CA.ca_cert.read_bytes(),
+        tls_root_cert=ca_cert(COMMUNITY).read_bytes(),
         client_cert=entry.certificate,
         client_key=key,
     )
@@ -93,7 +92,9 @@ def test_a_household_from_registration_to_revocation(ca, admin, tmp_path):
     enrolled = ca.enroll(name, secret)
 
     issued = certificate(enrolled)
-    issued.verify_directly_issued_by(x509.load_pem_x509_certificate(CA.ca_cert.read_bytes()))
+    issued.verify_directly_issued_by(
+        x509.load_pem_x509_certificate(ca_cert(COMMUNITY).read_bytes())
+    )
     assert issued.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == name
     assert issued.subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME)[0].value == (
         "client"
@@ -105,7 +106,7 @@ def test_a_household_from_registration_to_revocation(ca, admin, tmp_path):
         "hf.Type": "client",
         "hf.Affiliation": "",
     }
-    assert enrolled.ca_chain == CA.ca_cert.read_bytes()
+    assert enrolled.ca_chain == ca_cert(COMMUNITY).read_bytes()
     registered = ca.get_identity(admin, name)
     assert registered["type"] == "client"
     assert {"name": "household_id", "value": household_id, "ecert": True} in registered["attrs"]
@@ -131,7 +132,7 @@ def test_a_household_from_registration_to_revocation(ca, admin, tmp_path):
     assert crl_pem is not None
     crl = x509.load_pem_x509_crl(crl_pem)
     assert crl.is_signature_valid(
-        x509.load_pem_x509_certificate(CA.ca_cert.read_bytes()).public_key()
+        x509.load_pem_x509_certificate(ca_cert(COMMUNITY).read_bytes()).public_key()
     )
     for revoked in (enrolled, renewed):
         assert crl.get_revoked_certificate_by_serial_number(certificate(revoked).serial_number)

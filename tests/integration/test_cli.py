@@ -10,10 +10,10 @@ import sys
 import pytest
 from community_fixtures import DAY, DAY_END, DAY_START, fresh_household, register
 from cryptography.hazmat.primitives import serialization
+from homes import home, secret
 
-from network.ca import OrgCA
 from network.scenario import day_readings
-from network.topology import COMMUNITY, UTILITY
+from network.topology import COMMUNITY, UTILITY, Org
 
 pytestmark = pytest.mark.usefixtures("fabric_network")
 
@@ -23,7 +23,8 @@ def cli(tmp_path_factory):
     folder = tmp_path_factory.mktemp("cli")
     env = {**os.environ, "GRIDLEDGER_WALLET_PASSPHRASE": "correct horse battery staple"}
 
-    def run(*args: str) -> subprocess.CompletedProcess:
+    def run(org: Org, *args: str) -> subprocess.CompletedProcess:
+        """The tool as a person of `org`: with that org's connection profile."""
         return subprocess.run(
             [
                 sys.executable,
@@ -31,6 +32,10 @@ def cli(tmp_path_factory):
                 "from client.cli import main; raise SystemExit(main())",
                 "--wallet",
                 str(folder / "wallet"),
+                "--profile",
+                str(home(org).profile),
+                "--community",
+                "sunnyside",
                 *args,
             ],
             capture_output=True,
@@ -40,10 +45,9 @@ def cli(tmp_path_factory):
         )
 
     for org, user in ((UTILITY, "headend1"), (UTILITY, "operator1"), (COMMUNITY, "household1")):
-        enrolled = run(
-            "enrol", "--org", org.key, "--id", user, f"--secret={OrgCA(org).secret(user)}"
-        )
+        enrolled = run(org, "enrol", "--id", user, f"--secret={secret(org, user)}")
         assert enrolled.returncode == 0, enrolled.stderr
+        assert json.loads(enrolled.stdout)["label"] == f"{org.key}.{user}"
     return run, folder
 
 
@@ -61,6 +65,7 @@ def test_a_head_end_submits_a_days_readings_from_a_file_in_batches(cli):
         )
     )
     submitted = run(
+        UTILITY,
         "submit-readings",
         "--as",
         "utility.headend1",
@@ -78,6 +83,7 @@ def test_a_head_end_submits_a_days_readings_from_a_file_in_batches(cli):
     assert json.loads(submitted.stdout)["stored"] == 96
 
     shown = run(
+        UTILITY,
         "readings",
         "--as",
         "utility.operator1",
@@ -94,12 +100,15 @@ def test_a_head_end_submits_a_days_readings_from_a_file_in_batches(cli):
 
 def test_a_refused_command_exits_1_with_the_reason_and_sends_nothing(cli):
     run, _ = cli
-    refused = run("clear", "--as", "community.household1", "--interval", "2026-03-01T12:00:00Z")
+    refused = run(
+        COMMUNITY, "clear", "--as", "community.household1", "--interval", "2026-03-01T12:00:00Z"
+    )
     assert refused.returncode == 1
     assert refused.stderr.strip() == (
         "error: caller from CommunityMSP (community) may not call ClearInterval; allowed: utility"
     )
     other = run(
+        COMMUNITY,
         "readings",
         "--as",
         "community.household1",
@@ -125,6 +134,8 @@ def test_a_wrong_wallet_passphrase_is_a_clear_error(cli):
             "from client.cli import main; raise SystemExit(main())",
             "--wallet",
             str(folder / "wallet"),
+            "--profile",
+            str(home(COMMUNITY).profile),
             "readings",
             "--as",
             "community.household1",
@@ -142,3 +153,24 @@ def test_a_wrong_wallet_passphrase_is_a_clear_error(cli):
     )
     assert result.returncode == 1
     assert result.stderr.startswith("error: ") and "passphrase" in result.stderr
+
+
+def test_an_identity_of_another_org_needs_that_orgs_profile(cli):
+    run, _ = cli
+    result = run(
+        UTILITY,
+        "readings",
+        "--as",
+        "community.household1",
+        "--household",
+        "h-001",
+        "--start",
+        DAY_START,
+        "--end",
+        DAY_END,
+    )
+    assert (result.returncode, result.stderr.strip()) == (
+        1,
+        "error: community.household1 is an identity of community: "
+        "give community's connection profile",
+    )

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 
 import pytest
+from homes import ca_cert, msp_dir
 from member_registry import ensure_registered, members
 
 from client import (
@@ -25,8 +26,8 @@ from client import (
     load_private_key,
     new_private_key_signer,
 )
-from network.ca import OrgCA, private_key
-from network.chaincodes import CONSORTIUM
+from gridspec.channels import CONSORTIUM_CHAINCODE, CONSORTIUM_CHANNEL
+from network.ca import private_key
 from network.connect import gateway
 from network.topology import UTILITY, Org
 
@@ -38,12 +39,12 @@ STREAM_TIMEOUT = 60
 @asynccontextmanager
 async def async_gateway(org: Org, user: str) -> AsyncIterator[AsyncGateway]:
     """`network.connect.gateway` over one grpc.aio channel to `org`'s peer, closed after."""
-    msp = OrgCA(org).msp(user)
+    msp = msp_dir(org, user)
     cert = msp / "signcerts" / "cert.pem"
     key = private_key(msp)
     channel = connect_async(
         org.peer_address,
-        tls_root_cert=OrgCA(org).ca_cert.read_bytes(),
+        tls_root_cert=ca_cert(org).read_bytes(),
         client_cert=cert.read_bytes(),
         client_key=key.read_bytes(),
     )
@@ -65,18 +66,18 @@ def rename(gw, name: str) -> tuple[str, bytes]:
 def test_a_submitted_update_arrives_as_its_event_and_replays_from_an_earlier_block():
     ensure_registered()
     with gateway(UTILITY, "admin") as gw:
-        network = gw.get_network(CONSORTIUM.channel)
-        with network.chaincode_events(CONSORTIUM.name, timeout=STREAM_TIMEOUT) as events:
+        network = gw.get_network(CONSORTIUM_CHANNEL)
+        with network.chaincode_events(CONSORTIUM_CHAINCODE, timeout=STREAM_TIMEOUT) as events:
             transaction_id, result = rename(gw, f"GridCo Events {uuid.uuid4().hex[:8]}")
             live = event_of(events, transaction_id)
 
         with network.chaincode_events(
-            CONSORTIUM.name, start_block=live.block_number - 1, timeout=STREAM_TIMEOUT
+            CONSORTIUM_CHAINCODE, start_block=live.block_number - 1, timeout=STREAM_TIMEOUT
         ) as events:
             replayed = event_of(events, transaction_id)
 
         with network.chaincode_events(
-            CONSORTIUM.name,
+            CONSORTIUM_CHAINCODE,
             start_block=live.block_number,
             after_transaction_id=transaction_id,
             timeout=STREAM_TIMEOUT,
@@ -85,7 +86,7 @@ def test_a_submitted_update_arrives_as_its_event_and_replays_from_an_earlier_blo
             resumed = next(events)
 
     assert (live.chaincode_name, live.event_name, live.payload) == (
-        CONSORTIUM.name,
+        CONSORTIUM_CHAINCODE,
         "MemberUpdated",
         result,
     )
@@ -99,8 +100,8 @@ def test_concurrent_async_evaluations_share_one_channel_and_an_async_submit_comm
 
     async def scenario():
         async with async_gateway(UTILITY, "admin") as gw:
-            network = gw.get_network(CONSORTIUM.channel)
-            contract = network.get_contract(CONSORTIUM.name, "MemberContract")
+            network = gw.get_network(CONSORTIUM_CHANNEL)
+            contract = network.get_contract(CONSORTIUM_CHAINCODE, "MemberContract")
             answers = await asyncio.gather(*(contract.evaluate("ListMembers") for _ in range(50)))
 
             proposal = contract.new_proposal("UpdateMember", args=(UTILITY.msp_id, name))
@@ -108,7 +109,7 @@ def test_concurrent_async_evaluations_share_one_channel_and_an_async_submit_comm
             status = await (await transaction.submit()).status()
             record = json.loads(await contract.evaluate("GetMember", args=(UTILITY.msp_id,)))
             async with network.chaincode_events(
-                CONSORTIUM.name, start_block=status.block_number, timeout=STREAM_TIMEOUT
+                CONSORTIUM_CHAINCODE, start_block=status.block_number, timeout=STREAM_TIMEOUT
             ) as events:
                 event = await anext(
                     e async for e in events if e.transaction_id == proposal.transaction_id

@@ -30,6 +30,7 @@ from fabric_protos.common import common_pb2
 from fabric_protos.ledger.rwset import rwset_pb2
 from fabric_protos.ledger.rwset.kvrwset import kv_rwset_pb2
 from fabric_protos.peer import proposal_pb2, proposal_response_pb2, transaction_pb2
+from homes import ca_cert, msp_dir
 
 from client import (
     certificate_hash,
@@ -40,7 +41,7 @@ from client import (
     load_private_key,
     new_private_key_signer,
 )
-from network.ca import OrgCA, private_key
+from network.ca import private_key
 from network.connect import gateway
 from network.scenario import batch_salt, day_readings, signed_batch
 from network.topology import COMMUNITY, REGULATOR, UTILITY, Org
@@ -63,12 +64,12 @@ def deliver_as(org: Org, user: str, peer: Org) -> Iterator[Any]:
     client certificate (the enrollment certificate doubles as it), since the peers
     require mutual TLS and bind each deliver request to its TLS session.
     """
-    msp = OrgCA(org).msp(user)
+    msp = msp_dir(org, user)
     cert = (msp / "signcerts" / "cert.pem").read_bytes()
     key = private_key(msp)
     channel = connect(
         peer.peer_address,
-        tls_root_cert=OrgCA(peer).ca_cert.read_bytes(),
+        tls_root_cert=ca_cert(peer).read_bytes(),
         client_cert=cert,
         client_key=key.read_bytes(),
     )

@@ -19,10 +19,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from homes import msp_dir
 
 from client import EndorseError, GatewayError
 from client.facade import CONSORTIUM_CHANNEL, Caller, Forbidden, Ledger
-from network.ca import OrgCA
 from network.connect import gateway
 from network.topology import COMMUNITY, REGULATOR, UTILITY, Org
 
@@ -37,7 +37,7 @@ APPROVERS = [UTILITY.msp_id, COMMUNITY.msp_id]
 def ledger_of(org: Org, user: str) -> Iterator[Ledger]:
     """The facade for `user` of `org`, through its own org's peer."""
     with gateway(org, user) as gw:
-        certificate = (OrgCA(org).msp(user) / "signcerts" / "cert.pem").read_bytes()
+        certificate = (msp_dir(org, user) / "signcerts" / "cert.pem").read_bytes()
         yield Ledger(gw, Caller.from_certificate(org.msp_id, certificate))
 
 

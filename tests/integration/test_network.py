@@ -11,7 +11,7 @@ from member_registry import ensure_registered, members, utility_seen_by
 
 from client import CommitError
 from network.connect import gateway
-from network.paths import pids_dir
+from network.home import local_homes
 from network.procs import owned_pid
 from network.topology import COMMUNITY, REGULATOR, UTILITY
 
@@ -49,7 +49,9 @@ def test_too_few_endorsements_are_invalid_at_commit_and_change_nothing():
 
 
 def running_pids() -> dict[str, int]:
-    return {p.stem: pid for p in pids_dir().glob("*.pid") if (pid := owned_pid(p))}
+    """Every live process of every org's home on this machine, by name."""
+    files = [p for home in local_homes() for p in home.pids.glob("*.pid")]
+    return {p.stem: pid for p in files if (pid := owned_pid(p))}
 
 
 def test_down_then_up_keeps_the_ledger_and_stops_every_process():
@@ -67,6 +69,9 @@ def test_down_then_up_keeps_the_ledger_and_stops_every_process():
     with gateway(COMMUNITY, "admin") as gw:
         after = json.loads(members(gw).evaluate("GetMember", args=(UTILITY.msp_id,)))
     assert after == before
+    apis = [name for name in pids if name.startswith("api-")]
+    for name in apis:
+        gridnet("api", "--org", name.removeprefix("api-"))
 
 
 def _alive(pid: int) -> bool:

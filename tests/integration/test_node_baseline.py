@@ -27,6 +27,7 @@ from fabric_protos.common import common_pb2
 from fabric_protos.ledger.rwset import rwset_pb2
 from fabric_protos.ledger.rwset.kvrwset import kv_rwset_pb2
 from fabric_protos.peer import proposal_pb2, proposal_response_pb2, transaction_pb2
+from homes import ca_cert, msp_dir
 
 from chaincode.community.readings import check_utc
 from chaincode.runtime import ValidationError
@@ -39,7 +40,7 @@ from client import (
     load_private_key,
     new_private_key_signer,
 )
-from network.ca import OrgCA, private_key
+from network.ca import private_key
 from network.chaincode_servers import status
 from network.chaincodes import NODE_READINGS
 from network.connect import gateway
@@ -106,11 +107,11 @@ def submit(chaincode: str, batch: bytes) -> dict:
 def read_write_set(chaincode: str, block_number: int, transaction_id: str) -> dict:
     """What the transaction read and wrote in `chaincode`'s namespace, as its block holds it:
     public keys, and the hashes of private keys and values (what the regulator's peer keeps)."""
-    msp = OrgCA(UTILITY).msp("operator1")
+    msp = msp_dir(UTILITY, "operator1")
     cert = (msp / "signcerts" / "cert.pem").read_bytes()
     channel = connect(
         UTILITY.peer_address,
-        tls_root_cert=OrgCA(UTILITY).ca_cert.read_bytes(),
+        tls_root_cert=ca_cert(UTILITY).read_bytes(),
         client_cert=cert,
         client_key=private_key(msp).read_bytes(),
     )
@@ -199,14 +200,14 @@ def workload(path: Path, batches: list[bytes]) -> Path:
 
 def node_client(chaincode: str, jobs: Path, duration: float = 30) -> dict:
     """Run the Node Gateway client as the meter head-end; its JSON report."""
-    msp = OrgCA(UTILITY).msp("headend1")
+    msp = msp_dir(UTILITY, "headend1")
     argv = [
         "node",
         str(SUBMIT),
         "--peer",
         UTILITY.peer_address,
         "--tls-root",
-        str(OrgCA(UTILITY).ca_cert),
+        str(ca_cert(UTILITY)),
         "--cert",
         str(msp / "signcerts" / "cert.pem"),
         "--key",

@@ -20,10 +20,10 @@ import pytest
 from community_fixtures import CHANNEL, DAY_END, DAY_START
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from homes import ca_cert
+from network.configupdate import fetch_config_block
 
 from client import CAClient, EndorseError, Enrollment, Gateway, GatewayError, connect
-from network.ca import OrgCA
-from network.configupdate import fetch_config_block
 from network.connect import gateway
 from network.procs import wait_until
 from network.revocation import admin_enrollment, propagate_crl, revocation_list, revoke
@@ -31,7 +31,6 @@ from network.topology import CHANNELS, COMMUNITY
 
 pytestmark = pytest.mark.usefixtures("fabric_network")
 
-CA = OrgCA(COMMUNITY)
 # The peer's log says why: "could not validate identity against certification chain:
 # The certificate has been revoked"; the gateway only says access denied.
 REFUSAL = (
@@ -51,7 +50,7 @@ def gateway_as(enrollment: Enrollment) -> Iterator[Gateway]:
     )
     channel = connect(
         COMMUNITY.peer_address,
-        tls_root_cert=CA.ca_cert.read_bytes(),
+        tls_root_cert=ca_cert(COMMUNITY).read_bytes(),
         client_cert=enrollment.certificate,
         client_key=key,
     )
@@ -90,7 +89,7 @@ def refused(enrollment: Enrollment, household_id: str) -> GatewayError | None:
 
 def test_a_revoked_household_is_refused_by_the_peer_and_others_are_not():
     started = time.monotonic()
-    ca = CAClient(COMMUNITY.ca_url, COMMUNITY.ca_name, CA.ca_cert.read_bytes())
+    ca = CAClient(COMMUNITY.ca_url, COMMUNITY.ca_name, ca_cert(COMMUNITY).read_bytes())
     tag = uuid.uuid4().hex[:8]
     name, household_id = f"household-rv-{tag}", f"h-rv{tag}"
     secret = ca.register(

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from bench import cpu
+from network.home import OrgHome
+from network.topology import REGULATOR, UTILITY
 
 
 def burn(seconds: float) -> None:
@@ -115,21 +117,26 @@ def test_snapshot_with_an_empty_run_folder_is_the_client_alone(tmp_path, monkeyp
     seen = cpu.snapshot()
     assert set(seen) == {"client"}
     assert seen["client"] > 0
-    (tmp_path / "pids").mkdir()
+    OrgHome.of("utility").create(UTILITY)
+    OrgHome.of("utility").pids.mkdir()
     assert set(cpu.snapshot()) == {"client"}
 
 
-def test_snapshot_reads_every_live_process_with_a_pid_file(tmp_path, monkeypatch):
+def test_snapshot_reads_every_live_process_of_every_home_with_a_pid_file(tmp_path, monkeypatch):
     monkeypatch.setenv("GRIDLEDGER_RUN_DIR", str(tmp_path))
-    pids = tmp_path / "pids"
+    OrgHome.of("utility").create(UTILITY)
+    OrgHome.of("regulator").create(REGULATOR)
+    pids = OrgHome.of("utility").pids
     pids.mkdir()
+    (OrgHome.of("regulator").pids).mkdir()
+    (OrgHome.of("regulator").pids / "peer-regulator.pid").write_text(f"{os.getpid()}\n")
     (pids / "peer-utility.pid").write_text(f"{os.getpid()}\n")  # stands in for a peer
     (pids / "orderer-orderer.pid").write_text(f"{absent_pid()}\n")  # gone
     (pids / "api.pid").write_text(f"{os.getpid()}\n")
     (pids / "api.cmd").write_text("/usr/bin/not-this-process")  # pid reused: not trusted
     burn(0.02)
     seen = cpu.snapshot()
-    assert set(seen) == {"peer-utility", "client"}
+    assert set(seen) == {"peer-utility", "peer-regulator", "client"}
     assert seen["peer-utility"] > 0
     spent = cpu.by_kind(seen, cpu.snapshot())
     assert set(spent) == {"peer", "client"}

@@ -14,8 +14,8 @@ from cryptography.x509.oid import NameOID
 
 from chaincode.community import build_chaincode as community_chaincode
 from chaincode.consortium import build_chaincode as consortium_chaincode
-from gridspec.roles import RULES
 from client.facade import CONTRACTS, Caller, Forbidden, Ledger
+from gridspec.roles import RULES
 
 
 class Recorder:
@@ -68,9 +68,9 @@ OPERATOR = Caller("UtilityMSP", "operator1", "operator", None)
 AUDITOR = Caller("RegulatorMSP", "auditor1", "regulator", None)
 
 
-def ledger(caller):
+def ledger(caller, community="sunnyside"):
     recorder = Recorder()
-    return Ledger(recorder, caller), recorder
+    return Ledger(recorder, caller, community=community), recorder
 
 
 @pytest.mark.parametrize(
@@ -115,6 +115,17 @@ def test_the_role_table_refuses_before_any_network_call(caller, action, message)
         action(facade)
     assert refused.value.reason == message
     assert recorder.calls == []
+
+
+def test_without_a_community_only_consortium_calls_can_be_made():
+    facade, recorder = ledger(OPERATOR, community=None)
+
+    facade.members()
+    with pytest.raises(ValueError) as caught:
+        facade.clear_interval("2026-03-01T12:00:00Z")
+
+    assert str(caught.value) == "MarketContract is a community's: name the community"
+    assert [call[:2] for call in recorder.calls] == [("evaluate", "consortium")]
 
 
 def test_community_calls_go_to_the_community_channel_and_consortium_calls_to_consortium():

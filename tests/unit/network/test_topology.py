@@ -1,218 +1,216 @@
+"""An org's shape (`network/topology.py`): its ports, its record, the founding templates and
+the communities admitted later."""
+
+from __future__ import annotations
+
+import dataclasses
 import json
 
 import pytest
 
 from network.topology import (
-    ACTIVE,
-    CHANNELS,
-    JOINING,
-    ORGS,
+    COMMUNITY,
+    FOUNDING,
+    FOUNDING_CHANNELS,
+    LOCAL_SERVICES,
+    PUBLIC_SERVICES,
     REGULATOR,
-    REMOVED,
     UTILITY,
-    WITHDRAWN,
-    Admission,
     Org,
     User,
-    admission,
-    admissions,
-    all_ports,
-    channel_by_name,
-    channels,
-    next_port_base,
-    org_by_key,
-    org_by_msp,
-    orgs,
-    save_admission,
+    founding,
+    new_community,
 )
 
-
-@pytest.fixture(autouse=True)
-def run_folder(tmp_path, monkeypatch):
-    """Every test here reads an empty run folder of its own, never the repository's `run/`."""
-    monkeypatch.setenv("GRIDLEDGER_RUN_DIR", str(tmp_path))
-    return tmp_path
+BLOCKS = (7000, 8000, 9000, 10000, 11000, 60000)
+ALL_SERVICES = {**PUBLIC_SERVICES, **LOCAL_SERVICES}
 
 
-def test_every_port_is_distinct():
-    ports = list(all_ports().values())
-    chaincode = [org.port(100 + i) for org in ORGS for i in range(10)]
-    assert len(set(ports + chaincode)) == len(ports) + len(chaincode)
+def org_at(port_base: int, host: str = "127.0.0.1") -> Org:
+    return Org("x" + str(port_base), f"X{port_base}MSP", "X", "community", port_base, host)
 
 
-def test_every_channel_has_all_three_orgs():
-    assert {c.name for c in CHANNELS} == {"consortium", "community-sunnyside"}
-    for channel in CHANNELS:
-        assert [o.msp_id for o in channel.orgs] == ["UtilityMSP", "CommunityMSP", "RegulatorMSP"]
+def test_every_service_has_its_own_offset_inside_a_block_of_a_thousand():
+    offsets = list(ALL_SERVICES.values())
+    servers = {100 + i for i in range(10)}  # chaincode servers 0-9, two of them named
+
+    assert len(set(offsets)) == len(offsets)
+    assert all(0 <= offset < 1000 for offset in offsets)
+    assert {o for o in offsets if o in servers} == {100, 101}
 
 
-def test_lookup_names_the_known_orgs_on_a_miss():
-    assert org_by_msp("RegulatorMSP") is org_by_key("regulator")
-    try:
-        org_by_key("riverside")
-    except KeyError as exc:
-        assert "utility, community, regulator" in str(exc)
-    else:
-        raise AssertionError("unknown org accepted")
-
-
-# ---------------------------------------------------------------- orgs admitted at run time
-
-
-def community(key: str, port_base: int, users: tuple[User, ...] = ()) -> Org:
-    name = key.capitalize()
-    return Org(key, f"{name}MSP", name, "community", port_base, users)
-
-
-def admit(key: str, port_base: int, status: str) -> Org:
-    org = community(key, port_base)
-    save_admission(Admission(org, status))
-    return org
-
-
-def test_no_org_is_admitted_without_a_members_folder(run_folder):
-    assert not (run_folder / "members").exists()
-    assert admissions() == ()
-    assert admission("river") is None
-    assert orgs() == ORGS
-    assert [(c.name, c.orgs, c.orderer_orgs) for c in channels()] == [
-        ("consortium", ORGS, ORGS),
-        ("community-sunnyside", ORGS, ORGS),
-    ]
-
-
-def test_an_admission_survives_its_json_file(run_folder):
-    users = (
-        User("household1", "household", {"household_id": "r-001"}),
-        User("advisor1", "third_party"),
-    )
-    river = community("river", 10000, users)
-
-    save_admission(Admission(river, JOINING))
-
-    assert admission("river") == Admission(river, JOINING)
-    assert admission("river").org.users[0].attributes == {"household_id": "r-001"}
-    assert admission("lake") is None
-    record = json.loads((run_folder / "members" / "river.json").read_text())
-    assert (record["format"], record["status"]) == ("gridledger/member/1", "joining")
-    save_admission(Admission(river, ACTIVE))
-    assert admissions() == (Admission(river, ACTIVE),)
-    assert sorted(p.name for p in (run_folder / "members").iterdir()) == ["river.json"]
-
-
-def test_admissions_are_listed_in_order_of_their_ports():
-    admit("zeta", 10000, ACTIVE)
-    admit("alpha", 11000, REMOVED)
-    admit("mid", 12000, JOINING)
-
-    assert [a.org.key for a in admissions()] == ["zeta", "alpha", "mid"]
-
-
-def test_an_admitted_org_takes_the_next_free_block_of_ports_removed_ones_included():
-    assert next_port_base() == 10000
-    river = admit("river", 10000, JOINING)
-    assert next_port_base() == 11000
-    save_admission(Admission(river, REMOVED))
-    assert next_port_base() == 11000
-    admit("lake", 11000, ACTIVE)
-    assert next_port_base() == 12000
-
-
-def test_orgs_are_the_founding_members_then_the_joining_and_active_ones():
-    lake = admit("lake", 10000, JOINING)
-    admit("marsh", 11000, REMOVED)
-    river = admit("river", 12000, ACTIVE)
-    admit("fen", 13000, WITHDRAWN)
-
-    assert orgs() == (*ORGS, lake, river)
-
-
-def test_channels_follow_the_admissions():
-    admit("lake", 10000, JOINING)
-    marsh = admit("marsh", 11000, REMOVED)
-    river = admit("river", 12000, ACTIVE)
-    admit("fen", 13000, WITHDRAWN)
-
-    found = {c.name: c for c in channels()}
-
-    assert list(found) == [
-        "consortium",
-        "community-sunnyside",
-        "community-river",
-        "community-marsh",
-    ]
-    assert found["consortium"].orgs == (*ORGS, river)
-    assert found["consortium"].orderer_orgs == ORGS
-    assert found["community-sunnyside"] == CHANNELS[1]
-    assert found["community-river"].orgs == (UTILITY, river, REGULATOR)
-    assert found["community-river"].orderer_orgs == (UTILITY, river, REGULATOR)
-    assert found["community-marsh"].orgs == (UTILITY, REGULATOR)
-    assert found["community-marsh"].orderer_orgs == (UTILITY, REGULATOR)
-    assert marsh not in found["consortium"].orgs
-    assert channel_by_name("community-river") == found["community-river"]
-
-
-def test_admitted_orgs_are_found_by_key_and_msp_removed_ones_are_not():
-    river = admit("river", 10000, ACTIVE)
-    lake = admit("lake", 11000, JOINING)
-    admit("marsh", 12000, REMOVED)
-
-    assert org_by_key("river") == river
-    assert org_by_msp("LakeMSP") == lake
-    with pytest.raises(KeyError) as by_key:
-        org_by_key("marsh")
-    assert by_key.value.args[0] == (
-        "unknown org 'marsh'; known: utility, community, regulator, river, lake"
-    )
-    with pytest.raises(KeyError) as by_msp:
-        org_by_msp("MarshMSP")
-    assert by_msp.value.args[0] == (
-        "unknown MSP 'MarshMSP'; known: UtilityMSP, CommunityMSP, RegulatorMSP, RiverMSP, LakeMSP"
-    )
-
-
-def test_a_channel_not_yet_created_is_unknown():
-    admit("river", 10000, ACTIVE)
-    admit("lake", 11000, JOINING)
-
-    with pytest.raises(KeyError) as unknown:
-        channel_by_name("community-lake")
-    assert unknown.value.args[0] == (
-        "unknown channel 'community-lake'; known: consortium, community-sunnyside, community-river"
-    )
-
-
-def test_a_record_of_another_format_is_refused(run_folder):
-    record = Admission(community("river", 10000), ACTIVE).to_json()
-    assert Admission.from_json(record) == Admission(community("river", 10000), ACTIVE)
-
-    with pytest.raises(ValueError) as refused:
-        Admission.from_json({**record, "format": "gridledger/member/0"})
-    assert str(refused.value) == "not a gridledger/member/1 record"
-    (run_folder / "members").mkdir()
-    (run_folder / "members" / "river.json").write_text(json.dumps({**record, "format": None}))
-    with pytest.raises(ValueError, match="not a gridledger/member/1 record"):
-        admissions()
-
-
-def test_every_port_includes_those_of_running_admitted_orgs():
-    admit("river", 10000, ACTIVE)
-    admit("lake", 11000, JOINING)
-    admit("marsh", 12000, REMOVED)
-
-    ports = all_ports()
-
-    assert {k: v for k, v in ports.items() if k.startswith("river.")} == {
-        "river.orderer": 10050,
-        "river.orderer-admin": 10053,
-        "river.orderer-operations": 10444,
-        "river.peer": 10051,
-        "river.peer-chaincode": 10052,
-        "river.peer-operations": 10443,
-        "river.peer-profile": 10060,
-        "river.ca": 10054,
-        "river.ca-operations": 10445,
+@pytest.mark.parametrize("host", ["127.0.0.1", "10.0.0.7"])
+def test_ports_of_different_orgs_never_meet(host):
+    by_org = {
+        base: [
+            int(address.rsplit(":", 1)[1])
+            for address in (
+                *org.ports().values(),
+                *(org.chaincode_address(i) for i in range(2, 10)),
+            )
+        ]
+        for base, org in ((b, org_at(b, host)) for b in BLOCKS)
     }
-    assert ports["lake.peer"] == 11051
-    assert not any(k.startswith("marsh.") for k in ports)
-    assert len(set(ports.values())) == len(ports) == 9 * 5
+    ports = [p for found in by_org.values() for p in found]
+
+    assert len(set(ports)) == len(ports)
+    for base, found in by_org.items():
+        assert all(base <= p < base + 1000 for p in found)
+
+
+def test_ports_names_each_service_and_binds_public_ones_to_the_host():
+    ports = org_at(10000, host="10.0.0.7").ports()
+
+    assert ports == {
+        "orderer": "10.0.0.7:10050",
+        "peer": "10.0.0.7:10051",
+        "ca": "10.0.0.7:10054",
+        "api": "10.0.0.7:10800",
+        "orderer-admin": "127.0.0.1:10053",
+        "orderer-operations": "127.0.0.1:10444",
+        "peer-chaincode": "127.0.0.1:10052",
+        "peer-operations": "127.0.0.1:10443",
+        "peer-profile": "127.0.0.1:10060",
+        "ca-operations": "127.0.0.1:10445",
+        "chaincode-consortium": "127.0.0.1:10100",
+        "chaincode-community": "127.0.0.1:10101",
+    }
+
+
+def test_an_orgs_addresses_follow_its_host_and_block():
+    org = dataclasses.replace(REGULATOR, host="10.0.0.9")
+
+    assert (org.peer_address, org.orderer_address) == ("10.0.0.9:9051", "10.0.0.9:9050")
+    assert org.orderer_admin_address == "127.0.0.1:9053"
+    assert (org.ca_url, org.ca_name) == ("https://10.0.0.9:9054", "ca-regulator")
+    assert org.api_url == "http://10.0.0.9:9800"
+    assert org.chaincode_address(2) == "127.0.0.1:9102"
+
+
+# ---------------------------------------------------------------- the org's record
+
+
+@pytest.mark.parametrize("org", [*FOUNDING, new_community("riverside", 10000, "10.0.0.3")])
+def test_an_orgs_record_round_trips_through_json(org):
+    record = json.loads(json.dumps(org.to_json()))
+
+    assert record["format"] == "gridledger/org/1"
+    assert Org.from_json(record) == org
+
+
+def test_the_record_carries_every_field_and_each_users_attributes():
+    assert COMMUNITY.to_json()["users"][0] == {
+        "name": "household1",
+        "role": "household",
+        "attributes": {"household_id": "h-001"},
+    }
+    assert set(UTILITY.to_json()) == {
+        "format",
+        "key",
+        "msp_id",
+        "display_name",
+        "kind",
+        "port_base",
+        "host",
+        "users",
+    }
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {**UTILITY.to_json(), "format": "gridledger/org/2"},
+        {k: v for k, v in UTILITY.to_json().items() if k != "format"},
+        {"format": None},
+    ],
+    ids=["other-version", "no-format", "null-format"],
+)
+def test_a_record_of_another_format_is_refused(record):
+    with pytest.raises(ValueError) as caught:
+        Org.from_json(record)
+    assert str(caught.value) == "not a gridledger/org/1 record"
+
+
+# ---------------------------------------------------------------- founding members
+
+
+def test_the_founding_templates_are_the_three_members_in_their_blocks():
+    assert [(o.key, o.msp_id, o.kind, o.port_base) for o in FOUNDING] == [
+        ("utility", "UtilityMSP", "utility", 7000),
+        ("community", "CommunityMSP", "community", 8000),
+        ("regulator", "RegulatorMSP", "regulator", 9000),
+    ]
+    assert {o.host for o in FOUNDING} == {"127.0.0.1"}
+    assert [u.role for u in UTILITY.users] == ["operator", "billing", "meter"]
+    assert [u.attributes["household_id"] for u in COMMUNITY.users[:4]] == [
+        "h-001",
+        "h-002",
+        "h-009",
+        "h-010",
+    ]
+    assert REGULATOR.users == (User("auditor1", "regulator"),)
+
+
+@pytest.mark.parametrize(("key", "org"), [(o.key, o) for o in FOUNDING] + [("riverside", None)])
+def test_founding_finds_a_template_by_key(key, org):
+    assert founding(key) is org
+
+
+def test_the_founding_channels_have_all_three_members_and_each_runs_a_consenter():
+    assert [(c.name, c.orgs, c.orderer_orgs) for c in FOUNDING_CHANNELS] == [
+        (
+            "consortium",
+            ("utility", "community", "regulator"),
+            ("utility", "community", "regulator"),
+        ),
+        (
+            "community-sunnyside",
+            ("utility", "community", "regulator"),
+            ("utility", "community", "regulator"),
+        ),
+    ]
+
+
+# ---------------------------------------------------------------- communities admitted later
+
+
+@pytest.mark.parametrize("key", ["R", "a", "river-side", "1river", "r" * 32, "River", "", "r_s"])
+def test_a_new_community_needs_a_key_of_2_to_31_lowercase_letters_or_digits(key):
+    with pytest.raises(ValueError) as caught:
+        new_community(key, 10000)
+    assert str(caught.value) == f"org key {key!r} must be 2-31 lowercase letters or digits"
+
+
+@pytest.mark.parametrize("key", ["ab", "r2d2", "r" * 31])
+def test_a_new_community_takes_a_well_formed_key(key):
+    assert new_community(key, 10000).key == key
+
+
+def test_a_new_community_defaults_to_its_keys_names_two_households_and_loopback():
+    assert new_community("riverside", 12000) == Org(
+        key="riverside",
+        msp_id="RiversideMSP",
+        display_name="Riverside Energy Cooperative",
+        kind="community",
+        port_base=12000,
+        host="127.0.0.1",
+        users=(
+            User("household1", "household", {"household_id": "h-riverside-001"}),
+            User("household2", "household", {"household_id": "h-riverside-002"}),
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("names", "msp_id", "display_name"),
+    [
+        ({"msp_id": "RiverMSP", "display_name": "Riverside Power"}, "RiverMSP", "Riverside Power"),
+        ({"msp_id": "", "display_name": ""}, "RiversideMSP", "Riverside Energy Cooperative"),
+        ({"msp_id": "RiverMSP"}, "RiverMSP", "Riverside Energy Cooperative"),
+    ],
+    ids=["both", "empty-means-default", "msp-only"],
+)
+def test_a_new_community_takes_its_names_and_host(names, msp_id, display_name):
+    org = new_community("riverside", 10000, "10.0.0.3", **names)
+
+    assert (org.msp_id, org.display_name, org.host) == (msp_id, display_name, "10.0.0.3")
