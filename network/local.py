@@ -287,6 +287,12 @@ def onboard(args: argparse.Namespace) -> None:
         for member in members:
             consortium.run(member, "import-bundle", "--replace", str(consortium.bundle(key)))
             consortium.run(key, "import-bundle", "--replace", str(consortium.bundle(member)))
+    if args.admitted:
+        step(f"the members admitted {key} already (e.g. through their APIs)")
+        found_community(consortium, key)
+        start_api_like_the_members(consortium, key, members)
+        info(f"{key} onboarded in {elapsed(started)}")
+        return
     proposal = consortium.published(proposer, f"admit-{key}.proposal.json")
     with phase(f"{proposer} proposes {key} for {CONSORTIUM_CHANNEL}"):
         consortium.run(
@@ -308,9 +314,14 @@ def onboard(args: argparse.Namespace) -> None:
     with phase(f"{proposer} submits the admission"):
         consortium.run(proposer, "submit", str(proposal), *signatures)
     found_community(consortium, key)
+    start_api_like_the_members(consortium, key, members)
+    info(f"{key} admitted in {elapsed(started)}")
+
+
+def start_api_like_the_members(consortium: Consortium, key: str, members: Sequence[str]) -> None:
+    """The newcomer's API, when the members here run theirs (as after `make run`)."""
     if any(consortium.home(m).sub("pids", f"api-{m}.pid").exists() for m in members):
         consortium.run(key, "api")
-    info(f"{key} admitted in {elapsed(started)}")
 
 
 def found_community(consortium: Consortium, key: str) -> None:

@@ -249,6 +249,12 @@ def membership_arguments(onboarding: bool) -> Callable[[argparse.ArgumentParser]
             sub.add_argument(
                 "--propose-only", action="store_true", help="stop once proposed (admins sign)"
             )
+            sub.add_argument(
+                "--admitted",
+                action="store_true",
+                help="the admins admitted it already (e.g. through their APIs): found its "
+                "channel, join it to consortium and deploy its chaincode",
+            )
 
     return add
 

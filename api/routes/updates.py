@@ -159,7 +159,9 @@ def create(request: dict[str, Any]) -> Any:
     else:
         try:
             proposal = new_proposal(request)
-        except ValueError as exc:
+        except BundleError as exc:
+            abort(400, f"the bundle: {exc}")
+        except ValueError as exc:  # the change cannot apply to the channel as it is
             abort(409, str(exc))
     store().save_proposal(proposal)
     return view_of(proposal), 201

@@ -31,7 +31,8 @@ from client.audit import block_header_hash
 from network import admin
 from network.connect import gateway
 from network.health import metric, orderer_endpoint
-from network.paths import pids_dir, run_dir
+from network.home import OrgHome, local_homes
+from network.paths import run_dir
 from network.procs import owned_pid, wait_until
 from network.scenario import day_readings, signed_batch
 from network.topology import ORGS, UTILITY, Org
@@ -146,7 +147,8 @@ def on_ledger_once(load: ReadingLoad, peer_org: Org = UTILITY, timeout: float = 
 
 def kill(process_name: str) -> int:
     """SIGKILL one of the network's processes (by its pid file); its pid."""
-    pid = owned_pid(pids_dir() / f"{process_name}.pid")
+    files = [home.pids / f"{process_name}.pid" for home in local_homes()]
+    pid = next((pid for f in files if f.exists() and (pid := owned_pid(f))), None)
     assert pid, f"{process_name} is not running"
     os.kill(pid, signal.SIGKILL)
     wait_until(lambda: not alive(pid), f"{process_name} to die", timeout=10)
@@ -178,7 +180,8 @@ def raft_leader(channel: str = CHANNEL) -> Org:
         for org in ORGS:
             labels = {"channel": channel}
             try:
-                is_leader = metric(orderer_endpoint(org), "consensus_etcdraft_is_leader", labels)
+                endpoint = orderer_endpoint(OrgHome.of(org.key))
+                is_leader = metric(endpoint, "consensus_etcdraft_is_leader", labels)
             except OSError:  # a dead orderer leads nothing
                 continue
             if is_leader == 1:
@@ -191,7 +194,8 @@ def raft_leader(channel: str = CHANNEL) -> Org:
 
 def chain_info(org: Org, channel: str = CHANNEL) -> dict[str, Any]:
     """`peer channel getinfo` of `org`'s peer: height, current and previous block hash."""
-    out = admin.peer(org, "channel", "getinfo", "-c", channel, what=f"getinfo of peer-{org.key}")
+    home = OrgHome.of(org.key)
+    out = admin.peer(home, "channel", "getinfo", "-c", channel, what=f"getinfo of peer-{org.key}")
     return dict(json.loads(out[out.index("{") :]))
 
 
@@ -211,15 +215,16 @@ def orderer_head(org: Org, channel: str = CHANNEL) -> tuple[int, bytes]:
     """The newest block `org`'s orderer has: its number and header hash."""
     with tempfile.TemporaryDirectory(prefix="gridledger-fault-") as tmp:
         path = Path(tmp) / "newest.block"
+        home = OrgHome.of(org.key)
         admin.peer(
-            org,
+            home,
             "channel",
             "fetch",
             "newest",
             str(path),
             "-c",
             channel,
-            *admin.orderer_flags(org, channel),
+            *admin.orderer_flags(home, channel),
             what=f"fetch the newest block of {channel} from orderer-{org.key}",
         )
         block = common_pb2.Block.FromString(path.read_bytes())

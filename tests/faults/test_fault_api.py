@@ -18,33 +18,37 @@ import pytest
 from faultload import ReadingLoad, kill, on_ledger_once, recovered, restart_network
 
 from network import api_server
+from network.home import OrgHome
 from network.procs import owned_pid, stop_pid_file
 from network.scenario import signed_batch
-from network.topology import COMMUNITY, REGULATOR
+from network.topology import COMMUNITY, REGULATOR, UTILITY
 
 pytestmark = pytest.mark.usefixtures("fabric_network")
 
 TIMEOUT = 90
 
 
+HOME = OrgHome.of(UTILITY.key)  # the head-end uses its own org's API: the utility's
+
+
 @pytest.fixture(scope="module")
 def api() -> Iterator[str]:
-    """The API's URL; started for this module unless it was running already."""
-    started_here = not owned_pid(api_server.process().pid_file)
-    api_server.start_api()
-    yield api_server.url()
+    """The utility API's URL; started for this module unless it was running already."""
+    started_here = not owned_pid(api_server.process(HOME).pid_file)
+    api_server.start_api(HOME)
+    yield HOME.org.api_url
     if started_here:
-        stop_pid_file(api_server.process().pid_file)
+        stop_pid_file(api_server.process(HOME).pid_file)
 
 
 def post_readings(url: str, payload: bytes) -> tuple[int, dict]:
     """POST /readings as the meter head-end; the status and JSON body."""
     request = urllib.request.Request(
-        f"{url}/readings",
+        f"{url}/communities/sunnyside/readings",
         data=payload,
         headers={
             "Content-Type": "application/json",
-            "X-API-Key": api_server.service_keys()["headend1"],
+            "X-API-Key": api_server.service_keys(HOME)["headend1"],
         },
         method="POST",
     )
@@ -69,9 +73,9 @@ def test_the_api_dies_mid_batch_and_every_acknowledged_reading_is_on_the_ledger_
     load.start()
     try:
         load.wait_for_more(than=8)
-        kill("api")
+        kill("api-utility")
         started = time.monotonic()
-        api_server.start_api()
+        api_server.start_api(HOME)
         load.wait_for_more(than=load.count())
         recovered("API restart", time.monotonic() - started)
     finally:

@@ -31,12 +31,11 @@ from typing import Any
 
 from apiflask import APIFlask
 from flask.testing import FlaskClient
-from homes import home
-from homes import secret as enrollment_secret
 
 from api import create_app
 from api.auth import create_api_key, enroll_into_wallet
-from network.topology import ADMIN_USER, COMMUNITY, FOUNDING, REGULATOR, UTILITY, Org
+from network.home import OrgHome
+from network.topology import ADMIN_USER, COMMUNITY, REGULATOR, UTILITY, Org
 
 __all__ = [
     "ROLES",
@@ -116,14 +115,10 @@ def _state_dir() -> Path:
     return folder
 
 
-def org_of(org_key: str) -> Org:
-    return next(org for org in FOUNDING if org.key == org_key)
-
-
 def make_app(org_key: str = "utility", **config: Any) -> APIFlask:
     """Org `org_key`'s API as ``create_app({"TESTING": True, ...})``, with this process's
     wallet, key file and secrets for that org."""
-    org_home = home(org_of(org_key))
+    org_home = OrgHome.of(org_key)
     tls = org_home.identity_tls("api")
     keys = _state.setdefault("keys", {})
     settings = {
@@ -139,7 +134,7 @@ def make_app(org_key: str = "utility", **config: Any) -> APIFlask:
 
 
 def secret(org_key: str, user: str) -> str:
-    return enrollment_secret(org_of(org_key), user)
+    return OrgHome.of(org_key).secret(f"enrollment-{user}")
 
 
 def login_response(client: FlaskClient, org_key: str, user: str) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from fabric_protos.ledger.rwset.kvrwset import kv_rwset_pb2
 from fabric_protos.peer import proposal_pb2, proposal_response_pb2, transaction_pb2
 from homes import ca_cert, msp_dir
 
+from bench.ledger_setup import deploy_node_chaincode
 from chaincode.community.readings import check_utc
 from chaincode.runtime import ValidationError
 from client import (
@@ -42,17 +43,19 @@ from client import (
 )
 from network.ca import private_key
 from network.chaincode_servers import status
-from network.chaincodes import NODE_READINGS
+from network.chaincodes import node_readings
+from network.channelinfo import ChannelInfo
 from network.connect import gateway
-from network.lifecycle import committed_sequence, deploy
+from network.home import OrgHome
+from network.lifecycle import committed_sequence
 from network.paths import REPO
 from network.scenario import Household, day_readings, signed_batch
-from network.topology import REGULATOR, UTILITY, channel_by_name
+from network.topology import FOUNDING, REGULATOR, SUNNYSIDE_CHANNEL, UTILITY
 
 pytestmark = pytest.mark.usefixtures("fabric_network")
 
-CHANNEL = NODE_READINGS.channel
-PYTHON_CC, NODE_CC = "community", NODE_READINGS.name
+CHANNEL = SUNNYSIDE_CHANNEL
+PYTHON_CC, NODE_CC = "community", "readings-node"
 DAY = date(2026, 2, 1)
 DAY_START, DAY_END = "2026-02-01T00:00:00Z", "2026-02-02T00:00:00Z"
 NODE_DIR = REPO / "bench" / "node"
@@ -71,7 +74,7 @@ def node_baseline() -> None:
     )
     if done.returncode != 0:
         pytest.fail(f"bench/node/install.sh failed:\n{done.stdout}\n{done.stderr}")
-    deploy(NODE_READINGS, channel_by_name(CHANNEL))
+    deploy_node_chaincode()
 
 
 def fresh_household() -> Household:
@@ -233,9 +236,12 @@ def node_client(chaincode: str, jobs: Path, duration: float = 30) -> dict:
 
 
 def test_the_node_chaincode_is_committed_and_served_by_every_org():
-    assert committed_sequence(NODE_READINGS, UTILITY) == NODE_READINGS.sequence
-    servers = status()
-    for org in channel_by_name(CHANNEL).orgs:
+    home = OrgHome.of(UTILITY.key)
+    spec = node_readings(ChannelInfo.load(home, CHANNEL))
+    assert spec.name == NODE_CC
+    assert committed_sequence(home, spec) == spec.sequence
+    for org in FOUNDING:
+        servers = status(OrgHome.of(org.key))
         assert servers[f"chaincode-readings-node-{org.key}"] == "running"
 
 
