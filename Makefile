@@ -6,9 +6,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 GRIDNET := $(BIN)/python -m network
 
-.PHONY: run install venv tools up down status deploy demo api onboard offboard bench clean test test-faults test-unit test-integration lint typecheck check
+.PHONY: run install venv tools system-packages up down status deploy demo api onboard offboard bench clean test test-faults test-unit test-integration test-hosts lint typecheck check
 
-run: install up deploy demo api ## install everything, start the consortium and the API, run the demo
+run: install up deploy api demo ## install everything, start each org's share and API, run the demo day
 
 $(STAMP): pyproject.toml
 	@echo "==> python virtualenv in $(VENV)"
@@ -24,38 +24,48 @@ tools: venv ## pinned Fabric and Fabric CA binaries into .tools/ (skipped when p
 
 install: tools
 
-up: install ## start CAs, orderers and peers; create channels (resumes existing ledgers)
+system-packages: ## Debian packages the multi-host test uses (namespaces, users), when missing
+	@missing=""; \
+	command -v ip >/dev/null || missing="$$missing iproute2"; \
+	command -v setpriv >/dev/null || missing="$$missing util-linux"; \
+	command -v useradd >/dev/null || missing="$$missing passwd"; \
+	if [ -n "$$missing" ]; then \
+		echo "==> installing Debian packages:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+up: install ## every org here starts its CA, orderer and peer; the founders create the channels
 	$(GRIDNET) up
 
-deploy: install ## package, install, approve and commit the chaincode; start chaincode servers
+deploy: install ## each org installs, serves and approves the chaincode; one org commits it
 	$(GRIDNET) deploy
 
-demo: venv ## commit a transaction and read it back through another org's peer
+demo: venv ## the demo day, each step by its org's people through that org's API
 	$(GRIDNET) demo
 
-api: venv ## start the HTTP API and print demo logins for every role
+api: venv ## start each org's API and print its demo logins
 	$(GRIDNET) api
 
-onboard: install ## admit a community org by a majority of admins: make onboard ORG=riverside
+onboard: install ## admit a community by the members' signatures: make onboard ORG=riverside
 	$(GRIDNET) onboard --org $(or $(ORG),riverside)
 
-offboard: venv ## remove an admitted org by a majority of admins: make offboard ORG=riverside
+offboard: venv ## remove an admitted community by the members' signatures: make offboard ORG=riverside
 	$(GRIDNET) offboard --org $(or $(ORG),riverside)
 
 bench: install up deploy api ## measure throughput and latency beside the Node baselines; writes bench/REPORT.md
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
-status: venv ## health of every node from its operations endpoint
+status: venv ## health of every org's nodes, chaincode servers and API
 	$(GRIDNET) status
 
-down: venv ## stop exactly the project's processes (keeps ledgers)
+down: venv ## every org here stops exactly its own processes (keeps ledgers)
 	$(GRIDNET) down
 
-clean: venv ## stop everything and remove all run-time state
+clean: venv ## stop everything and remove every org's home and the exchange
 	$(GRIDNET) clean
 
-test: install lint typecheck ## unit tests, integration tests and the short fault tests on a real network
-	$(BIN)/pytest -q -m "not long" tests/unit tests/integration tests/faults
+test: install system-packages lint typecheck ## unit, integration, multi-host and short fault tests
+	$(BIN)/pytest -q -m "not long" tests/unit tests/integration tests/hosts tests/faults
 
 test-faults: install ## every fault-injection test, the long ones too (kills and restarts nodes)
 	$(BIN)/pytest -q tests/faults
@@ -65,6 +75,9 @@ test-unit: venv
 
 test-integration: install
 	$(BIN)/pytest -q tests/integration
+
+test-hosts: install system-packages ## the consortium across four hosts (network namespaces; root)
+	$(BIN)/pytest -q tests/hosts
 
 lint: venv
 	$(BIN)/ruff check .

@@ -50,8 +50,10 @@ import grpc
 from cryptography import x509
 
 from . import signing
+from ._decoding import decode as _decode
+from ._decoding import last_config_index as _last_config_index
+from ._decoding import payload as _payload
 from ._protos import (
-    DecodeError,
     ab_pb2,
     common_pb2,
     configtx_pb2,
@@ -86,7 +88,6 @@ __all__ = [
 ]
 
 _TRANSACTIONS_FILTER = 2  # common.BlockMetadataIndex.TRANSACTIONS_FILTER
-_SIGNATURES = 0  # common.BlockMetadataIndex.SIGNATURES: holds the OrdererBlockMetadata
 _CONFIG = 1  # common.HeaderType.CONFIG
 _ENDORSER_TRANSACTION = 3  # common.HeaderType.ENDORSER_TRANSACTION
 _VALID = 0  # protos.TxValidationCode.VALID
@@ -294,23 +295,6 @@ def _is_config_block(block: Any) -> bool:
     return int(channel_header.type) == _CONFIG
 
 
-def _last_config_index(block: Any) -> int | None:
-    """The last-config index the orderer put in the SIGNATURES metadata, if any."""
-    metadata = block.metadata.metadata
-    if len(metadata) <= _SIGNATURES or not metadata[_SIGNATURES]:
-        return None
-    number = int(block.header.number)
-    signatures = _decode(common_pb2.Metadata, metadata[_SIGNATURES], f"metadata of block {number}")
-    if not signatures.value:
-        return None
-    orderer = _decode(
-        common_pb2.OrdererBlockMetadata, signatures.value, f"orderer metadata of block {number}"
-    )
-    if not orderer.HasField("last_config"):
-        return None
-    return int(orderer.last_config.index)
-
-
 def _update_signers(envelope: Any, number: int) -> tuple[str, ...]:
     if not envelope.HasField("last_update"):
         return ()
@@ -482,25 +466,6 @@ def _common_name(certificate_pem: bytes, where: str) -> str:
         raise ValueError(f"the creator of {where} has no PEM X.509 certificate") from exc
     names = certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
     return str(names[0].value) if names else ""
-
-
-# -- shared decoding --------------------------------------------------------------------------
-
-
-def _decode(message_type: Any, data: bytes, what: str) -> Any:
-    try:
-        return message_type.FromString(data)
-    except DecodeError as exc:
-        raise ValueError(f"{what} is not a {message_type.DESCRIPTOR.full_name}: {exc}") from exc
-
-
-def _payload(data: bytes, number: int, index: int) -> tuple[Any, Any]:
-    """The envelope's payload and its channel header."""
-    where = f"transaction {index} of block {number}"
-    envelope = _decode(common_pb2.Envelope, data, where)
-    payload = _decode(common_pb2.Payload, envelope.payload, where)
-    channel_header = _decode(common_pb2.ChannelHeader, payload.header.channel_header, where)
-    return payload, channel_header
 
 
 def _creator(serialized: bytes, what: str) -> Any:

@@ -3,7 +3,7 @@
 It finds the network through the connection profile of the caller's org
 (``--profile``, or ``$GRIDLEDGER_CONNECTION_PROFILE``): the org's peer, CA and
 channels, which the org's operator hands out. Identities live in an encrypted wallet
-(``--wallet``, default ``$GRIDLEDGER_WALLET`` or ``wallet``; the passphrase comes from
+(``--wallet``, default ``$GRIDLEDGER_WALLET`` or ``~/.gridledger/wallet``; the passphrase comes from
 ``$GRIDLEDGER_WALLET_PASSPHRASE``). ``enrol`` puts one there, labelled
 ``<org>.<enrolment id>``; every other command acts as a wallet label (``--as
 community.household1``) through the domain facade, which refuses what the caller's
@@ -172,7 +172,9 @@ def cmd_clear(args: argparse.Namespace) -> Any:
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="gridledger", description=__doc__.splitlines()[0])
     top.add_argument(
-        "--wallet", type=Path, default=Path(os.environ.get("GRIDLEDGER_WALLET", "wallet"))
+        "--wallet",
+        type=Path,
+        default=Path(os.environ.get("GRIDLEDGER_WALLET", Path.home() / ".gridledger" / "wallet")),
     )
     top.add_argument("--profile", help="your org's connection profile (connection-<org>.json)")
     top.add_argument(

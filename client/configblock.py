@@ -20,8 +20,11 @@ from typing import Any
 
 import grpc
 
+from ._decoding import decode as _decode
+from ._decoding import last_config_index as _last_config_index
+from ._decoding import payload as _payload
 from ._protos import common_pb2, configtx_pb2
-from .audit import _decode, _last_config_index, _payload, newest_block_number
+from .audit import newest_block_number
 from .deliver import deliver_blocks
 from .identity import Identity, Sign
 

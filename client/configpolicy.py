@@ -22,8 +22,8 @@ from collections.abc import Iterator, Sequence, Set
 from dataclasses import dataclass
 from typing import Any
 
+from ._decoding import decode as _decode
 from ._protos import configtx_pb2, msp_principal_pb2, policies_pb2
-from .audit import _decode
 from .orgconfig import orderer_msps
 
 __all__ = [

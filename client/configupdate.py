@@ -33,8 +33,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from . import signing
+from ._decoding import decode as _decode
 from ._protos import common_pb2, configtx_pb2, identities_pb2
-from .audit import _decode
 from .identity import Identity, Sign, _curve_order
 
 __all__ = [

@@ -29,6 +29,7 @@ from cryptography import x509
 
 from gridspec.bundle import NODE_OUS, OrgBundle
 
+from ._decoding import decode as _decode
 from ._protos import (
     configtx_pb2,
     etcdraft_configuration_pb2,
@@ -38,7 +39,6 @@ from ._protos import (
     peer_configuration_pb2,
     policies_pb2,
 )
-from .audit import _decode
 
 __all__ = [
     "add_application_org",

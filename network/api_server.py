@@ -64,7 +64,8 @@ def request(home: OrgHome, method: str, path: str, body: Any = None, **headers: 
         with urllib.request.urlopen(req, timeout=30) as resp:
             return json.loads(resp.read() or b"null")
     except urllib.error.HTTPError as exc:
-        detail = exc.read().decode(errors="replace")[:500]
+        with exc:
+            detail = exc.read().decode(errors="replace")[:500]
         raise NetworkError(f"{method} {path} at {home.org.api_url}: {exc.code} {detail}") from exc
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from gridspec.bundle import BundleError, Endpoint, OrdererNode, OrgBundle
 from network.console import NetworkError
-from network.home import OrgHome, write_private
+from network.home import OrgHome, write_private, write_public
 from network.topology import ORDERER_OFFSET, PEER_OFFSET
 
 
@@ -43,8 +43,7 @@ def own_bundle(home: OrgHome) -> OrgBundle:
 
 def export(home: OrgHome, out: Path) -> OrgBundle:
     bundle = own_bundle(home)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(bundle.dumps())
+    write_public(out, bundle.dumps())
     return bundle
 
 

@@ -50,6 +50,7 @@ def create(home: OrgHome, channel: str, members: list[str], orderers: list[str],
             config_dir=folder,
             what=f"configtxgen for channel {channel}",
         )
+    out.chmod(0o644)  # public: every member joins with it
     return out
 
 

@@ -52,6 +52,7 @@ def dispatch(args: argparse.Namespace) -> int:
     if mode.per_org is not None and (acting or mode.local is None):
         if not acting:
             raise NetworkError(f"{args.mode} acts as one org: give --org (or --home)")
+        os.umask(0o077)  # everything an org's command writes is its operator's alone
         return exit_code(mode.per_org(home_of(args), args))
     assert mode.local is not None
     return exit_code(mode.local(args))
@@ -63,7 +64,6 @@ def exit_code(result: object) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    os.umask(0o077)  # everything written for an org is its operator's alone
     args = parser().parse_args(argv)
     try:
         return dispatch(args)

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from network.api_server import login, request, service_keys
 from network.console import NetworkError, info, step
-from network.home import OrgHome
+from network.home import OrgHome, write_public
 from network.scenario import Household, community, day_readings, signed_batch, simulated_salt
 from network.topology import ADMIN_USER
 
@@ -210,8 +210,7 @@ def disclose(api: OrgApi, out: Path | None) -> None:
     day = demo_day().isoformat()
     query = f"start={day}T12:00:00Z&end={day}T12:15:00Z"
     reading = api.community("household1", "GET", f"/households/h-001/readings?{query}")["items"][0]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(reading, indent=2) + "\n")
+    write_public(out, json.dumps(reading, indent=2) + "\n")
     info(f"h-001 discloses its {day} 12:00 reading to the regulator: {out}")
 
 

@@ -180,6 +180,16 @@ def write_private(path: Path, text: str | bytes) -> None:
     tmp.replace(path)
 
 
+def write_public(path: Path, text: str | bytes) -> None:
+    """Write a public file (a bundle, a genesis block, a proposal, a signature): readable
+    by whoever it is handed to, whatever the umask of the org's process."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(text.encode() if isinstance(text, str) else text)
+    tmp.chmod(0o644)
+    tmp.replace(path)
+
+
 def local_homes(folder: Path | None = None) -> list[OrgHome]:
     """Every org home under `folder` (default: this machine's), in order of their ports."""
     folder = folder or homes_dir()

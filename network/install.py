@@ -150,6 +150,7 @@ def install_config(target: Path = FABRIC_CONFIG) -> None:
     """
     sample = fabric_sampleconfig()
     target.mkdir(parents=True, exist_ok=True)
+    target.chmod(0o755)  # every org's nodes read it, whichever user runs them
     for name in NODE_CONFIGS:
         shutil.copyfile(sample / name, target / name)
         (target / name).chmod(0o644)

@@ -24,13 +24,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gridspec.channels import CONSORTIUM_CHANNEL, community_channel
 from gridspec.updates import UpdateProposal
 from network.channelinfo import ChannelInfo
 from network.console import NetworkError, elapsed, info, phase, step
-from network.home import JOINING, LEFT, OrgHome, local_homes
+from network.home import LEFT, OrgHome, local_homes
 from network.paths import REPO, exchange_dir, homes_dir, run_dir
-from network.topology import FIRST_ADMITTED_PORT_BASE, FOUNDING, FOUNDING_CHANNELS, LAST_PORT_BASE
+from network.topology import FOUNDING, FOUNDING_CHANNELS
 
 
 @dataclass(frozen=True)
@@ -76,7 +75,10 @@ class Consortium:
     def published(self, key: str, name: str) -> Path:
         """Where org `key` publishes a public file for the others."""
         folder = self.exchange / key
-        folder.mkdir(parents=True, exist_ok=True, mode=0o755)
+        if not folder.is_dir():
+            folder.mkdir(parents=True)
+            for made in (self.exchange, folder):
+                made.chmod(0o755)  # public: every org reads what the others publish
         return folder / name
 
     def bundle(self, key: str) -> Path:
@@ -167,8 +169,12 @@ def here() -> Consortium:
 
 
 def up(_: argparse.Namespace) -> None:
+    found(here())
+
+
+def found(consortium: Consortium) -> None:
+    """Bring every org here up and, the first time, found the consortium's channels."""
     started = time.monotonic()
-    consortium = here()
     keys = consortium.org_keys() or consortium.init_founding()
     with phase(f"every org starts its own CA, orderer and peer: {', '.join(keys)}"):
         consortium.each(keys, lambda key: consortium.run(key, "up"))
@@ -216,7 +222,11 @@ def status(_: argparse.Namespace) -> int:
 
 
 def deploy(_: argparse.Namespace) -> None:
-    consortium = here()
+    deploy_all(here())
+
+
+def deploy_all(consortium: Consortium) -> None:
+    """Every org's part of every chaincode here, then one member commits each definition."""
     keys = consortium.org_keys()
     with phase("every org installs, serves and approves the chaincode of its channels"):
         consortium.each(keys, lambda key: consortium.run(key, "deploy"))
@@ -233,7 +243,10 @@ def reload(_: argparse.Namespace) -> None:
 
 
 def api(_: argparse.Namespace) -> None:
-    consortium = here()
+    start_apis(here())
+
+
+def start_apis(consortium: Consortium) -> None:
     for key in consortium.org_keys():
         consortium.run(key, "api")
 
@@ -248,137 +261,3 @@ def demo(_: argparse.Namespace) -> None:
     from network.demo import run_demo
 
     run_demo(here())
-
-
-# ----------------------------------------------------------------------------- members
-
-
-def next_port_base(consortium: Consortium) -> int:
-    taken = {h.org.port_base for h in local_homes(consortium.homes)}
-    base = FIRST_ADMITTED_PORT_BASE
-    while base in taken:
-        base += 1000
-    if base > LAST_PORT_BASE:
-        raise NetworkError("no free block of ports is left for another org on this machine")
-    return base
-
-
-def onboard(args: argparse.Namespace) -> None:
-    """Admit a new community: its own share comes up, the members sign it into consortium,
-    its channel is founded with the utility and the regulator, and its chaincode deployed."""
-    started = time.monotonic()
-    consortium = here()
-    key, proposer = args.org, args.proposer
-    members = [k for k in consortium.org_keys() if k != key]
-    if proposer not in members:
-        raise NetworkError(f"the proposer {proposer} is not a member here: {', '.join(members)}")
-    home = consortium.home(key)
-    if not home.exists():
-        names = [
-            a
-            for flag in ("name", "msp_id")
-            if getattr(args, flag)
-            for a in (f"--{flag.replace('_', '-')}", getattr(args, flag))
-        ]
-        consortium.run(key, "init", "--port-base", str(next_port_base(consortium)), *names)
-    with phase(f"{key}: its own CA, orderer and peer; its bundle to the members"):
-        consortium.run(key, "up")
-        consortium.run(key, "export-bundle", "--out", str(consortium.bundle(key)))
-        for member in members:
-            consortium.run(member, "import-bundle", "--replace", str(consortium.bundle(key)))
-            consortium.run(key, "import-bundle", "--replace", str(consortium.bundle(member)))
-    if args.admitted:
-        step(f"the members admitted {key} already (e.g. through their APIs)")
-        found_community(consortium, key)
-        start_api_like_the_members(consortium, key, members)
-        info(f"{key} onboarded in {elapsed(started)}")
-        return
-    proposal = consortium.published(proposer, f"admit-{key}.proposal.json")
-    with phase(f"{proposer} proposes {key} for {CONSORTIUM_CHANNEL}"):
-        consortium.run(
-            proposer,
-            "propose",
-            "admission",
-            "--channel",
-            CONSORTIUM_CHANNEL,
-            "--bundle",
-            str(consortium.bundle(key)),
-            "--out",
-            str(proposal),
-        )
-    if args.propose_only:
-        step(f"proposed: {proposal}; the members' admins sign it (`sign`, or their APIs)")
-        return
-    with phase("the members' admins sign, each at home, until the policy is met"):
-        signatures = consortium.collect_signatures(proposal, members, proposer)
-    with phase(f"{proposer} submits the admission"):
-        consortium.run(proposer, "submit", str(proposal), *signatures)
-    found_community(consortium, key)
-    start_api_like_the_members(consortium, key, members)
-    info(f"{key} admitted in {elapsed(started)}")
-
-
-def start_api_like_the_members(consortium: Consortium, key: str, members: Sequence[str]) -> None:
-    """The newcomer's API, when the members here run theirs (as after `make run`)."""
-    if any(consortium.home(m).sub("pids", f"api-{m}.pid").exists() for m in members):
-        consortium.run(key, "api")
-
-
-def found_community(consortium: Consortium, key: str) -> None:
-    """The newcomer's own channel with the utility and the regulator, and its chaincode."""
-    channel = community_channel(key)
-    founders = ["utility", key, "regulator"]
-    with phase(f"channel {channel}: {', '.join(founders)}"):
-        consortium.found_channel("utility", channel, founders)
-    with phase(f"{key} joins {CONSORTIUM_CHANNEL} with its genesis block"):
-        genesis = consortium.channel_block("utility", CONSORTIUM_CHANNEL)
-        consortium.run(key, "join-channel", str(genesis))
-        consortium.run(key, "wait-channel", "--channel", CONSORTIUM_CHANNEL, "--peers", "1")
-        consortium.wait_channel(channel, founders)
-    with phase(f"chaincode: {key} on both channels, community on {channel}"):
-        consortium.run(key, "deploy")
-        for member in ("utility", "regulator"):
-            consortium.run(member, "deploy", "--channel", channel)
-        consortium.run("utility", "deploy", "--channel", channel, "--commit")
-
-
-def offboard(args: argparse.Namespace) -> None:
-    """Remove an admitted org: the members sign it off its channels, then it leaves."""
-    started = time.monotonic()
-    consortium = here()
-    key, proposer = args.org, args.proposer
-    home = consortium.home(key)
-    if not home.exists() or home.status == LEFT:
-        raise NetworkError(f"{key} is not an org of this machine")
-    if home.status == JOINING:
-        step(f"{key} never joined: it stops and withdraws")
-        consortium.run(key, "leave")
-        return
-    if key in [o.key for o in FOUNDING]:
-        raise NetworkError(f"{key} is a founding member; only admitted orgs are removed here")
-    members = [k for k in consortium.org_keys() if k != key]
-    if proposer not in members:
-        raise NetworkError(
-            f"the proposer {proposer} must be another member here: {', '.join(members)}"
-        )
-    msp = msp_key(consortium, key)
-    for channel in (community_channel(key), CONSORTIUM_CHANNEL):
-        proposal = consortium.published(proposer, f"remove-{key}-{channel}.proposal.json")
-        with phase(f"{proposer} proposes removing {msp} from {channel}"):
-            consortium.run(
-                proposer,
-                "propose",
-                "removal",
-                "--channel",
-                channel,
-                "--msp-id",
-                msp,
-                "--out",
-                str(proposal),
-            )
-        signatures = consortium.collect_signatures(proposal, members, proposer)
-        with phase(f"{proposer} submits the removal from {channel}"):
-            consortium.run(proposer, "submit", str(proposal), *signatures)
-    with phase(f"{key} leaves: its identities revoked at its CA, its processes stopped"):
-        consortium.run(key, "leave")
-    info(f"{key} removed in {elapsed(started)}")

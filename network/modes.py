@@ -24,6 +24,7 @@ from network import (
     channels,
     lifecycle,
     local,
+    membership,
     profiles,
     proposals,
     revocation,
@@ -32,7 +33,7 @@ from network.chaincode_servers import reload
 from network.chaincodes import for_channel
 from network.channelinfo import ChannelInfo
 from network.console import NetworkError, elapsed, info, step
-from network.home import ACTIVE, JOINING, OrgHome
+from network.home import ACTIVE, JOINING, OrgHome, write_public
 from network.topology import LOOPBACK, founding, new_community
 
 PerOrg = Callable[[OrgHome, argparse.Namespace], Any]
@@ -195,8 +196,7 @@ def propose(home: OrgHome, args: argparse.Namespace) -> None:
         raise NetworkError(f"{args.kind} is proposed by `revoke`, which also signs and submits")
     proposal = proposals.propose(home, args.channel, args.kind, **params)
     out = outbox(home, args, f"{proposal.id}.proposal.json")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(proposal.to_json(), indent=2) + "\n")
+    write_public(out, json.dumps(proposal.to_json(), indent=2) + "\n")
     step(f"{home.org.msp_id} proposes update {proposal.id} of {proposal.channel}: {out}")
     for need in proposal.needs:
         info(f"needs {need.needed} admin(s) of {', '.join(need.orgs)} for {need.policy}")
@@ -216,16 +216,14 @@ def sign(home: OrgHome, args: argparse.Namespace) -> None:
     signature = proposals.sign(home, Path(args.proposal))
     name = f"{signature.update_id}.{signature.msp_id}.signature.json"
     out = outbox(home, args, name)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(signature.to_json(), indent=2) + "\n")
+    write_public(out, json.dumps(signature.to_json(), indent=2) + "\n")
     step(f"{signature.msp_id}'s admin signed update {signature.update_id}: {out}")
 
 
 def submit(home: OrgHome, args: argparse.Namespace) -> None:
     receipt = proposals.submit(home, Path(args.proposal), [Path(p) for p in args.signatures])
     out = outbox(home, args, f"{receipt.update_id}.receipt.json")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(receipt.to_json(), indent=2) + "\n")
+    write_public(out, json.dumps(receipt.to_json(), indent=2) + "\n")
     signers = ", ".join(m for m, _ in receipt.signatures)
     step(f"update {receipt.update_id} is config block {receipt.block} of {receipt.channel}")
     info(f"signed by {signers}; receipt {out}")
@@ -403,13 +401,13 @@ MODES: dict[str, Mode] = {
     "onboard": Mode(
         "admit a new community: its share starts, members sign, its channel and chaincode",
         None,
-        local.onboard,
+        membership.onboard,
         membership_arguments(onboarding=True),
     ),
     "offboard": Mode(
         "remove an admitted org by the members' signatures; it then leaves",
         None,
-        local.offboard,
+        membership.offboard,
         membership_arguments(onboarding=False),
     ),
     "demo": Mode(

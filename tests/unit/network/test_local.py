@@ -7,21 +7,20 @@ choreography (who signs, in which order, when it stops) is checked on its own. T
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 from network_builders import home_of
 
 from gridspec.updates import Need, UpdateProposal
-from network import local
+from network import local, membership
 from network.console import NetworkError
-from network.local import Consortium, Runner, next_port_base
+from network.local import Consortium, Runner
+from network.membership import next_port_base
 from network.topology import COMMUNITY, FOUNDING, REGULATOR, UTILITY, new_community
 
 MSPS = {
@@ -228,14 +227,10 @@ def here(machine: Machine, monkeypatch: pytest.MonkeyPatch) -> Machine:
     return machine
 
 
-def args(**given: Any) -> argparse.Namespace:
-    return argparse.Namespace(**{"name": None, "msp_id": None, "propose_only": False, **given})
-
-
 @pytest.mark.parametrize("key", ["utility", "community", "regulator"])
 def test_a_founding_member_is_not_offboarded(here, key):
     with pytest.raises(NetworkError) as caught:
-        local.offboard(args(org=key, proposer="regulator"))
+        membership.remove(here.consortium, key, "regulator")
     assert str(caught.value) == f"{key} is a founding member; only admitted orgs are removed here"
     assert here.calls == []
 
@@ -246,7 +241,7 @@ def test_an_org_not_here_is_not_offboarded(here, status):
         home_of(here.consortium.homes, new_community("river", 10000)).set_status(status)
 
     with pytest.raises(NetworkError) as caught:
-        local.offboard(args(org="river", proposer="utility"))
+        membership.remove(here.consortium, "river", "utility")
     assert str(caught.value) == "river is not an org of this machine"
     assert here.calls == []
 
@@ -254,7 +249,7 @@ def test_an_org_not_here_is_not_offboarded(here, status):
 def test_an_org_that_never_joined_withdraws_without_a_vote(here):
     home_of(here.consortium.homes, new_community("river", 10000)).set_status("joining")
 
-    local.offboard(args(org="river", proposer="utility"))
+    membership.remove(here.consortium, "river", "utility")
 
     assert here.modes() == [("river", "leave")]
 
@@ -263,7 +258,7 @@ def test_an_org_does_not_propose_its_own_removal(here):
     home_of(here.consortium.homes, new_community("river", 10000)).set_status("active")
 
     with pytest.raises(NetworkError) as caught:
-        local.offboard(args(org="river", proposer="river"))
+        membership.remove(here.consortium, "river", "river")
     assert str(caught.value) == (
         "the proposer river must be another member here: utility, community, regulator"
     )
@@ -272,7 +267,7 @@ def test_an_org_does_not_propose_its_own_removal(here):
 
 def test_an_onboarding_proposer_must_be_a_member_here(here):
     with pytest.raises(NetworkError) as caught:
-        local.onboard(args(org="river", proposer="lakeside"))
+        membership.admit(here.consortium, "river", "lakeside")
     assert str(caught.value) == (
         "the proposer lakeside is not a member here: utility, community, regulator"
     )
