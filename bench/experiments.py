@@ -324,7 +324,7 @@ async def api_ingest(
 
     def post(batch: Batch) -> int:
         request = urllib.request.Request(
-            f"{api_url}/readings",
+            f"{api_url}/communities/sunnyside/readings",
             data=batch.payload,
             headers={"Content-Type": "application/json", "X-API-Key": api_key},
             method="POST",

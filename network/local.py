@@ -234,6 +234,17 @@ def deploy_all(consortium: Consortium) -> None:
         committer = next(k for k in keys if msp_key(consortium, k) in channel.members)
         with phase(f"{committer} commits the chaincode definition on {name}"):
             consortium.run(committer, "deploy", "--channel", name, "--commit")
+    with phase("every org registers itself in the member registry"):
+        registered(consortium)
+
+
+def register_all(_: argparse.Namespace) -> None:
+    registered(here())
+
+
+def registered(consortium: Consortium) -> None:
+    for key in consortium.org_keys():
+        consortium.run(key, "register")
 
 
 def reload(_: argparse.Namespace) -> None:

@@ -27,6 +27,7 @@ from network import (
     membership,
     profiles,
     proposals,
+    registry,
     revocation,
 )
 from network.chaincode_servers import reload
@@ -58,7 +59,10 @@ class Mode:
     def description(self) -> str:
         scope = []
         if self.per_org is not None:
-            scope.append("With --org it acts as that org alone, from its own home.")
+            scope.append(
+                "With --org it acts as that org alone: it opens that org's home and the public"
+                " files named on its command line, nothing of any other org."
+            )
         if self.local is not None:
             scope.append("Without --org it does so for every org whose home is on this machine.")
         return " ".join([self.help[0].upper() + self.help[1:] + ".", self.more, *scope]).strip()
@@ -392,6 +396,11 @@ MODES: dict[str, Mode] = {
             sub.add_argument("--id", required=True, help="the enrolment id to revoke"),
             sub.add_argument("--reason", default="unspecified", help="an RFC 5280 reason"),
         ),
+    ),
+    "register": Mode(
+        "register the org in the consortium's member registry, as its own admin",
+        lambda home, _: registry.register(home),
+        local.register_all,
     ),
     "leave": Mode(
         "revoke everyone the org's CA issued and stop its processes (after its removal)",

@@ -36,7 +36,6 @@ from client.configproposal import (
 from client.configproposal import (
     sign as sign_proposal,
 )
-from client.facade import Caller, Ledger
 from client.orgconfig import set_batch_timeout, set_revocation_list
 from client.profile import ConnectionProfile
 from gridspec.bundle import OrgBundle
@@ -50,6 +49,7 @@ from gridspec.updates import (
     onboarding_record,
     removal_record,
 )
+from network import registry
 from network.connect import PeerSession, peer_session
 from network.console import NetworkError, info
 
@@ -235,14 +235,22 @@ def submit_kept(
     return registered
 
 
+def records_membership(proposal: UpdateProposal) -> bool:
+    """An admission or removal on `consortium` goes into the member registry too."""
+    return proposal.channel == CONSORTIUM_CHANNEL and proposal.kind in ("admission", "removal")
+
+
 def record_membership(
     home: Any, session: PeerSession, proposal: UpdateProposal, receipt: UpdateReceipt
 ) -> UpdateReceipt:
-    """On `consortium`, an admission or removal goes into the member registry as well."""
-    if proposal.channel != CONSORTIUM_CHANNEL or proposal.kind not in ("admission", "removal"):
+    """The receipt, with the registry transaction that recorded the change where one does.
+
+    A receipt that has its registry transaction already is returned as it is, so a
+    submission retried after the registry write failed records the change once.
+    """
+    if not records_membership(proposal) or receipt.registry_tx_id:
         return receipt
-    certificate = (home.identity_msp(ADMIN) / "signcerts" / "cert.pem").read_bytes()
-    ledger = Ledger(session.gateway(), Caller.from_certificate(home.org.msp_id, certificate))
+    ledger = registry.ledger_of(home, session)
     if proposal.kind == "admission":
         bundle = OrgBundle.from_json(proposal.bundle)
         record = onboarding_record(proposal, receipt)

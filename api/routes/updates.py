@@ -216,8 +216,10 @@ def add_signature(update_id: str, request: dict[str, Any]) -> Any:
 def submission(update_id: str) -> Any:
     proposal = kept(update_id)
     done = store().receipt(update_id)
-    if done is not None:
-        return done.to_json()
+    if done is not None:  # submitted before: only the registry may still want it
+        recorded = record_membership(proposal, done)
+        store().save_receipt(recorded)
+        return recorded.to_json()
     if proposal.kind in MEMBERSHIP and proposal.subject == access().msp_id:
         abort(403, f"{access().msp_id} may not submit a change of its own membership")
     signatures = store().signatures(update_id)
@@ -225,10 +227,29 @@ def submission(update_id: str) -> Any:
     if missing:
         wanted = "; ".join(f"{n} more of {p}" for p, n in missing.items())
         abort(409, f"update {update_id} needs more admin signatures ({wanted})")
+    if records_membership(proposal):
+        require_registered()
     receipt = submit_to_orderers(proposal, signatures)
+    store().save_receipt(receipt)
     receipt = record_membership(proposal, receipt)
     store().save_receipt(receipt)
     return receipt.to_json()
+
+
+def records_membership(proposal: UpdateProposal) -> bool:
+    return proposal.channel == CONSORTIUM_CHANNEL and proposal.kind in MEMBERSHIP
+
+
+def require_registered() -> None:
+    """Only a registered member may record another org's admission or removal: a 409
+    before anything is submitted, rather than a config block with no registry record."""
+    msp_id = access().msp_id
+    if not any(m["msp_id"] == msp_id for m in ledger().members()):
+        abort(
+            409,
+            f"{msp_id} is not in the member registry, so it cannot record a membership "
+            f"change: register it first (PUT /members/{msp_id})",
+        )
 
 
 def submit_to_orderers(
@@ -256,8 +277,9 @@ def submit_to_orderers(
 
 
 def record_membership(proposal: UpdateProposal, receipt: UpdateReceipt) -> UpdateReceipt:
-    """On consortium, an admission or removal also goes into the member registry."""
-    if proposal.channel != CONSORTIUM_CHANNEL or proposal.kind not in MEMBERSHIP:
+    """On consortium, an admission or removal also goes into the member registry; a
+    receipt that has its registry transaction already is returned as it is."""
+    if not records_membership(proposal) or receipt.registry_tx_id:
         return receipt
     if proposal.kind == "admission":
         bundle = OrgBundle.from_json(proposal.bundle)
