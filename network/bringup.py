@@ -73,13 +73,13 @@ def status(home: OrgHome) -> bool:
     """Print the org's nodes' /healthz and processes; return whether all are OK."""
     healthy = True
     for name, state in report(home).items():
-        print(f"{name:28} {state}")
+        print(f"{name:32} {state}")
         healthy &= state == "OK"
     for name, state in chaincode_servers.status(home).items():
-        print(f"{name:28} {state}")
+        print(f"{name:32} {state}")
         healthy &= state == "running"
     if f"api-{home.org.key}" in running(home.path):
         ok = api_server.healthy(home)
-        print(f"{'api-' + home.org.key:28} {'OK' if ok else 'unhealthy'} ({home.org.api_url})")
+        print(f"{'api-' + home.org.key:32} {'OK' if ok else 'unhealthy'} ({home.org.api_url})")
         healthy &= ok
     return healthy

@@ -268,7 +268,14 @@ def ports(_: argparse.Namespace) -> None:
         print(consortium.run(key, "ports"), end="")
 
 
-def demo(_: argparse.Namespace) -> None:
+def demo(args: argparse.Namespace) -> None:
     from network.demo import run_demo
 
-    run_demo(here())
+    consortium = here()
+    run_demo(consortium)
+    step("what is running: every org's nodes, chaincode servers and API")
+    status(args)
+    for home in local_homes(consortium.homes):
+        if home.status != LEFT:
+            info(f"{home.org.key:10} API {home.org.api_url}/docs   home {home.path}")
+    info("logins: `make api` prints them; stop with `make down`, start over with `make clean`")
