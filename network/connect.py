@@ -27,6 +27,7 @@ from client import (
     new_private_key_signer,
     newest_block_number,
 )
+from client.configblock import ConfigBlock, latest_config
 from network.ca import private_key
 from network.home import OrgHome
 from network.topology import Org
@@ -59,6 +60,16 @@ class PeerSession:
 
     def newest(self, channel_name: str) -> int:
         return newest_block_number(
+            self.channel,
+            self.identity,
+            self.sign,
+            channel_name,
+            tls_certificate_hash=self.tls_certificate_hash,
+        )
+
+    def config(self, channel_name: str) -> ConfigBlock:
+        """The channel's current configuration, as this peer has it."""
+        return latest_config(
             self.channel,
             self.identity,
             self.sign,

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from client import GatewayError, connect
-from client.configblock import ConfigBlock, latest_config
 from client.configproposal import (
     admission,
     check,
@@ -36,18 +35,16 @@ from client.configproposal import (
 from client.configproposal import (
     sign as sign_proposal,
 )
+from client.membership import record_membership, records_membership
 from client.orgconfig import set_batch_timeout, set_revocation_list
 from client.profile import ConnectionProfile
 from gridspec.bundle import OrgBundle
-from gridspec.channels import CONSORTIUM_CHANNEL
 from gridspec.updates import (
     UpdateError,
     UpdateProposal,
     UpdateReceipt,
     UpdateSignature,
     UpdateStore,
-    onboarding_record,
-    removal_record,
 )
 from network import registry
 from network.connect import PeerSession, peer_session
@@ -58,16 +55,6 @@ ADMIN = "admin"
 
 def store(home: Any) -> UpdateStore:
     return UpdateStore(home.updates)
-
-
-def current(session: PeerSession, channel: str) -> ConfigBlock:
-    return latest_config(
-        session.channel,
-        session.identity,
-        session.sign,
-        channel,
-        tls_certificate_hash=session.tls_certificate_hash,
-    )
 
 
 def wanted(kind: str, config: Any, home: Any, params: dict[str, Any]) -> tuple[Any, str, str]:
@@ -95,7 +82,7 @@ def wanted(kind: str, config: Any, home: Any, params: dict[str, Any]) -> tuple[A
 def propose(home: Any, channel: str, kind: str, **params: Any) -> UpdateProposal:
     """A proposal of the org's admin, kept in its home."""
     with peer_session(home, ADMIN) as session:
-        base = current(session, channel)
+        base = session.config(channel)
     config, subject, description = wanted(kind, base.config, home, params)
     bundle = params.get("bundle")
     try:
@@ -211,11 +198,18 @@ def submit_kept(
     if missing:
         wanted_text = ", ".join(f"{n} more of {p}" for p, n in missing.items())
         info(f"by its policies the update still needs {wanted_text}; the orderer decides")
+    done = store(home).receipt(proposal.id)
     profile = ConnectionProfile.load(home.profile)
     with (
         peer_session(home, ADMIN) as session,
         orderer_channels(home, profile, proposal.channel) as orderers,
     ):
+        if done is not None:  # submitted before: only the registry may still want it
+            done = recorded(home, session, proposal, done)
+            store(home).save_receipt(done)
+            return done
+        if records_membership(proposal):
+            registry.require_registered(registry.ledger_of(home, session), home.org.msp_id)
         try:
             receipt = submit_update(
                 proposal,
@@ -230,46 +224,17 @@ def submit_kept(
             raise NetworkError(
                 f"update {proposal.id} of {proposal.channel} refused: {exc}"
             ) from exc
-        registered = record_membership(home, session, proposal, receipt)
+        store(home).save_receipt(receipt)
+        registered = recorded(home, session, proposal, receipt)
     store(home).save_receipt(registered)
     return registered
 
 
-def records_membership(proposal: UpdateProposal) -> bool:
-    """An admission or removal on `consortium` goes into the member registry too."""
-    return proposal.channel == CONSORTIUM_CHANNEL and proposal.kind in ("admission", "removal")
-
-
-def record_membership(
+def recorded(
     home: Any, session: PeerSession, proposal: UpdateProposal, receipt: UpdateReceipt
 ) -> UpdateReceipt:
-    """The receipt, with the registry transaction that recorded the change where one does.
-
-    A receipt that has its registry transaction already is returned as it is, so a
-    submission retried after the registry write failed records the change once.
-    """
-    if not records_membership(proposal) or receipt.registry_tx_id:
-        return receipt
-    ledger = registry.ledger_of(home, session)
-    if proposal.kind == "admission":
-        bundle = OrgBundle.from_json(proposal.bundle)
-        record = onboarding_record(proposal, receipt)
-        member = ledger.record_onboarding(bundle.msp_id, bundle.display_name, bundle.kind, record)
-    else:
-        decided = decided_removals(home, proposal.subject, (proposal, receipt))
-        member = ledger.record_removal(proposal.subject, removal_record(decided))
-    info(f"member registry: {member['msp_id']} is {member['status']} (tx {member['tx_id']})")
-    return UpdateReceipt(**{**receipt.__dict__, "registry_tx_id": member["tx_id"]})
-
-
-def decided_removals(
-    home: Any, msp_id: str, last: tuple[UpdateProposal, UpdateReceipt]
-) -> list[tuple[UpdateProposal, UpdateReceipt]]:
-    """Every removal of `msp_id` this org submitted, the one just submitted last."""
-    found = []
-    for proposal in store(home).proposals():
-        receipt = store(home).receipt(proposal.id)
-        mine = proposal.kind == "removal" and proposal.subject == msp_id
-        if mine and receipt is not None and proposal.id != last[0].id:
-            found.append((proposal, receipt))
-    return [*found, last]
+    """The receipt, the change recorded in the registry by the org's admin where it is one."""
+    done = record_membership(registry.ledger_of(home, session), store(home), proposal, receipt)
+    if done.registry_tx_id and done.registry_tx_id != receipt.registry_tx_id:
+        info(f"member registry: {proposal.subject} recorded in tx {done.registry_tx_id}")
+    return done

@@ -37,6 +37,7 @@ from client.configproposal import (
     sign,
     submit_update,
 )
+from client.membership import MEMBERSHIP_KINDS, record_membership, records_membership
 from gridspec.bundle import BundleError, OrgBundle
 from gridspec.channels import CONSORTIUM_CHANNEL
 from gridspec.updates import (
@@ -45,12 +46,10 @@ from gridspec.updates import (
     UpdateReceipt,
     UpdateSignature,
     UpdateStore,
-    onboarding_record,
-    removal_record,
 )
 
 bp = APIBlueprint("updates", __name__, url_prefix="/config-updates", tag="Config updates")
-MEMBERSHIP = ("admission", "removal")
+MEMBERSHIP = MEMBERSHIP_KINDS
 REFUSALS = {"FORBIDDEN": 403, "BAD_REQUEST": 409, "NOT_FOUND": 404}
 
 
@@ -217,9 +216,9 @@ def submission(update_id: str) -> Any:
     proposal = kept(update_id)
     done = store().receipt(update_id)
     if done is not None:  # submitted before: only the registry may still want it
-        recorded = record_membership(proposal, done)
-        store().save_receipt(recorded)
-        return recorded.to_json()
+        done = recorded(proposal, done)
+        store().save_receipt(done)
+        return done.to_json()
     if proposal.kind in MEMBERSHIP and proposal.subject == access().msp_id:
         abort(403, f"{access().msp_id} may not submit a change of its own membership")
     signatures = store().signatures(update_id)
@@ -231,13 +230,9 @@ def submission(update_id: str) -> Any:
         require_registered()
     receipt = submit_to_orderers(proposal, signatures)
     store().save_receipt(receipt)
-    receipt = record_membership(proposal, receipt)
+    receipt = recorded(proposal, receipt)
     store().save_receipt(receipt)
     return receipt.to_json()
-
-
-def records_membership(proposal: UpdateProposal) -> bool:
-    return proposal.channel == CONSORTIUM_CHANNEL and proposal.kind in MEMBERSHIP
 
 
 def require_registered() -> None:
@@ -276,23 +271,6 @@ def submit_to_orderers(
         abort(503, str(exc))
 
 
-def record_membership(proposal: UpdateProposal, receipt: UpdateReceipt) -> UpdateReceipt:
-    """On consortium, an admission or removal also goes into the member registry; a
-    receipt that has its registry transaction already is returned as it is."""
-    if not records_membership(proposal) or receipt.registry_tx_id:
-        return receipt
-    if proposal.kind == "admission":
-        bundle = OrgBundle.from_json(proposal.bundle)
-        record = onboarding_record(proposal, receipt)
-        member = ledger().record_onboarding(bundle.msp_id, bundle.display_name, bundle.kind, record)
-    else:
-        decided = [
-            (p, r)
-            for p in store().proposals()
-            if p.kind == "removal" and p.subject == proposal.subject and p.id != proposal.id
-            if (r := store().receipt(p.id)) is not None
-        ]
-        member = ledger().record_removal(
-            proposal.subject, removal_record([*decided, (proposal, receipt)])
-        )
-    return UpdateReceipt(**{**receipt.__dict__, "registry_tx_id": member["tx_id"]})
+def recorded(proposal: UpdateProposal, receipt: UpdateReceipt) -> UpdateReceipt:
+    """The receipt, the change recorded in the member registry by the caller where it is one."""
+    return record_membership(ledger(), store(), proposal, receipt)

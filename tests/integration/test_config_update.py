@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from client.configblock import latest_config
 from client.orgconfig import batch_timeout
 from network.configtx import BATCH_TIMEOUT
 from network.connect import peer_session
@@ -53,13 +52,7 @@ def ok(org: Org, *args: str) -> str:
 def config_block(org: Org) -> tuple[int, str]:
     """The number of the channel's config block as `org`'s peer has it, and its timeout."""
     with peer_session(org, "admin") as session:
-        block = latest_config(
-            session.channel,
-            session.identity,
-            session.sign,
-            SUNNYSIDE_CHANNEL,
-            tls_certificate_hash=session.tls_certificate_hash,
-        )
+        block = session.config(SUNNYSIDE_CHANNEL)
     return block.number, batch_timeout(block.config)
 
 

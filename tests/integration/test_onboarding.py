@@ -30,7 +30,6 @@ from community_fixtures import contract, fresh_household, register
 from gridnet_cli import gridnet
 
 from client import GatewayError
-from client.configblock import latest_config
 from client.orgconfig import application_msps
 from gridspec.channels import community_channel
 from network.connect import gateway, peer_session
@@ -99,13 +98,7 @@ def api() -> Iterator[Api]:
 
 def config(channel: str) -> Any:
     with peer_session(UTILITY, "admin") as session:
-        return latest_config(
-            session.channel,
-            session.identity,
-            session.sign,
-            channel,
-            tls_certificate_hash=session.tls_certificate_hash,
-        )
+        return session.config(channel)
 
 
 def majority(channel: str) -> int:

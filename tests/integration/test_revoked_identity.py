@@ -26,7 +26,7 @@ from gridnet_cli import gridnet
 from homes import ca_cert, msp_dir
 
 from client import CAClient, EndorseError, Enrollment, Gateway, GatewayError, connect
-from client.configblock import ConfigBlock, latest_config
+from client.configblock import ConfigBlock
 from client.orgconfig import revocation_list
 from network.ca import read_enrollment
 from network.connect import gateway, peer_session
@@ -93,13 +93,7 @@ def refused(enrollment: Enrollment, household_id: str) -> GatewayError | None:
 
 def config_block(channel: str) -> ConfigBlock:
     with peer_session(COMMUNITY, "admin") as session:
-        return latest_config(
-            session.channel,
-            session.identity,
-            session.sign,
-            channel,
-            tls_certificate_hash=session.tls_certificate_hash,
-        )
+        return session.config(channel)
 
 
 def test_a_revoked_household_is_refused_by_the_peer_and_others_are_not():

@@ -128,26 +128,6 @@ def receipt(kept: UpdateProposal, block: int) -> UpdateReceipt:
     )
 
 
-def test_a_removal_recorded_last_lists_the_earlier_ones_of_that_org(home):
-    store = proposals.store(home)
-    earlier = replace(proposal("removal", "RiverMSP"), channel="community-river")
-    unsent = proposal("removal", "RiverMSP", serial=3)
-    of_another = proposal("removal", "LakeMSP", serial=4)
-    for kept in (earlier, unsent, of_another):
-        store.save_proposal(kept)
-    store.save_receipt(receipt(earlier, 9))
-    store.save_receipt(receipt(of_another, 10))
-    last = (
-        proposal("removal", "RiverMSP", serial=2),
-        receipt(proposal("removal", "RiverMSP", 2), 12),
-    )
-
-    assert proposals.decided_removals(home, "RiverMSP", last) == [
-        (earlier, receipt(earlier, 9)),
-        last,
-    ]
-
-
 def test_a_kind_the_operator_cannot_propose_is_named(home):
     with pytest.raises(NetworkError) as caught:
         proposals.wanted("anchor-peers", None, home, {})
