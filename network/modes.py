@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gridspec.channels import CONSORTIUM_CHANNEL
 from network import (
     api_server,
     bringup,
@@ -26,15 +24,15 @@ from network import (
     local,
     membership,
     profiles,
-    proposals,
     registry,
     revocation,
+    update_modes,
 )
 from network.chaincode_servers import reload
 from network.chaincodes import for_channel
 from network.channelinfo import ChannelInfo
 from network.console import NetworkError, elapsed, info, step
-from network.home import ACTIVE, JOINING, OrgHome, write_public
+from network.home import ACTIVE, JOINING, OrgHome
 from network.topology import LOOPBACK, founding, new_community
 
 PerOrg = Callable[[OrgHome, argparse.Namespace], Any]
@@ -180,87 +178,6 @@ def demo_step_arguments(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--file", help="disclose: where to write the reading; verify: the reading")
 
 
-def outbox(home: OrgHome, args: argparse.Namespace, name: str) -> Path:
-    return Path(args.out) if args.out else home.outbox / name
-
-
-def propose(home: OrgHome, args: argparse.Namespace) -> None:
-    params: dict[str, Any] = {"description": args.description}
-    if args.kind == "admission":
-        if not args.bundle:
-            raise NetworkError("an admission needs --bundle: the new org's bundle file")
-        params["bundle"] = bundles.read(Path(args.bundle))
-    elif args.kind == "removal":
-        if not args.msp_id:
-            raise NetworkError("a removal needs --msp-id: the org to remove")
-        params["msp_id"] = args.msp_id
-    elif args.kind == "batch-timeout":
-        params["timeout"] = args.timeout
-    else:
-        raise NetworkError(f"{args.kind} is proposed by `revoke`, which also signs and submits")
-    proposal = proposals.propose(home, args.channel, args.kind, **params)
-    out = outbox(home, args, f"{proposal.id}.proposal.json")
-    write_public(out, json.dumps(proposal.to_json(), indent=2) + "\n")
-    step(f"{home.org.msp_id} proposes update {proposal.id} of {proposal.channel}: {out}")
-    for need in proposal.needs:
-        info(f"needs {need.needed} admin(s) of {', '.join(need.orgs)} for {need.policy}")
-
-
-def propose_arguments(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument("kind", choices=("admission", "removal", "batch-timeout"))
-    sub.add_argument("--channel", default=CONSORTIUM_CHANNEL, help="default: consortium")
-    sub.add_argument("--bundle", help="admission: the new org's bundle file")
-    sub.add_argument("--msp-id", help="removal: the MSP id of the org to remove")
-    sub.add_argument("--timeout", default="250ms", help="batch-timeout: e.g. 300ms")
-    sub.add_argument("--description", help="what the admins read (default: made from the change)")
-    sub.add_argument("--out", help="where to write the proposal (default: <home>/outbox)")
-
-
-def sign(home: OrgHome, args: argparse.Namespace) -> None:
-    signature = proposals.sign(home, Path(args.proposal))
-    name = f"{signature.update_id}.{signature.msp_id}.signature.json"
-    out = outbox(home, args, name)
-    write_public(out, json.dumps(signature.to_json(), indent=2) + "\n")
-    step(f"{signature.msp_id}'s admin signed update {signature.update_id}: {out}")
-
-
-def submit(home: OrgHome, args: argparse.Namespace) -> None:
-    receipt = proposals.submit(home, Path(args.proposal), [Path(p) for p in args.signatures])
-    out = outbox(home, args, f"{receipt.update_id}.receipt.json")
-    write_public(out, json.dumps(receipt.to_json(), indent=2) + "\n")
-    signers = ", ".join(m for m, _ in receipt.signatures)
-    step(f"update {receipt.update_id} is config block {receipt.block} of {receipt.channel}")
-    info(f"signed by {signers}; receipt {out}")
-
-
-def revoke(home: OrgHome, args: argparse.Namespace) -> None:
-    step(f"{home.org.msp_id}: revoking {args.id} at {home.org.ca_name}")
-    crl = revocation.revoke(home, args.id, args.reason)
-    step(f"{home.org.msp_id}: its CRL onto its channels")
-    for channel, block in revocation.publish_crl(home, crl).items():
-        print(f"{channel:28} config block {block}")
-
-
-def membership_arguments(onboarding: bool) -> Callable[[argparse.ArgumentParser], None]:
-    def add(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--org", required=True, help="the org's key, e.g. riverside")
-        sub.add_argument("--proposer", default="utility", help="the member who proposes")
-        if onboarding:
-            sub.add_argument("--name", help="its display name")
-            sub.add_argument("--msp-id", help="its MSP id (default: <Org>MSP)")
-            sub.add_argument(
-                "--propose-only", action="store_true", help="stop once proposed (admins sign)"
-            )
-            sub.add_argument(
-                "--admitted",
-                action="store_true",
-                help="the admins admitted it already (e.g. through their APIs): found its "
-                "channel, join it to consortium and deploy its chaincode",
-            )
-
-    return add
-
-
 def status(home: OrgHome, _: argparse.Namespace) -> int:
     return 0 if bringup.status(home) else 1
 
@@ -365,13 +282,13 @@ MODES: dict[str, Mode] = {
     "ports": Mode("list every address the org's services listen on", ports, local.ports),
     "propose": Mode(
         "propose a config update of a channel as the org's admin (a public proposal file)",
-        propose,
+        update_modes.propose,
         None,
-        propose_arguments,
+        update_modes.propose_arguments,
     ),
     "sign": Mode(
         "sign a proposal with the org admin's own key (a public signature file)",
-        sign,
+        update_modes.sign,
         None,
         lambda sub: (
             sub.add_argument("proposal", help="the proposal file"),
@@ -380,7 +297,7 @@ MODES: dict[str, Mode] = {
     ),
     "submit": Mode(
         "submit a proposal with the admins' signatures; the orderer decides",
-        submit,
+        update_modes.submit,
         None,
         lambda sub: (
             sub.add_argument("proposal", help="the proposal file"),
@@ -390,7 +307,7 @@ MODES: dict[str, Mode] = {
     ),
     "revoke": Mode(
         "revoke an identity at the org's CA and put its CRL on the org's channels",
-        revoke,
+        update_modes.revoke,
         None,
         lambda sub: (
             sub.add_argument("--id", required=True, help="the enrolment id to revoke"),
@@ -411,13 +328,13 @@ MODES: dict[str, Mode] = {
         "admit a new community: its share starts, members sign, its channel and chaincode",
         None,
         membership.onboard,
-        membership_arguments(onboarding=True),
+        update_modes.membership_arguments(onboarding=True),
     ),
     "offboard": Mode(
         "remove an admitted org by the members' signatures; it then leaves",
         None,
         membership.offboard,
-        membership_arguments(onboarding=False),
+        update_modes.membership_arguments(onboarding=False),
     ),
     "demo": Mode(
         "run the demo day through the orgs' APIs (every org registers, readings, market, bills)",
