@@ -10,6 +10,7 @@ from typing import Any
 
 import grpc
 from client_fakes import verify
+from cryptography.exceptions import InvalidSignature
 from fabric_protos.common import common_pb2, configtx_pb2
 from fabric_protos.orderer import ab_pb2, ab_pb2_grpc
 from fabric_protos.peer import events_pb2, events_pb2_grpc
@@ -39,24 +40,46 @@ def config_block(number: int, config: Any, channel: str) -> Any:
 
 @dataclass
 class FakePeer(events_pb2_grpc.DeliverServicer):
-    """A peer's Deliver service over `blocks` (specified and newest positions)."""
+    """A peer's Deliver service over `blocks` (specified and newest positions).
+
+    It checks each request's signature as a peer would (FORBIDDEN when it fails), serves
+    only `channel` when one is named (NOT_FOUND for any other), refuses everything with
+    `status` when that is not SUCCESS, and logs each seek with its TLS certificate hash.
+    """
 
     blocks: list[Any] = field(default_factory=list)
+    channel: str | None = None
+    status: int = common_pb2.Status.SUCCESS
+    seeks: list[tuple[Any, bytes]] = field(default_factory=list)
 
     def Deliver(self, request_iterator: Iterator[Any], context: grpc.ServicerContext) -> Any:
         for request in request_iterator:
-            payload = common_pb2.Payload.FromString(request.payload)
-            creator = common_pb2.SignatureHeader.FromString(payload.header.signature_header).creator
+            yield from self.answer(request)
+
+    def answer(self, request: Any) -> Iterator[Any]:
+        payload = common_pb2.Payload.FromString(request.payload)
+        creator = common_pb2.SignatureHeader.FromString(payload.header.signature_header).creator
+        header = common_pb2.ChannelHeader.FromString(payload.header.channel_header)
+        seek = ab_pb2.SeekInfo.FromString(payload.data)
+        self.seeks.append((seek, header.tls_cert_hash))
+        try:
             verify(request.signature, request.payload, creator)
-            seek = ab_pb2.SeekInfo.FromString(payload.data)
-            newest = len(self.blocks) - 1
-            start, stop = (
-                newest if p.HasField("newest") else p.specified.number
-                for p in (seek.start, seek.stop)
-            )
-            for number in range(start, stop + 1):
-                yield events_pb2.DeliverResponse(block=self.blocks[number])
-            yield events_pb2.DeliverResponse(status=common_pb2.Status.SUCCESS)
+        except InvalidSignature:
+            yield events_pb2.DeliverResponse(status=common_pb2.Status.FORBIDDEN)
+            return
+        if self.channel is not None and header.channel_id != self.channel:
+            yield events_pb2.DeliverResponse(status=common_pb2.Status.NOT_FOUND)
+            return
+        if self.status != common_pb2.Status.SUCCESS:
+            yield events_pb2.DeliverResponse(status=self.status)
+            return
+        newest = len(self.blocks) - 1
+        start, stop = (
+            newest if p.HasField("newest") else p.specified.number for p in (seek.start, seek.stop)
+        )
+        for number in range(start, stop + 1):
+            yield events_pb2.DeliverResponse(block=self.blocks[number])
+        yield events_pb2.DeliverResponse(status=common_pb2.Status.SUCCESS)
 
 
 @dataclass

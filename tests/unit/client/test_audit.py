@@ -10,7 +10,6 @@ peer's Deliver service.
 import copy
 import hashlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -24,12 +23,12 @@ from fabric_protos.ledger.rwset.kvrwset import kv_rwset_pb2
 from fabric_protos.msp import identities_pb2, msp_config_pb2
 from fabric_protos.orderer import ab_pb2
 from fabric_protos.peer import (
-    events_pb2,
     events_pb2_grpc,
     proposal_pb2,
     proposal_response_pb2,
     transaction_pb2,
 )
+from ledger_fakes import FakePeer
 
 from client import (
     ChainBreak,
@@ -529,42 +528,15 @@ def test_an_undecodable_valid_transaction_is_an_error_and_an_invalid_one_is_skip
 # -- fetching from a peer --------------------------------------------------------------------
 
 
-@dataclass
-class ChainPeer(events_pb2_grpc.DeliverServicer):
-    """A peer's Deliver service over `blocks`: specified and newest positions, then SUCCESS."""
-
-    blocks: list[Any] = field(default_factory=list)
-    status: int = common_pb2.Status.SUCCESS
-    seeks: list[tuple[Any, bytes]] = field(default_factory=list)
-
-    def Deliver(self, request_iterator: Iterator[Any], context: grpc.ServicerContext) -> Any:
-        for request in request_iterator:
-            payload = common_pb2.Payload.FromString(request.payload)
-            seek = ab_pb2.SeekInfo.FromString(payload.data)
-            header = common_pb2.ChannelHeader.FromString(payload.header.channel_header)
-            self.seeks.append((seek, header.tls_cert_hash))
-            if self.status != common_pb2.Status.SUCCESS:
-                yield events_pb2.DeliverResponse(status=self.status)
-                return
-            newest = len(self.blocks) - 1
-            start, stop = (
-                newest if position.HasField("newest") else position.specified.number
-                for position in (seek.start, seek.stop)
-            )
-            for number in range(start, stop + 1):
-                yield events_pb2.DeliverResponse(block=self.blocks[number])
-            yield events_pb2.DeliverResponse(status=common_pb2.Status.SUCCESS)
-
-
 @pytest.fixture(scope="module")
-def chain_server() -> Iterator[tuple[ChainPeer, grpc.Channel]]:
-    servicer = ChainPeer()
+def chain_server() -> Iterator[tuple[FakePeer, grpc.Channel]]:
+    servicer = FakePeer()
     with in_process_channel(events_pb2_grpc.add_DeliverServicer_to_server, servicer) as channel:
         yield servicer, channel
 
 
 @pytest.fixture
-def chain_peer(chain_server: tuple[ChainPeer, grpc.Channel]) -> ChainPeer:
+def chain_peer(chain_server: tuple[FakePeer, grpc.Channel]) -> FakePeer:
     servicer = chain_server[0]
     servicer.blocks = key_chain()
     servicer.status = common_pb2.Status.SUCCESS
@@ -573,7 +545,7 @@ def chain_peer(chain_server: tuple[ChainPeer, grpc.Channel]) -> ChainPeer:
 
 
 def test_fetch_channel_learns_the_newest_block_then_fetches_them_all(
-    chain_peer: ChainPeer, chain_server: tuple[ChainPeer, grpc.Channel], user: Any
+    chain_peer: FakePeer, chain_server: tuple[FakePeer, grpc.Channel], user: Any
 ) -> None:
     channel = chain_server[1]
 
@@ -590,7 +562,7 @@ def test_fetch_channel_learns_the_newest_block_then_fetches_them_all(
 
 
 def test_fetch_channel_up_to_a_given_block_asks_for_it_directly(
-    chain_peer: ChainPeer, chain_server: tuple[ChainPeer, grpc.Channel], user: Any
+    chain_peer: FakePeer, chain_server: tuple[FakePeer, grpc.Channel], user: Any
 ) -> None:
     blocks = fetch_channel(chain_server[1], user.identity, user.sign, CHANNEL, stop=1)
 
@@ -600,7 +572,7 @@ def test_fetch_channel_up_to_a_given_block_asks_for_it_directly(
 
 
 def test_a_peer_refusing_the_newest_block_is_a_deliver_error(
-    chain_peer: ChainPeer, chain_server: tuple[ChainPeer, grpc.Channel], user: Any
+    chain_peer: FakePeer, chain_server: tuple[FakePeer, grpc.Channel], user: Any
 ) -> None:
     chain_peer.status = common_pb2.Status.FORBIDDEN
 

@@ -7,17 +7,15 @@ signature as a peer would, and logs the seeks.
 """
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
 import pytest
-from client_fakes import in_process_channel, verify
-from cryptography.exceptions import InvalidSignature
+from client_fakes import in_process_channel
 from fabric_protos.common import common_pb2, configtx_pb2
-from fabric_protos.orderer import ab_pb2
-from fabric_protos.peer import events_pb2, events_pb2_grpc
+from fabric_protos.peer import events_pb2_grpc
 from fabric_tools import CHANNEL, founders, genesis_block, genesis_config
+from ledger_fakes import FakePeer
 
 from client import (
     ConfigBlock,
@@ -83,45 +81,9 @@ def ledger() -> list[Any]:
     return [genesis(), ordinary(1, 0), ordinary(2, 0), config_block(3, slower()), ordinary(4, 3)]
 
 
-@dataclass
-class FakePeer(events_pb2_grpc.DeliverServicer):
-    """A peer's Deliver service over `blocks`; `status` other than SUCCESS refuses."""
-
-    blocks: list[Any] = field(default_factory=list)
-    status: int = common_pb2.Status.SUCCESS
-    seeks: list[tuple[Any, bytes]] = field(default_factory=list)
-
-    def Deliver(self, request_iterator: Iterator[Any], context: grpc.ServicerContext) -> Any:
-        for request in request_iterator:
-            payload = common_pb2.Payload.FromString(request.payload)
-            creator = common_pb2.SignatureHeader.FromString(payload.header.signature_header).creator
-            header = common_pb2.ChannelHeader.FromString(payload.header.channel_header)
-            seek = ab_pb2.SeekInfo.FromString(payload.data)
-            self.seeks.append((seek, header.tls_cert_hash))
-            try:
-                verify(request.signature, request.payload, creator)
-            except InvalidSignature:
-                yield events_pb2.DeliverResponse(status=common_pb2.Status.FORBIDDEN)
-                return
-            if header.channel_id != CHANNEL:
-                yield events_pb2.DeliverResponse(status=common_pb2.Status.NOT_FOUND)
-                return
-            if self.status != common_pb2.Status.SUCCESS:
-                yield events_pb2.DeliverResponse(status=self.status)
-                return
-            newest = len(self.blocks) - 1
-            start, stop = (
-                newest if position.HasField("newest") else position.specified.number
-                for position in (seek.start, seek.stop)
-            )
-            for number in range(start, stop + 1):
-                yield events_pb2.DeliverResponse(block=self.blocks[number])
-            yield events_pb2.DeliverResponse(status=common_pb2.Status.SUCCESS)
-
-
 @pytest.fixture(scope="module")
 def peer_server() -> Iterator[tuple[FakePeer, grpc.Channel]]:
-    servicer = FakePeer()
+    servicer = FakePeer(channel=CHANNEL)
     with in_process_channel(events_pb2_grpc.add_DeliverServicer_to_server, servicer) as channel:
         yield servicer, channel
 
