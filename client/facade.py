@@ -25,6 +25,7 @@ from gridspec.channels import (
     CONSORTIUM_CHANNEL,
     community_channel,
 )
+from gridspec.reading_bundle import SignedBundle
 from gridspec.roles import refusal
 
 from .ca import certificate_attributes
@@ -192,24 +193,29 @@ class Ledger:
             "RegisterMeter", meter_id, household_id, feeder, device_public_key, transient=transient
         )
 
-    def submit_readings(self, signed_batch: bytes) -> Any:
-        """A head-end's signed batch (the transient `readings` value).
+    def submit_bundles(self, bundles: Sequence[SignedBundle]) -> Any:
+        """Head-end's signed meter-day bundles, forwarded as signed (transient `bundles`).
 
         The gateway plans the endorsement: new readings only need the utility (the
-        readings collection's policy), while a batch of repeats writes nothing and so
-        falls under the chaincode's policy; pinning the endorsers would fail that one.
+        readings collection's policy), while a submission of repeats writes nothing and
+        so falls under the chaincode's policy; pinning the endorsers would fail that one.
         """
-        return self.call("SubmitReadings", transient={"readings": signed_batch})
+        wire = json.dumps([bundle.wire() for bundle in bundles]).encode()
+        return self.call("SubmitReadings", transient={"bundles": wire})
 
     def readings(self, household_id: str, start: str, end: str) -> Any:
         self._own_household(household_id, "GetReadings")
         return self.call("GetReadings", household_id, start, end)
 
-    def reading_hash(self, meter_id: str, interval_start: str) -> Any:
-        return self.call("GetReadingHash", meter_id, interval_start)
+    def disclosure(self, meter_id: str, interval_start: str) -> Any:
+        """One reading with its Merkle proof, for its household to hand to anyone."""
+        return self.call("DiscloseReading", meter_id, interval_start)
 
-    def verify_reading(self, reading: Mapping[str, Any]) -> Any:
-        return self.call("VerifyReading", json.dumps(dict(reading)))
+    def reading_commitment(self, meter_id: str, day: str) -> Any:
+        return self.call("GetReadingCommitment", meter_id, day)
+
+    def verify_disclosure(self, disclosure: Mapping[str, Any]) -> Any:
+        return self.call("VerifyReading", json.dumps(dict(disclosure)))
 
     def meter(self, meter_id: str) -> Any:
         return self.call("GetMeter", meter_id)

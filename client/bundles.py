@@ -1,0 +1,75 @@
+"""A head-end's side of a signed reading bundle: group readings per meter-day, sign, send.
+
+The payload format and its rules are :mod:`gridspec.reading_bundle`'s; this module
+only adds the device key: ECDSA P-256 over SHA-256 of the payload's exact bytes,
+the signature the chaincode verifies against the key registered for the meter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from gridspec.reading_bundle import SignedBundle, encode_payload
+from gridspec.readings import ReadingError, parse_instant
+
+__all__ = ["day_rows", "load_device_key", "sign_bundle", "sign_readings"]
+
+
+def sign_bundle(device_key: ec.EllipticCurvePrivateKey, payload: bytes) -> SignedBundle:
+    """The payload and the device's signature over exactly those bytes."""
+    return SignedBundle(payload, device_key.sign(payload, ec.ECDSA(hashes.SHA256())))
+
+
+def day_rows(
+    readings: Iterable[Mapping[str, Any]],
+) -> Iterator[tuple[str, int, list[list[int]]]]:
+    """Readings (``interval_start``, ``interval_minutes``, ``import_wh``, ``export_wh``,
+    optional ``quality``) grouped per UTC day as ``(day, interval_minutes, rows)``."""
+    ordered = sorted(readings, key=lambda r: str(r.get("interval_start")))
+    for day, group in groupby(ordered, key=lambda r: str(r["interval_start"])[:10]):
+        items = list(group)
+        minutes = items[0].get("interval_minutes", 15)
+        rows = []
+        for item in items:
+            start = parse_instant(item.get("interval_start"), "a reading's interval_start")
+            if item.get("interval_minutes", 15) != minutes:
+                raise ReadingError(f"readings of {day} mix interval lengths: send one per day")
+            if not isinstance(minutes, int) or minutes <= 0:
+                raise ReadingError(f"readings of {day}: interval_minutes must be an integer")
+            slot, rest = divmod(start.hour * 60 + start.minute, minutes)
+            if rest:
+                raise ReadingError(
+                    f"reading at {item['interval_start']} is not aligned to {minutes} minutes"
+                )
+            row = [slot, item.get("import_wh"), item.get("export_wh")]
+            rows.append(row if item.get("quality") is None else [*row, item["quality"]])
+        yield day, minutes, rows
+
+
+def sign_readings(
+    device_key: ec.EllipticCurvePrivateKey,
+    meter_id: str,
+    readings: Sequence[Mapping[str, Any]],
+    local_time: Mapping[str, Any] | None = None,
+) -> list[SignedBundle]:
+    """One signed bundle per UTC day of *readings*, each with a fresh secret."""
+    return [
+        sign_bundle(
+            device_key, encode_payload(meter_id, day, minutes, rows, local_time=local_time)
+        )
+        for day, minutes, rows in day_rows(readings)
+    ]
+
+
+def load_device_key(path: Path) -> ec.EllipticCurvePrivateKey:
+    """A meter's private device key (unencrypted PEM, ECDSA P-256) from the head-end's home."""
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "secp256r1":
+        raise ReadingError(f"{path} must hold an ECDSA P-256 private key")
+    return key
