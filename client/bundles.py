@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import groupby
+import os
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from gridspec.reading_bundle import SignedBundle, encode_payload
-from gridspec.readings import ReadingError, parse_instant
+from gridspec.readings import ReadingError, check_meter_id, parse_instant
 
-__all__ = ["day_rows", "load_device_key", "sign_bundle", "sign_readings"]
+__all__ = ["MeterKeys", "day_rows", "load_device_key", "sign_bundle", "sign_readings"]
 
 
 def sign_bundle(device_key: ec.EllipticCurvePrivateKey, payload: bytes) -> SignedBundle:
@@ -73,3 +74,58 @@ def load_device_key(path: Path) -> ec.EllipticCurvePrivateKey:
     if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "secp256r1":
         raise ReadingError(f"{path} must hold an ECDSA P-256 private key")
     return key
+
+
+class MeterKeys:
+    """A head-end's device keys: ``<meter_id>.pem`` per meter in its own folder (0700/0600).
+
+    A real meter's key is made at manufacture and handed over with the meter; for
+    meters that are simulated (the demo, tests, benchmarks) :meth:`provision` draws a
+    fresh random key the first time and keeps it, so nothing secret derives from code.
+    Without a folder the keys live in memory only.
+    """
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = folder
+        self._keys: dict[str, ec.EllipticCurvePrivateKey] = {}
+
+    def path(self, meter_id: str) -> Path:
+        if self.folder is None:
+            raise ReadingError("in-memory meter keys have no files")
+        return self.folder / f"{check_meter_id(meter_id)}.pem"
+
+    def key(self, meter_id: str) -> ec.EllipticCurvePrivateKey:
+        """The meter's key; a ReadingError says where it was looked for."""
+        if meter_id not in self._keys:
+            path = self.path(meter_id) if self.folder else None
+            if path is None or not path.exists():
+                where = f" in {self.folder}" if self.folder else ""
+                raise ReadingError(f"no device key of meter {meter_id}{where}")
+            self._keys[meter_id] = load_device_key(path)
+        return self._keys[meter_id]
+
+    def provision(self, meter_id: str) -> ec.EllipticCurvePrivateKey:
+        """The meter's key, drawn at random (and saved) if it has none yet."""
+        try:
+            return self.key(meter_id)
+        except ReadingError:
+            key = ec.generate_private_key(ec.SECP256R1())
+            if self.folder is not None:
+                self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+                pem = key.private_bytes(
+                    serialization.Encoding.PEM,
+                    serialization.PrivateFormat.PKCS8,
+                    serialization.NoEncryption(),
+                )
+                fd = os.open(self.path(meter_id), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "wb") as out:
+                    out.write(pem)
+            self._keys[meter_id] = key
+            return key
+
+    def public_pem(self, meter_id: str) -> str:
+        """The PEM public key the operator registers for the meter."""
+        public = self.provision(meter_id).public_key()
+        return public.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ).decode()

@@ -67,10 +67,12 @@ class Caller:
 # transaction -> (contract, submit?); the chaincode follows from the contract
 CONTRACTS: dict[str, tuple[str, bool]] = {
     "RegisterMeter": ("MeterContract", True),
-    "SubmitReadings": ("MeterContract", True),
-    "GetReadings": ("MeterContract", False),
-    "GetReadingHash": ("MeterContract", False),
-    "VerifyReading": ("MeterContract", False),
+    "SubmitReadings": ("ReadingContract", True),
+    "GetReadings": ("ReadingContract", False),
+    "DiscloseReading": ("ReadingContract", False),
+    "GetReadingCommitment": ("ReadingContract", False),
+    "VerifyReading": ("ReadingContract", False),
+    "PurgeExpiredReadings": ("ReadingContract", True),
     "GetMeter": ("MeterContract", False),
     "PurgeHousehold": ("MeterContract", True),
     "GrantConsent": ("ConsentContract", True),
@@ -116,7 +118,7 @@ CONTRACTS: dict[str, tuple[str, bool]] = {
 }
 CONSORTIUM_CONTRACTS = {"MemberContract", "AggregateContract", "FundingContract"}
 # reads of private data go to a peer that holds it, whoever asks
-PRIVATE_READS = {"GetReadings", "GetInvoice", "ListConsents"}
+PRIVATE_READS = {"GetReadings", "DiscloseReading", "GetInvoice", "ListConsents"}
 
 
 class Ledger:
@@ -200,7 +202,7 @@ class Ledger:
         readings collection's policy), while a submission of repeats writes nothing and
         so falls under the chaincode's policy; pinning the endorsers would fail that one.
         """
-        wire = json.dumps([bundle.wire() for bundle in bundles]).encode()
+        wire = SignedBundle.submission(bundles)
         return self.call("SubmitReadings", transient={"bundles": wire})
 
     def readings(self, household_id: str, start: str, end: str) -> Any:
@@ -222,6 +224,10 @@ class Ledger:
 
     def purge_household(self, household_id: str, reason: str) -> Any:
         return self.call("PurgeHousehold", household_id, reason)
+
+    def purge_expired_readings(self, meter_ids: Sequence[str]) -> Any:
+        """Enforce retention: purge what the 24-month period no longer keeps."""
+        return self.call("PurgeExpiredReadings", json.dumps(list(meter_ids)))
 
     # consent ------------------------------------------------------------------------
 

@@ -21,13 +21,14 @@ only hashes.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from .merkle import MerkleError, inclusion_path, root_from_path
 from .reading_bundle import BundledReading, ReadingBundle, commitment_key, commitment_of
 from .readings import ReadingError, check_interval_minutes, check_meter_id, parse_instant
 
-__all__ = ["FORMAT", "disclose", "implied_commitment", "verify"]
+__all__ = ["FORMAT", "Claim", "disclose", "implied_commitment", "verify"]
 
 FORMAT = "gridledger-disclosure/1"
 _HASH_HEX = 64
@@ -55,12 +56,21 @@ def disclose(bundles: Sequence[ReadingBundle], interval_start: str) -> dict[str,
     raise ReadingError(f"no reading at {interval_start} in the bundles given")
 
 
-def implied_commitment(disclosure: Any) -> tuple[str, str]:
-    """The commitment key and SHA-256 (hex) a disclosure must match on the ledger.
+@dataclass(frozen=True)
+class Claim:
+    """What a disclosure claims: the commitment key and hash it must match on the ledger.
 
-    Raises :class:`ReadingError` when the disclosure is malformed or contradicts
-    itself (its reading's path does not lead to the root it names).
+    *mismatch* says why it cannot match any ledger (its reading's path does not lead
+    to the root it names): a forged or altered reading, not a malformed disclosure.
     """
+
+    key: str
+    commitment: str
+    mismatch: str | None = None
+
+
+def implied_commitment(disclosure: Any) -> Claim:
+    """The claim of *disclosure*; :class:`ReadingError` when it is malformed."""
     if not isinstance(disclosure, dict) or disclosure.get("format") != FORMAT:
         raise ReadingError(f"a disclosure must be an object with format '{FORMAT}'")
     reading = _reading(disclosure.get("reading"))
@@ -69,22 +79,23 @@ def implied_commitment(disclosure: Any) -> tuple[str, str]:
     position = disclosure.get("bundle")
     if not roots or type(position) is not int or not 0 <= position < len(roots):
         raise ReadingError("a disclosure's bundle must index its non-empty day_roots")
+    key = commitment_key(reading.meter_id, reading.interval_start[:10])
     try:
         root = root_from_path(reading.leaf(), index, size, path)
     except MerkleError as exc:
-        raise ReadingError(f"the disclosure's proof is malformed: {exc}") from exc
+        return Claim(key, commitment_of(roots), f"the proof does not fit its tree: {exc}")
     if root != roots[position]:
-        raise ReadingError("the disclosed reading does not lead to the root of its bundle")
-    day = reading.interval_start[:10]
-    return commitment_key(reading.meter_id, day), commitment_of(roots)
+        return Claim(key, commitment_of(roots), "the reading does not lead to its bundle's root")
+    return Claim(key, commitment_of(roots))
 
 
 def verify(disclosure: Any, commitment: str) -> bool:
     """Whether *disclosure* is proven by *commitment*, the hash the ledger keeps."""
     try:
-        return implied_commitment(disclosure)[1] == commitment.lower()
+        claim = implied_commitment(disclosure)
     except ReadingError:
         return False
+    return claim.mismatch is None and claim.commitment == commitment.lower()
 
 
 def _reading(value: Any) -> BundledReading:

@@ -338,6 +338,11 @@ class SignedBundle:
                 raise ReadingError(f"{where}: {name} is not base64") from exc
         return cls(decoded[0], decoded[1])
 
+    @staticmethod
+    def submission(bundles: Iterable[SignedBundle]) -> bytes:
+        """The transient ``bundles`` value of SubmitReadings: a JSON list of wire forms."""
+        return json.dumps([bundle.wire() for bundle in bundles]).encode()
+
     @classmethod
     def list_from_wire(cls, value: Any) -> list[SignedBundle]:
         """A submission: a JSON list of 1 to :data:`MAX_BUNDLES` signed bundles."""

@@ -4,7 +4,8 @@ A reading is one meter's energy over one interval, imported from the grid and
 exported to it, in whole watt-hours (Wh). The chaincode, the client, the API's
 schemas and the Green Button code all take their rules from here:
 
-- **Meter ids**: 1-64 letters, digits, ``.``, ``_`` or ``-``.
+- **Meter ids**: :data:`gridspec.ids.IDENTIFIER` (1-64 letters, digits, ``.``, ``_``
+  or ``-``, starting with a letter or digit).
 - **Interval lengths**: 5, 15, 30 or 60 minutes (:data:`INTERVAL_MINUTES`), the
   lengths meters and Green Button feeds use; one length per meter and day.
 - **Alignment**: an interval of *n* minutes starts at a multiple of *n* minutes after
@@ -29,6 +30,8 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
+
+from .ids import IDENTIFIER as METER_ID
 
 __all__ = [
     "CLOCK_SKEW",
@@ -57,7 +60,6 @@ MAX_POWER_W = 200_000
 MAX_METERS_PER_HOUSEHOLD = 16
 CLOCK_SKEW = timedelta(minutes=15)
 RETENTION_DAYS = 730
-METER_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 _DAY = re.compile(r"\d{4}-\d\d-\d\d")
 
@@ -105,9 +107,12 @@ def check_day(value: object, where: str) -> date:
     if not isinstance(value, str) or not _DAY.fullmatch(value):
         raise ReadingError(message)
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError as exc:
         raise ReadingError(message) from exc
+    if day >= date.max:  # its last interval would end past the calendar
+        raise ReadingError(f"{where}: day must be before {date.max.isoformat()}")
+    return day
 
 
 def parse_instant(value: object, where: str) -> datetime:

@@ -1,9 +1,11 @@
 """A small simulated community, the same for every seed: households, meters, one day of readings.
 
 Used by the demo, the integration tests and the benchmarks, so all of them talk
-about the same community. Everything derives from the seed: which households have
-solar, their load and generation profiles, and each meter's device key (so a meter
-signs the same batch the same way in every run).
+about the same community. What is public derives from the seed: which households
+have solar, their load and generation profiles, the readings' values. What is
+secret never does: each meter's device key is drawn at random by the head-end's
+:class:`client.bundles.MeterKeys` and kept in its home, and every bundle gets a
+fresh random secret (the salts of its readings), as a real head-end's would.
 
 Profiles: a base load of 150-400 W with morning and evening peaks; rooftop solar of
 2-6 kWp following a clear-sky bell between 06:00 and 18:00 UTC. A 15-minute reading
@@ -13,19 +15,15 @@ in Wh.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 import math
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from client.bundles import MeterKeys, sign_readings
+from gridspec.reading_bundle import SignedBundle
 
 INTERVAL = timedelta(minutes=15)
-CURVE_ORDER = int("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", 16)
 
 
 @dataclass(frozen=True)
@@ -38,19 +36,6 @@ class Household:
     solar_kwp: float
     base_load_w: int
     seed: int
-
-    @property
-    def device_key(self) -> ec.EllipticCurvePrivateKey:
-        digest = hashlib.sha256(f"gridledger-device:{self.seed}:{self.meter_id}".encode()).digest()
-        return ec.derive_private_key(int.from_bytes(digest) % (CURVE_ORDER - 1) + 1, ec.SECP256R1())
-
-    @property
-    def device_public_key_pem(self) -> str:
-        public = self.device_key.public_key()
-        pem = public.public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-        return pem.decode()
 
 
 def community(seed: int = 7, size: int = 20) -> list[Household]:
@@ -102,25 +87,8 @@ def day_readings(household: Household, day: date) -> list[dict[str, object]]:
     return readings
 
 
-def simulated_salt(*parts: object) -> str:
-    """A salt for a simulated batch or order: a real head-end or app draws 16+ random bytes;
-    the simulation derives them from what it salts, so that its runs repeat exactly."""
-    digest = hashlib.sha256(":".join(["salt", *map(str, parts)]).encode())
-    return base64.urlsafe_b64encode(digest.digest()[:18]).decode()
-
-
-def batch_salt(household: Household, readings: list[dict[str, object]]) -> str:
-    first = readings[0]["interval_start"] if readings else ""
-    return simulated_salt(household.seed, household.meter_id, first)
-
-
-def signed_batch(household: Household, readings: list[dict[str, object]]) -> bytes:
-    """The transient `readings` value: the batch signed with the meter's device key."""
-    body = {
-        "meter_id": household.meter_id,
-        "readings": readings,
-        "salt": batch_salt(household, readings),
-    }
-    signed = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
-    signature = household.device_key.sign(signed, ec.ECDSA(hashes.SHA256()))
-    return json.dumps({**body, "signature": base64.b64encode(signature).decode()}).encode()
+def signed_days(
+    keys: MeterKeys, household: Household, readings: list[dict[str, object]]
+) -> list[SignedBundle]:
+    """The household's readings as one signed bundle per day, by its meter's device key."""
+    return sign_readings(keys.provision(household.meter_id), household.meter_id, readings)

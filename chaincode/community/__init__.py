@@ -1,7 +1,8 @@
 """The chaincode of the ``community-<name>`` channels.
 
-Contracts: ``MeterContract`` (meter registry, signed readings in a private
-collection, reading queries, hashes and erasure), ``ConsentContract`` (households'
+Contracts: ``MeterContract`` (meter registry and erasure), ``ReadingContract``
+(signed meter-day bundles in a private collection, reading queries, disclosures
+with Merkle proofs, retention), ``ConsentContract`` (households'
 consents to third parties), ``TariffContract`` (time-of-use tariffs approved by the
 regulator), ``MarketContract`` (sealed orders, clearing, settlement),
 ``BillingContract`` (invoices) and
@@ -18,6 +19,7 @@ from .consent import ConsentContract
 from .events import GridEventContract
 from .market import MarketContract
 from .meters import MeterContract
+from .readings import ReadingContract
 from .tariffs import TariffContract
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "GridEventContract",
     "MarketContract",
     "MeterContract",
+    "ReadingContract",
     "TariffContract",
     "build_chaincode",
 ]
@@ -35,6 +38,7 @@ def build_chaincode() -> ContractChaincode:
     """A fresh chaincode with every community contract."""
     return ContractChaincode.new_chaincode(
         MeterContract(),
+        ReadingContract(),
         ConsentContract(),
         TariffContract(),
         MarketContract(),

@@ -23,7 +23,7 @@ from typing import Any
 from fabric_chaincode_python.fabric_contract_api import Contract, TransactionContext
 
 from chaincode.access import COMMUNITY, UTILITY, authorize, org_kind
-from chaincode.community.collections import HOUSEHOLDS, READINGS
+from chaincode.community.collections import HOUSEHOLDS
 from chaincode.community.domain import (
     DomainError,
     IntervalReading,
@@ -33,11 +33,11 @@ from chaincode.community.domain import (
 )
 from chaincode.community.meters import (
     check_household_id,
-    day_index_key,
     household_meters_prefix,
 )
-from chaincode.community.readings import parse_stored, parse_utc, reading_key
+from chaincode.community.readings import meter_readings
 from chaincode.community.tariffs import tariff_in_force
+from chaincode.community.times import parse_utc
 from chaincode.runtime import (
     AccessDenied,
     Caller,
@@ -55,7 +55,6 @@ from chaincode.runtime import (
 )
 from chaincode.runtime.private import (
     get_private_json,
-    get_private_many,
     put_private_json,
 )
 
@@ -190,18 +189,10 @@ class BillingContract(Contract):
         if not meters:
             raise NotFound(f"household {household_id} has no meter")
         for meter_id in meters:
-            for day in days:
-                starts = await get_private_json(ctx, READINGS, day_index_key(meter_id, day)) or []
-                keys = [reading_key(meter_id, start) for start in starts]
-                for start, raw in zip(
-                    starts, await get_private_many(ctx, READINGS, keys), strict=True
-                ):
-                    if raw is None:
-                        continue
-                    reading = parse_stored(raw)
-                    total = totals.setdefault(quarter_of(start), [0, 0])
-                    total[0] += reading.import_wh
-                    total[1] += reading.export_wh
+            for reading in await meter_readings(ctx, meter_id, days):
+                total = totals.setdefault(quarter_of(reading.interval_start), [0, 0])
+                total[0] += reading.import_wh
+                total[1] += reading.export_wh
         try:
             return [
                 IntervalReading(household_id, i, imp, exp)

@@ -5,7 +5,8 @@ A consent names its grantee as ``<MSP id>:<enrollment id>`` (e.g.
 purpose, and when it expires. It lives in the households collection, so only the
 utility's and the community's peers know who shares data with whom; its event says
 no more than the consent id. Every read by a third party checks for a live consent
-(not revoked, not expired at the transaction's time, covering the whole period read).
+(not revoked, not expiring within the peers' clock skew of the transaction's
+time, covering the whole period read).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from fabric_chaincode_python.fabric_contract_api import Contract, TransactionCon
 
 from chaincode.access import authorize
 from chaincode.community.collections import HOUSEHOLDS
-from chaincode.community.readings import check_utc
+from chaincode.community.times import check_utc, live_until
 from chaincode.runtime import (
     AccessDenied,
     Caller,
@@ -28,7 +29,7 @@ from chaincode.runtime import (
     emit_event,
     tx_timestamp,
 )
-from chaincode.runtime.ids import IDENTIFIER
+from gridspec.ids import IDENTIFIER
 from chaincode.runtime.private import (
     get_private,
     get_private_json,
@@ -105,9 +106,10 @@ def is_live(consent: dict[str, Any], grantee: str, start: str, end: str, at: str
 
 
 async def require_consent(ctx: Any, who: Caller, household_id: str, start: str, end: str) -> None:
-    """Refuse unless `who` holds a live consent of the household covering [start, end)."""
+    """Refuse unless `who` holds a consent of the household covering [start, end) that
+    stays live across the clock skew (see :mod:`.times`)."""
     grantee = grantee_of(who)
-    at = now(ctx)
+    at = live_until(ctx)
     if not any(is_live(c, grantee, start, end, at) for c in await consents_of(ctx, household_id)):
         raise AccessDenied(
             f"no live consent of household {household_id} lets {grantee} "

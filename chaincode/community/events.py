@@ -32,7 +32,7 @@ from chaincode.runtime import (
     put_json,
     tx_timestamp,
 )
-from chaincode.runtime.ids import IDENTIFIER
+from gridspec.ids import IDENTIFIER
 from chaincode.runtime.state import parse_json
 
 __all__ = ["ALERT_TYPES", "INCIDENT_TYPES", "GridEvent", "GridEventContract"]

@@ -34,7 +34,7 @@ from typing import Any
 from fabric_chaincode_python.fabric_contract_api import Contract, TransactionContext
 
 from chaincode.access import authorize
-from chaincode.community.collections import ORDERS, READINGS
+from chaincode.community.collections import ORDERS
 from chaincode.community.domain import (
     Bid,
     DomainError,
@@ -46,9 +46,10 @@ from chaincode.community.domain import (
     parse_interval_start,
     settle_interval,
 )
+from chaincode.community.meterdays import read_days
 from chaincode.community.meters import erasure_key, household_meters_prefix, meter_key
-from chaincode.community.readings import parse_stored, parse_utc, reading_key
 from chaincode.community.tariffs import tariff_in_force
+from chaincode.community.times import format_utc, parse_utc
 from chaincode.runtime import (
     AccessDenied,
     Conflict,
@@ -338,20 +339,16 @@ class MarketContract(Contract):
 
     async def _reading(self, ctx: Any, meter_id: str, interval: str) -> tuple[int, int] | None:
         """A meter's energy in a 15-minute interval: one reading, or three 5-minute ones."""
-        first = await get_private(ctx, READINGS, reading_key(meter_id, interval))
-        if first is None:
+        day = interval[:10]
+        stored = (await read_days(ctx, meter_id, [day])).get(day)
+        readings = stored.readings() if stored else {}
+        first = readings.get(interval)
+        if first is None or first.interval_minutes not in (5, 15):
             return None
-        reading = parse_stored(first)
-        if reading.interval_minutes == 15:
-            return reading.import_wh, reading.export_wh
-        if reading.interval_minutes != 5:
-            return None
+        if first.interval_minutes == 15:
+            return first.import_wh, first.export_wh
         begins = parse_utc(interval)
-        parts = []
-        for n in range(3):
-            start = (begins + timedelta(minutes=5 * n)).strftime("%Y-%m-%dT%H:%M:%SZ")
-            raw = await get_private(ctx, READINGS, reading_key(meter_id, start))
-            if raw is None:
-                return None
-            parts.append(parse_stored(raw))
-        return sum(p.import_wh for p in parts), sum(p.export_wh for p in parts)
+        parts = [readings.get(format_utc(begins + timedelta(minutes=5 * n))) for n in range(3)]
+        if any(part is None for part in parts):
+            return None
+        return sum(p.import_wh for p in parts if p), sum(p.export_wh for p in parts if p)

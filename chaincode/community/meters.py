@@ -1,39 +1,28 @@
-"""Meters and their readings: registry in public state, readings in a private collection.
+"""The meter registry and erasure: who owns which meter, and forgetting a household.
 
 Public state holds what every member may see: the meter registry (meter, household
 pseudonym, feeder, device key) and erasure records. A household's personal details
-and every reading live in private collections of the utility and the community; the
-regulator's peer holds only their hashes, which is enough to verify a disclosed
-reading and to prove an erasure happened.
+live in the households collection of the utility and the community; its readings
+live in the readings collection (:mod:`.meterdays`, served by :mod:`.readings`).
+Erasure purges both and keeps the readings' commitments, so a reading disclosed
+before can still be proven, and nothing about the household can be read again.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, timedelta
 from typing import Any
 
 from fabric_chaincode_python.fabric_contract_api import Contract, TransactionContext
 
-from chaincode.access import COMMUNITY, UTILITY, authorize, org_kind
+from chaincode.access import authorize
 from chaincode.community.collections import HOUSEHOLDS, READINGS
-from chaincode.community.consent import purge_consents, require_consent
-from chaincode.community.readings import (
-    Reading,
-    ReadingBatch,
-    check_meter_id,
-    check_utc,
-    load_device_key,
-    parse_stored,
-    parse_utc,
-    reading_hash,
-    reading_key,
-)
+from chaincode.community.consent import purge_consents
+from chaincode.community.meterdays import day_key, days_between, load_device_key
+from chaincode.community.times import tx_time
 from chaincode.runtime import (
-    AccessDenied,
-    Caller,
     Conflict,
     NotFound,
     ValidationError,
@@ -45,21 +34,30 @@ from chaincode.runtime import (
     put_json,
     tx_timestamp,
 )
-from chaincode.runtime.ids import IDENTIFIER
+from gridspec.ids import IDENTIFIER
 from chaincode.runtime.private import (
     get_private,
-    get_private_hash,
-    get_private_json,
     get_private_many,
-    list_private,
     purge_private,
-    put_private,
     put_private_json,
     transient,
 )
 from chaincode.runtime.state import parse_json
+from gridspec.readings import (
+    MAX_METERS_PER_HOUSEHOLD,
+    RETENTION_DAYS,
+    ReadingError,
+    check_meter_id,
+)
 
-__all__ = ["MeterContract", "household_key", "meter_key"]
+__all__ = [
+    "MeterContract",
+    "check_household_id",
+    "household_key",
+    "meter_key",
+    "meters_of",
+    "registered_meter",
+]
 
 HOUSEHOLD_ID = re.compile(r"h-[A-Za-z0-9._-]{1,62}")
 FEEDER = IDENTIFIER
@@ -83,31 +81,11 @@ def erasure_key(household_id: str) -> str:
     return f"erasure~{household_id}"
 
 
-def days_index_key(meter_id: str) -> str:
-    """Private: the days a meter has readings for."""
-    return f"readingdays~{meter_id}"
-
-
-def day_index_key(meter_id: str, day: str) -> str:
-    """Private: the interval starts a meter has readings for on one day."""
-    return f"readingidx~{meter_id}~{day}"
-
-
-def evidence_key(meter_id: str, interval_start: str) -> str:
-    """Public: the hash of a purged reading, kept as evidence (safe to share: salted)."""
-    return f"erased~{meter_id}~{interval_start}"
-
-
-def parse_disclosed(raw: str) -> Reading:
-    data = parse_json("reading", raw)
-    fields = set(Reading.__dataclass_fields__)
-    if not isinstance(data, dict) or set(data) != fields:
-        raise ValidationError(f"reading must be a JSON object with {', '.join(sorted(fields))}")
-    meter_id = check_meter_id(str(data["meter_id"]))
-    for field in ("interval_minutes", "import_wh", "export_wh"):
-        if type(data[field]) is not int:
-            raise ValidationError(f"reading of meter {meter_id}: {field} must be an integer")
-    return Reading(**data)
+def valid_meter_id(meter_id: str) -> str:
+    try:
+        return check_meter_id(meter_id)
+    except ReadingError as exc:
+        raise ValidationError(str(exc)) from exc
 
 
 def check_household_id(household_id: str) -> str:
@@ -117,10 +95,6 @@ def check_household_id(household_id: str) -> str:
             "use h- and up to 62 letters, digits, '.', '_' or '-'"
         )
     return household_id
-
-
-def tx_time(ctx: Any) -> datetime:
-    return parse_utc(tx_timestamp(ctx)[:19] + "Z")
 
 
 def parse_personal(raw: bytes | None, household_id: str) -> dict[str, str] | None:
@@ -154,7 +128,7 @@ class MeterRegistration:
     def parse(
         cls, meter_id: str, household_id: str, feeder: str, key_pem: str
     ) -> MeterRegistration:
-        check_meter_id(meter_id)
+        valid_meter_id(meter_id)
         check_household_id(household_id)
         if not FEEDER.fullmatch(feeder):
             raise ValidationError(f"meter {meter_id}: feeder '{feeder}' is invalid")
@@ -162,13 +136,32 @@ class MeterRegistration:
         return cls(meter_id, household_id, feeder, key_pem)
 
 
+async def registered_meter(ctx: Any, meter_id: str) -> dict[str, Any]:
+    record = await get_json(ctx, meter_key(valid_meter_id(meter_id)))
+    if record is None:
+        raise NotFound(f"meter {meter_id} is not registered")
+    return dict(record)
+
+
+async def meters_of(ctx: Any, household_id: str) -> list[str]:
+    entries = await list_json(ctx, *prefix_range(household_meters_prefix(household_id)))
+    return [entry["meter_id"] for _, entry in entries]
+
+
+def stored_days(meter: dict[str, Any], last: date) -> list[str]:
+    """Every day a meter can have readings of, up to *last*: a submission comes after the
+    registration and refuses days older than the retention period."""
+    registered = date.fromisoformat(str(meter["registered_at"])[:10])
+    return days_between(registered - timedelta(days=RETENTION_DAYS), last)
+
+
 class MeterContract(Contract):
-    """Meter registry, signed readings, reading queries and hashes, erasure."""
+    """Meter registry and erasure of a household."""
 
     Name = "MeterContract"
 
     def get_evaluate_transactions(self) -> list[str]:
-        return ["GetMeter", "GetReadings", "GetReadingHash", "VerifyReading"]
+        return ["GetMeter"]
 
     async def RegisterMeter(
         self,
@@ -192,6 +185,10 @@ class MeterContract(Contract):
             if not same:
                 raise Conflict(f"meter {meter_id} is already registered")
         else:
+            if len(await meters_of(ctx, household_id)) >= MAX_METERS_PER_HOUSEHOLD:
+                raise Conflict(
+                    f"household {household_id} has {MAX_METERS_PER_HOUSEHOLD} meters already"
+                )
             record = {
                 **registration.__dict__,
                 "status": "active",
@@ -215,103 +212,23 @@ class MeterContract(Contract):
 
     async def GetMeter(self, ctx: TransactionContext, meter_id: str) -> str:
         authorize(ctx)
-        return canonical_json(await self._meter(ctx, meter_id))
-
-    async def SubmitReadings(self, ctx: TransactionContext) -> str:
-        """Store a signed batch (meter head-end only); repeats are no-ops, conflicts refused."""
-        head_end = authorize(ctx)
-        raw = transient(ctx).get("readings")
-        if raw is None:
-            raise ValidationError("readings must be sent in the transient map under 'readings'")
-        batch = ReadingBatch.parse(raw, tx_time(ctx))
-        allowed = head_end.attributes.get("meter_ids")
-        if allowed is not None and batch.meter_id not in allowed.split(","):
-            raise AccessDenied(
-                f"head-end {head_end.common_name} does not serve meter {batch.meter_id}"
-            )
-        meter = await self._meter(ctx, batch.meter_id)
-        if meter["status"] != "active":
-            raise ValidationError(f"meter {batch.meter_id} is {meter['status']}")
-        batch.verify(load_device_key(meter["device_public_key"]))
-        keys = [reading_key(r.meter_id, r.interval_start) for r in batch.readings]
-        stored_before = await get_private_many(ctx, READINGS, keys)
-        new: list[Reading] = []
-        for reading, key, existing in zip(batch.readings, keys, stored_before, strict=True):
-            if await self._store(ctx, reading, key, existing):
-                new.append(reading)
-        await self._index(ctx, batch.meter_id, new)
-        stored = len(new)
-        summary = {
-            "meter_id": batch.meter_id,
-            "stored": stored,
-            "duplicates": len(batch.readings) - stored,
-            "first": min(r.interval_start for r in batch.readings),
-            "last": max(r.interval_start for r in batch.readings),
-        }
-        emit_event(ctx, "ReadingsSubmitted", summary)
-        return canonical_json(summary)
-
-    async def GetReadings(
-        self, ctx: TransactionContext, household_id: str, start: str, end: str
-    ) -> str:
-        """A household's readings in [start, end): to itself, the utility, or with consent."""
-        who = authorize(ctx)
-        check_household_id(household_id)
-        if check_utc("end", end) <= check_utc("start", start):
-            raise ValidationError("end must be after start")
-        await self._may_read(ctx, who, household_id, start, end)
-        readings = []
-        for meter_id in await self._meters_of(ctx, household_id):
-            low, high = reading_key(meter_id, start), reading_key(meter_id, end)
-            readings += [
-                json.loads(value) for _, value in await list_private(ctx, READINGS, low, high)
-            ]
-        return canonical_json(sorted(readings, key=lambda r: (r["interval_start"], r["meter_id"])))
-
-    async def GetReadingHash(
-        self, ctx: TransactionContext, meter_id: str, interval_start: str
-    ) -> str:
-        """The SHA-256 the channel keeps of one reading: any member may ask, the regulator too."""
-        authorize(ctx)
-        check_meter_id(meter_id)
-        on_ledger = await self._hash(ctx, meter_id, interval_start)
-        return canonical_json(
-            {"meter_id": meter_id, "interval_start": interval_start, "sha256": on_ledger}
-        )
-
-    async def VerifyReading(self, ctx: TransactionContext, reading: str) -> str:
-        """Whether a disclosed reading (as GetReadings returned it) is the one on the ledger.
-
-        Compared with the hash the channel keeps of it, or, once the household was
-        erased, with the hash kept in the erasure evidence.
-        """
-        authorize(ctx)
-        disclosed = parse_disclosed(reading)
-        on_ledger = await self._hash(ctx, disclosed.meter_id, disclosed.interval_start)
-        return canonical_json(
-            {
-                "meter_id": disclosed.meter_id,
-                "interval_start": disclosed.interval_start,
-                "sha256": on_ledger,
-                "verified": reading_hash(disclosed) == on_ledger,
-            }
-        )
+        return canonical_json(await registered_meter(ctx, meter_id))
 
     async def PurgeHousehold(self, ctx: TransactionContext, household_id: str, reason: str) -> str:
-        """Erase a household's personal details and readings; the hashes stay as evidence."""
+        """Erase a household's personal details and readings; the readings' commitments stay."""
         operator = authorize(ctx)
         check_household_id(household_id)
         if reason not in ("household request", "retention"):
             raise ValidationError("reason must be 'household request' or 'retention'")
         if await get_json(ctx, erasure_key(household_id)) is not None:
             raise Conflict(f"household {household_id} is already erased")
-        meters = await self._meters_of(ctx, household_id)
+        meters = await meters_of(ctx, household_id)
         if not meters:
             raise NotFound(f"household {household_id} has no meter")
-        purged = 0
+        days = 0
         for meter_id in meters:
-            purged += await self._purge_meter(ctx, meter_id)
-            meter = await self._meter(ctx, meter_id)
+            meter = await registered_meter(ctx, meter_id)
+            days += await purge_days(ctx, meter_id, stored_days(meter, tx_time(ctx).date()))
             await put_json(ctx, meter_key(meter_id), {**meter, "status": "erased"})
         if await get_private(ctx, HOUSEHOLDS, household_key(household_id)) is not None:
             await purge_private(ctx, HOUSEHOLDS, household_key(household_id))
@@ -319,7 +236,7 @@ class MeterContract(Contract):
         record = {
             "household_id": household_id,
             "reason": reason,
-            "readings_purged": purged,
+            "meter_days_purged": days,
             "erased_at": tx_timestamp(ctx),
             "erased_by": operator.common_name,
             "tx_id": ctx.get_stub().get_txid(),
@@ -328,95 +245,13 @@ class MeterContract(Contract):
         emit_event(ctx, "HouseholdErased", record)
         return canonical_json(record)
 
-    async def _hash(self, ctx: Any, meter_id: str, interval_start: str) -> str:
-        """The reading's hash from private state, or from the evidence kept at erasure."""
-        digest = await get_private_hash(ctx, READINGS, reading_key(meter_id, interval_start))
-        if digest:
-            return digest.hex()
-        evidence = await get_json(ctx, evidence_key(meter_id, interval_start))
-        if evidence is None:
-            raise NotFound(f"no reading of meter {meter_id} at {interval_start}")
-        return str(evidence["sha256"])
 
-    async def _purge_meter(self, ctx: Any, meter_id: str) -> int:
-        """Purge every reading of a meter, keeping each one's hash as public evidence."""
-        purged = 0
-        days_key = days_index_key(meter_id)
-        for day in await get_private_json(ctx, READINGS, days_key) or []:
-            index = day_index_key(meter_id, day)
-            for start in await get_private_json(ctx, READINGS, index) or []:
-                key = reading_key(meter_id, start)
-                value = await get_private(ctx, READINGS, key)
-                if value is None:
-                    continue
-                evidence = {
-                    "sha256": reading_hash(parse_stored(value)),
-                    "purged_by_tx": ctx.get_stub().get_txid(),
-                }
-                await put_json(ctx, evidence_key(meter_id, start), evidence)
-                await purge_private(ctx, READINGS, key)
-                purged += 1
-            await purge_private(ctx, READINGS, index)
-        if await get_private(ctx, READINGS, days_key) is not None:
-            await purge_private(ctx, READINGS, days_key)
-        return purged
-
-    async def _store(self, ctx: Any, reading: Reading, key: str, existing: bytes | None) -> int:
-        """Write a reading not stored yet; a repeat is a no-op, a different value a conflict."""
-        if existing is not None:
-            if not parse_stored(existing).same_values(reading):
-                raise Conflict(
-                    f"reading of meter {reading.meter_id} at {reading.interval_start} "
-                    "conflicts with the recorded value"
-                )
-            return 0
-        await put_private(ctx, READINGS, key, reading.stored())
-        return 1
-
-    async def _index(self, ctx: Any, meter_id: str, readings: list[Reading]) -> None:
-        """Record the new readings' keys per day, in the readings collection itself.
-
-        Private range queries cannot run in a transaction that writes, so erasure and
-        billing find a meter's readings through these indexes; and because they live in
-        the readings collection, a submission writes nothing else and the utility's
-        endorsement alone (that collection's policy) suffices.
-        """
-        days: dict[str, list[str]] = {}
-        for reading in readings:
-            days.setdefault(reading.interval_start[:10], []).append(reading.interval_start)
-        for day, starts in sorted(days.items()):
-            key = day_index_key(meter_id, day)
-            known = await get_private_json(ctx, READINGS, key) or []
-            await put_private_json(ctx, READINGS, key, sorted({*known, *starts}))
-        if days:
-            known_days = await get_private_json(ctx, READINGS, days_index_key(meter_id)) or []
-            if not set(days) <= set(known_days):
-                merged = sorted({*known_days, *days})
-                await put_private_json(ctx, READINGS, days_index_key(meter_id), merged)
-
-    async def _meter(self, ctx: Any, meter_id: str) -> dict[str, Any]:
-        record = await get_json(ctx, meter_key(check_meter_id(meter_id)))
-        if record is None:
-            raise NotFound(f"meter {meter_id} is not registered")
-        return dict(record)
-
-    async def _meters_of(self, ctx: Any, household_id: str) -> list[str]:
-        entries = await list_json(ctx, *prefix_range(household_meters_prefix(household_id)))
-        return [entry["meter_id"] for _, entry in entries]
-
-    async def _may_read(
-        self, ctx: Any, who: Caller, household_id: str, start: str, end: str
-    ) -> None:
-        if who.role == "household":
-            own = who.attributes.get("household_id")
-            if not own:
-                raise AccessDenied("caller has no household_id attribute")
-            if own != household_id or org_kind(who.msp_id) != COMMUNITY:
-                raise AccessDenied(f"household {own} may not read household {household_id}")
-        elif who.role in ("operator", "billing"):
-            if org_kind(who.msp_id) != UTILITY:
-                raise AccessDenied(
-                    f"only the utility's {who.role} may read household {household_id}"
-                )
-        else:
-            await require_consent(ctx, who, household_id, start, end)
+async def purge_days(ctx: Any, meter_id: str, days: list[str]) -> int:
+    """Purge the meter's stored bundles of *days* (their roots stay): how many there were."""
+    keys = [day_key(meter_id, day) for day in days]
+    present = [
+        k for k, raw in zip(keys, await get_private_many(ctx, READINGS, keys), strict=True) if raw
+    ]
+    for key in present:
+        await purge_private(ctx, READINGS, key)
+    return len(present)

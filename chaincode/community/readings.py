@@ -1,209 +1,252 @@
-"""Signed batches of interval readings: the format a meter's head-end submits, and its checks.
+"""Readings: signed meter-day bundles in, readings and proofs out, retention enforced.
 
-A batch travels in the transaction's transient map (key ``readings``), never in
-its arguments, so the values reach only the endorsing peers and the private
-collection. The meter's device key signs the canonical JSON of
-``{"meter_id", "readings"}`` (ECDSA P-256 over SHA-256, DER); the chaincode checks
-that signature against the public key the operator registered for the meter.
-The signed object is ``{"meter_id", "readings", "salt"}``.
-
-A stored reading is the canonical JSON of ``{meter_id, interval_start,
-interval_minutes, import_wh, export_wh, salt}`` and nothing else, so anyone holding
-a disclosed reading can recompute the hash the channel keeps of it. The salt (at
-least 16 random bytes per batch, chosen by the head-end and covered by the device
-signature) is what makes that hash safe to share: without it, the few million
-plausible values of a reading could be hashed and compared by brute force.
+A head-end submits signed bundles (:mod:`gridspec.reading_bundle`) in the transient
+map; the chaincode checks each payload, its time (:mod:`.times`) and the meter's
+device signature, and stores it per meter-day (:mod:`.meterdays`). A household, the
+utility, or a third party holding the household's live consent reads readings, or
+one reading's disclosure (its values, salt and Merkle path), which anyone can check
+against the commitment every peer keeps (``VerifyReading`` here, or offline with
+:mod:`gridspec.disclosure`).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import json
-import re
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from fabric_chaincode_python.fabric_contract_api import Contract, TransactionContext
 
-from chaincode.runtime import AccessDenied, ValidationError, canonical_bytes
-from chaincode.runtime.ids import IDENTIFIER
+from chaincode.access import COMMUNITY, UTILITY, authorize, org_kind
+from chaincode.community.collections import READINGS
+from chaincode.community.consent import require_consent
+from chaincode.community.meterdays import (
+    MeterDay,
+    days_between,
+    parse_submission,
+    read_days,
+    verify_signature,
+    write_day,
+)
+from chaincode.community.meters import (
+    check_household_id,
+    meters_of,
+    purge_days,
+    registered_meter,
+    stored_days,
+)
+from chaincode.community.times import check_utc, format_utc, tx_time
+from chaincode.runtime import (
+    AccessDenied,
+    Caller,
+    NotFound,
+    ValidationError,
+    canonical_json,
+    emit_event,
+    get_json,
+    put_json,
+)
+from chaincode.runtime.private import get_private_hash, transient
 from chaincode.runtime.state import parse_json
+from gridspec.disclosure import disclose, implied_commitment
+from gridspec.reading_bundle import commitment_key
+from gridspec.readings import CLOCK_SKEW, RETENTION_DAYS, ReadingError, check_day, oldest_day
 
-__all__ = [
-    "INTERVAL_MINUTES",
-    "MAX_BATCH",
-    "Reading",
-    "ReadingBatch",
-    "check_utc",
-    "load_device_key",
-    "parse_stored",
-    "reading_hash",
-    "reading_key",
-]
+__all__ = ["ReadingContract", "may_read", "meter_readings"]
 
-INTERVAL_MINUTES = (5, 15, 30, 60)
-DEFAULT_INTERVAL_MINUTES = 15
-MAX_BATCH = 96 * 7
-MAX_POWER_W = 200_000
-TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:00Z")
-METER_ID = IDENTIFIER
-READING_FIELDS = {"interval_start", "interval_minutes", "import_wh", "export_wh"}
-BATCH_FIELDS = {"meter_id", "readings", "salt", "signature"}
-SALT = re.compile(r"[A-Za-z0-9_-]{22,86}")
-LAST_INSTANT = datetime.max.replace(tzinfo=UTC)  # an interval ending later cannot be computed
+MAX_PERIOD_DAYS = RETENTION_DAYS + 1
+MAX_PURGE_METERS = 100
 
 
-def reading_key(meter_id: str, interval_start: str) -> str:
-    return f"reading~{meter_id}~{interval_start}"
+def retention_key(meter_id: str) -> str:
+    """Public: the first day of a meter whose readings retention still keeps."""
+    return f"retained~{meter_id}"
 
 
-def parse_utc(value: str) -> datetime:
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+async def meter_readings(ctx: Any, meter_id: str, days: list[str]) -> list[Any]:
+    """A meter's stored readings on *days*, in interval order (billing and the market)."""
+    stored = await read_days(ctx, meter_id, days)
+    return [r for day in days if day in stored for r in stored[day].readings().values()]
 
 
-def check_utc(field: str, value: Any, example: str = "2026-03-01T00:00:00Z") -> datetime:
-    """`value` as a UTC instant, or ValidationError naming `field` (a bad date included)."""
-    message = f"{field} must be a UTC time like {example}"
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", value):
-        raise ValidationError(message)
-    try:
-        return parse_utc(value)
-    except ValueError as exc:
-        raise ValidationError(message) from exc
+class ReadingContract(Contract):
+    """Signed readings, reading queries and disclosures, retention."""
 
+    Name = "ReadingContract"
 
-def check_meter_id(meter_id: str) -> str:
-    if not METER_ID.fullmatch(meter_id):
-        raise ValidationError(
-            f"meter id '{meter_id}' is invalid: use 1-64 letters, digits, '.', '_' or '-'"
-        )
-    return meter_id
+    def get_evaluate_transactions(self) -> list[str]:
+        return ["GetReadings", "DiscloseReading", "GetReadingCommitment", "VerifyReading"]
 
+    async def SubmitReadings(self, ctx: TransactionContext) -> str:
+        """Store signed meter-day bundles (head-end only); repeats are no-ops, changes refused."""
+        head_end = authorize(ctx)
+        raw = transient(ctx).get("bundles")
+        if raw is None:
+            raise ValidationError("readings must be sent in the transient map under 'bundles'")
+        pairs = parse_submission(raw, tx_time(ctx))
+        allowed = head_end.attributes.get("meter_ids")
+        keys: dict[str, str] = {}
+        for _, bundle in pairs:
+            if allowed is not None and bundle.meter_id not in allowed.split(","):
+                raise AccessDenied(
+                    f"head-end {head_end.common_name} does not serve meter {bundle.meter_id}"
+                )
+            if bundle.meter_id not in keys:
+                meter = await registered_meter(ctx, bundle.meter_id)
+                if meter["status"] != "active":
+                    raise ValidationError(f"meter {bundle.meter_id} is {meter['status']}")
+                keys[bundle.meter_id] = meter["device_public_key"]
+        for signed, bundle in pairs:
+            verify_signature(keys[bundle.meter_id], bundle, signed.signature)
+        days = await self._days_of(ctx, pairs)
+        summary = {"bundles": len(pairs), "stored": 0, "duplicates": 0, "meter_days": []}
+        changed: dict[tuple[str, str], MeterDay] = {}
+        for signed, bundle in pairs:
+            key = (bundle.meter_id, bundle.day.isoformat())
+            new, repeated = days[key].add(signed, bundle)
+            summary["stored"] += new
+            summary["duplicates"] += repeated
+            if new:
+                changed[key] = days[key]
+        for day in changed.values():
+            await write_day(ctx, day)
+        summary["meter_days"] = [{"meter_id": m, "day": d} for m, d in sorted(changed)]
+        emit_event(ctx, "ReadingsSubmitted", summary)
+        return canonical_json(summary)
 
-@dataclass(frozen=True)
-class Reading:
-    """One metered interval: energy imported from and exported to the grid, in Wh."""
+    async def GetReadings(
+        self, ctx: TransactionContext, household_id: str, start: str, end: str
+    ) -> str:
+        """A household's readings in [start, end): to itself, the utility, or with consent."""
+        who = authorize(ctx)
+        check_household_id(household_id)
+        begins, ends = check_utc("start", start), check_utc("end", end)
+        if ends <= begins:
+            raise ValidationError("end must be after start")
+        if ends - begins > timedelta(days=MAX_PERIOD_DAYS):
+            raise ValidationError(f"a period spans at most {MAX_PERIOD_DAYS} days")
+        await may_read(ctx, who, household_id, start, end)
+        days = days_between(begins.date(), (ends - timedelta(seconds=1)).date())
+        readings = []
+        for meter_id in await meters_of(ctx, household_id):
+            readings += [
+                r.record()
+                for r in await meter_readings(ctx, meter_id, days)
+                if start <= r.interval_start < end
+            ]
+        return canonical_json(sorted(readings, key=lambda r: (r["interval_start"], r["meter_id"])))
 
-    meter_id: str
-    interval_start: str
-    interval_minutes: int
-    import_wh: int
-    export_wh: int
-    salt: str
+    async def DiscloseReading(
+        self, ctx: TransactionContext, meter_id: str, interval_start: str
+    ) -> str:
+        """One reading with its Merkle proof: for whoever may read it, to hand to anyone."""
+        who = authorize(ctx)
+        meter = await registered_meter(ctx, meter_id)
+        begins = check_utc("interval_start", interval_start, "2026-03-01T09:15:00Z")
+        day = interval_start[:10]
+        stored = (await read_days(ctx, meter_id, [day])).get(day)
+        reading = stored.readings().get(interval_start) if stored else None
+        end = begins + timedelta(minutes=reading.interval_minutes if reading else 1)
+        await may_read(ctx, who, meter["household_id"], interval_start, format_utc(end))
+        if stored is None or reading is None:
+            raise NotFound(f"no reading of meter {meter_id} at {interval_start}")
+        return canonical_json(disclose(stored.bundles, interval_start))
 
-    @classmethod
-    def parse(cls, meter_id: str, raw: Any, now: datetime, salt: str) -> Reading:
-        if not isinstance(raw, dict):
-            raise ValidationError(f"readings of meter {meter_id}: each reading must be an object")
-        unknown = sorted(set(raw) - READING_FIELDS)
-        if unknown:
-            raise ValidationError(
-                f"readings of meter {meter_id}: unknown fields {', '.join(unknown)}"
-            )
-        start = raw.get("interval_start")
-        where = f"reading of meter {meter_id} at {start}"
-        field = f"reading of meter {meter_id}: interval_start"
-        if not isinstance(start, str) or not TIME.fullmatch(start):
-            raise ValidationError(f"{field} must be a UTC time like 2026-03-01T09:15:00Z")
-        begins = check_utc(field, start, "2026-03-01T09:15:00Z")
-        minutes = raw.get("interval_minutes", DEFAULT_INTERVAL_MINUTES)
-        if minutes not in INTERVAL_MINUTES or type(minutes) is not int:
-            allowed = ", ".join(map(str, INTERVAL_MINUTES))
-            raise ValidationError(f"{where}: interval_minutes must be one of {allowed}")
-        if (begins.hour * 60 + begins.minute) % minutes:
-            raise ValidationError(f"{where}: interval is not aligned to {minutes} minutes")
-        if begins > LAST_INSTANT - timedelta(minutes=minutes):
-            raise ValidationError(f"{where}: interval ends after the year 9999")
-        if begins + timedelta(minutes=minutes) > now:
-            raise ValidationError(f"{where}: interval has not ended yet")
-        limit = MAX_POWER_W * minutes // 60
-        for field in ("import_wh", "export_wh"):
-            value = raw.get(field)
-            if type(value) is not int or not 0 <= value <= limit:
-                raise ValidationError(f"{where}: {field} must be an integer from 0 to {limit}")
-        return cls(meter_id, start, minutes, raw["import_wh"], raw["export_wh"], salt)
-
-    def same_values(self, other: Reading) -> bool:
-        """Equal but for the salt: a resubmitted reading, not a conflicting one."""
-        return (self.interval_minutes, self.import_wh, self.export_wh) == (
-            other.interval_minutes,
-            other.import_wh,
-            other.export_wh,
-        )
-
-    def stored(self) -> bytes:
-        """The bytes kept in the private collection (and hashed on every peer)."""
-        return canonical_bytes(asdict(self))
-
-
-def reading_hash(reading: Reading) -> str:
-    return hashlib.sha256(reading.stored()).hexdigest()
-
-
-def parse_stored(raw: bytes) -> Reading:
-    """A reading as kept in the collection (written by this chaincode, so trusted)."""
-    return Reading(**json.loads(raw))
-
-
-@dataclass(frozen=True)
-class ReadingBatch:
-    """A meter's signed batch, validated against the transaction time."""
-
-    meter_id: str
-    readings: tuple[Reading, ...]
-    signature: bytes
-    signed: bytes
-
-    @classmethod
-    def parse(cls, raw: bytes, now: datetime) -> ReadingBatch:
-        data = parse_json("transient 'readings'", raw)
-        if not isinstance(data, dict) or set(data) != BATCH_FIELDS:
-            raise ValidationError(
-                "transient 'readings' must be an object with meter_id, readings, salt and signature"
-            )
-        meter_id = check_meter_id(str(data["meter_id"]))
-        salt = data["salt"]
-        if not isinstance(salt, str) or not SALT.fullmatch(salt):
-            raise ValidationError(
-                f"readings of meter {meter_id}: salt must be 16 to 64 random bytes in base64url"
-            )
-        items = data["readings"]
-        if not isinstance(items, list) or not 1 <= len(items) <= MAX_BATCH:
-            raise ValidationError(
-                f"readings of meter {meter_id}: a batch holds 1 to {MAX_BATCH} readings"
-            )
-        readings = tuple(Reading.parse(meter_id, item, now, salt) for item in items)
-        starts = [r.interval_start for r in readings]
-        if len(set(starts)) != len(starts):
-            raise ValidationError(f"readings of meter {meter_id}: an interval appears twice")
+    async def GetReadingCommitment(self, ctx: TransactionContext, meter_id: str, day: str) -> str:
+        """The SHA-256 every peer keeps of a meter-day's bundle roots (anyone may ask)."""
+        authorize(ctx)
+        await registered_meter(ctx, meter_id)
         try:
-            signature = base64.b64decode(str(data["signature"]), validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise ValidationError(f"readings of meter {meter_id}: signature is not base64") from exc
-        signed = canonical_bytes({"meter_id": meter_id, "readings": items, "salt": salt})
-        return cls(meter_id, readings, signature, signed)
+            check_day(day, f"commitment of meter {meter_id}")
+        except ReadingError as exc:
+            raise ValidationError(str(exc)) from exc
+        key = commitment_key(meter_id, day)
+        return canonical_json(
+            {"meter_id": meter_id, "day": day, "key": key, "sha256": await self._hash(ctx, key)}
+        )
 
-    def verify(self, device_key: ec.EllipticCurvePublicKey) -> None:
+    async def VerifyReading(self, ctx: TransactionContext, disclosure: str) -> str:
+        """Whether a disclosed reading (as DiscloseReading gave it) is the one committed."""
+        authorize(ctx)
         try:
-            device_key.verify(self.signature, self.signed, ec.ECDSA(hashes.SHA256()))
-        except InvalidSignature as exc:
-            raise AccessDenied(
-                f"readings of meter {self.meter_id}: signature does not verify "
-                "with the meter's device key"
-            ) from exc
+            claim = implied_commitment(parse_json("disclosure", disclosure))
+        except ReadingError as exc:
+            raise ValidationError(str(exc)) from exc
+        on_ledger = await self._hash(ctx, claim.key)
+        verdict = {
+            "key": claim.key,
+            "sha256": on_ledger,
+            "verified": claim.mismatch is None and claim.commitment == on_ledger,
+        }
+        if claim.mismatch is not None:
+            verdict["reason"] = claim.mismatch
+        elif claim.commitment != on_ledger:
+            verdict["reason"] = "the day's roots differ from those committed on the ledger"
+        return canonical_json(verdict)
+
+    async def PurgeExpiredReadings(self, ctx: TransactionContext, meter_ids: str) -> str:
+        """Purge the readings retention no longer keeps, for up to 100 meters (operator).
+
+        A day goes once it is older than the retention period even for a proposal
+        dated the clock skew early; the day's commitment stays, like after erasure.
+        """
+        operator = authorize(ctx)
+        ids = parse_json("meter_ids", meter_ids, "list")
+        if not isinstance(ids, list) or not 1 <= len(ids) <= MAX_PURGE_METERS:
+            raise ValidationError(f"meter_ids must be a JSON list of 1 to {MAX_PURGE_METERS} ids")
+        keep_from = oldest_day(tx_time(ctx) - CLOCK_SKEW)
+        last = keep_from - timedelta(days=1)
+        purged = []
+        for meter_id in sorted(set(map(str, ids))):
+            meter = await registered_meter(ctx, meter_id)
+            cursor = await get_json(ctx, retention_key(meter_id))
+            days = stored_days(meter, last)
+            if cursor is not None:
+                days = [d for d in days if d >= cursor["keep_from"]]
+            count = await purge_days(ctx, meter_id, days)
+            await put_json(ctx, retention_key(meter_id), {"keep_from": keep_from.isoformat()})
+            purged.append({"meter_id": meter_id, "meter_days_purged": count})
+        record = {
+            "keep_from": keep_from.isoformat(),
+            "meters": purged,
+            "purged_by": operator.common_name,
+        }
+        emit_event(ctx, "ReadingsExpired", record)
+        return canonical_json(record)
+
+    async def _days_of(
+        self, ctx: Any, pairs: list[Any]
+    ) -> dict[tuple[str, str], MeterDay]:
+        """The stored meter-days the submission touches, new ones empty."""
+        wanted: dict[str, list[str]] = {}
+        for _, bundle in pairs:
+            wanted.setdefault(bundle.meter_id, [])
+            if bundle.day.isoformat() not in wanted[bundle.meter_id]:
+                wanted[bundle.meter_id].append(bundle.day.isoformat())
+        days: dict[tuple[str, str], MeterDay] = {}
+        for meter_id, meter_days in wanted.items():
+            stored = await read_days(ctx, meter_id, meter_days)
+            for day in meter_days:
+                days[(meter_id, day)] = stored.get(day) or MeterDay(meter_id, day)
+        return days
+
+    async def _hash(self, ctx: Any, key: str) -> str:
+        digest = await get_private_hash(ctx, READINGS, key)
+        if not digest:
+            raise NotFound(f"no readings are committed under {key}")
+        return digest.hex()
 
 
-def load_device_key(pem: str) -> ec.EllipticCurvePublicKey:
-    """A meter's registered device public key (PEM, ECDSA P-256)."""
-    try:
-        key = serialization.load_pem_public_key(pem.encode())
-    except ValueError as exc:
-        raise ValidationError("device public key must be a PEM public key") from exc
-    if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != "secp256r1":
-        raise ValidationError("device public key must be an ECDSA P-256 key")
-    return key
+async def may_read(ctx: Any, who: Caller, household_id: str, start: str, end: str) -> None:
+    """The household itself, the utility's operator and billing, or a live consent."""
+    if who.role == "household":
+        own = who.attributes.get("household_id")
+        if not own:
+            raise AccessDenied("caller has no household_id attribute")
+        if own != household_id or org_kind(who.msp_id) != COMMUNITY:
+            raise AccessDenied(f"household {own} may not read household {household_id}")
+    elif who.role in ("operator", "billing"):
+        if org_kind(who.msp_id) != UTILITY:
+            raise AccessDenied(f"only the utility's {who.role} may read household {household_id}")
+    else:
+        await require_consent(ctx, who, household_id, start, end)
+

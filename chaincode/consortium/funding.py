@@ -66,7 +66,7 @@ from chaincode.runtime import (
     put_json,
     tx_timestamp,
 )
-from chaincode.runtime.ids import IDENTIFIER
+from gridspec.ids import IDENTIFIER
 from chaincode.runtime.state import parse_json
 
 __all__ = [

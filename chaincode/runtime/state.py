@@ -62,14 +62,15 @@ def _not_a_number(text: str) -> float:
     raise _NotFinite(text)  # NaN, Infinity, -Infinity: JavaScript's, not JSON's
 
 
-def parse_json(what: str, raw: str | bytes) -> Any:
+def parse_json(what: str, raw: str | bytes, shape: str = "object") -> Any:
     """The JSON value a client sent as *raw* (text, or UTF-8 bytes), or ValidationError.
 
     Every argument and transient value that carries JSON is decoded here, so every
     parser refuses the same inputs with the same messages, *what* naming the value:
 
-    - ``{what} must be a JSON object`` for text or bytes that are not JSON (every
-      caller expects an object, and says so again when the value is not one);
+    - ``{what} must be a JSON object`` for text or bytes that are not JSON (*shape*
+      names what the caller expects, an object unless it says ``list``; it says so
+      again when the value is not one);
     - ``{what} holds NaN: numbers must be finite`` (likewise ``Infinity`` and a number
       beyond the float range like ``1e400``): canonical JSON could not write it back;
     - ``{what} holds a number of more than 4300 digits``: more than ``int()`` reads;
@@ -84,7 +85,7 @@ def parse_json(what: str, raw: str | bytes) -> Any:
     except RecursionError:
         raise ValidationError(f"{what} is nested too deeply") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValidationError(f"{what} must be a JSON object") from exc
+        raise ValidationError(f"{what} must be a JSON {shape}") from exc
     except ValueError as exc:  # the only other one: int() refuses that many digits
         raise ValidationError(
             f"{what} holds a number of more than {sys.get_int_max_str_digits()} digits"

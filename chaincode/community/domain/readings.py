@@ -7,7 +7,8 @@ reading, their sum (the chaincode adds them up through its meter registry).
 
 Rules: ``household`` is an id (1-64 letters, digits, ``.``, ``_``, ``-``);
 ``interval_start`` an aligned interval start; ``import_wh`` and ``export_wh`` integers
-between 0 and 1000000 (:data:`~.units.MAX_READING_WH`). Both may be non-zero in one
+between 0 and :data:`~.units.MAX_READING_WH` (the household bound of
+:mod:`gridspec.readings`). Both may be non-zero in one
 interval (a meter measures both directions).
 """
 

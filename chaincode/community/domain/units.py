@@ -10,6 +10,8 @@ where energy meets a price.
 
 from __future__ import annotations
 
+from gridspec.readings import household_max_wh
+
 from .errors import DomainError
 
 __all__ = [
@@ -24,8 +26,9 @@ __all__ = [
 WH_PER_KWH = 1000
 #: the largest offer or bid, in Wh, for one 15-minute interval (1 MWh)
 MAX_ORDER_WH = 1_000_000
-#: the largest import or export of one household's reading, in Wh, for one interval
-MAX_READING_WH = 1_000_000
+#: the largest import or export of one household in one billing interval, in Wh: all its
+#: meters at full power for an hour (an hourly reading is billed in its first quarter)
+MAX_READING_WH = household_max_wh(60)
 #: the highest price accepted anywhere, in minor units per kWh (1000.00 per kWh)
 MAX_PRICE_PER_KWH = 100_000
 #: the highest fixed daily charge of a tariff, in minor units

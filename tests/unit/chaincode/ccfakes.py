@@ -460,6 +460,8 @@ class FakeLedger:
       the value, its hash and its metadata from state.
     * ``metadata`` — (collection or "", key) -> {metakey: value}, e.g. the
       ``VALIDATION_PARAMETER`` of a key-level endorsement policy.
+    * ``epoch`` — the n-th transaction is stamped ``epoch + n minutes`` (move it to
+      play a later day).
     * ``collections`` — when set, a request on any other collection is refused as the
       peer refuses one missing from the collection config; ``refuse`` — collection ->
       ERROR text for every request on it but the hash (e.g. memberOnlyRead).
@@ -475,6 +477,7 @@ class FakeLedger:
     refuse: dict[str, str] = field(default_factory=dict)
     namespace: str = "gridledger"
     page_size: int = PAGE_SIZE
+    epoch: datetime.datetime = T0
     _count: int = 0
 
     async def invoke(
@@ -492,7 +495,7 @@ class FakeLedger:
             args,
             creator,
             tx_id=f"tx-{self._count}",
-            timestamp=T0 + datetime.timedelta(minutes=self._count),
+            timestamp=self.epoch + datetime.timedelta(minutes=self._count),
             ledger=self,
             transient=transient,
         )

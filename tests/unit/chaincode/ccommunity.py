@@ -7,22 +7,23 @@ and ask for it as ``cc``.
 """
 
 import asyncio
-import base64
 import copy
 import json
+import secrets
 from datetime import date, timedelta
 
 import pytest
-from ccfakes import T0, identity, make_cert_pem
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
+from ccfakes import identity, make_cert_pem
 
 from chaincode.community import build_chaincode
-from network.scenario import day_readings, signed_batch
+from client.bundles import MeterKeys, sign_bundle, sign_readings
+from gridspec.reading_bundle import SignedBundle
+from network.scenario import day_readings, signed_days
 
 DAY = date(2026, 2, 27)
 DAY_START, DAY_END = "2026-02-27T00:00:00Z", "2026-02-28T00:00:00Z"
-SALT = base64.urlsafe_b64encode(bytes(range(18))).decode()
+#: the simulated meters' device keys, drawn at random for this test run
+KEYS = MeterKeys()
 
 OPERATOR = identity("UtilityMSP", "operator", cn="operator1")
 BILLING = identity("UtilityMSP", "billing", cn="billing1")
@@ -84,8 +85,8 @@ def snapshot(ledger):
 
 
 def next_tx_time(ledger):
-    """The timestamp FakeLedger will give its next transaction (T0 + n minutes)."""
-    return T0 + timedelta(minutes=ledger._count + 1)
+    """The timestamp FakeLedger will give its next transaction (epoch + n minutes)."""
+    return ledger.epoch + timedelta(minutes=ledger._count + 1)
 
 
 def stamp(moment):
@@ -98,7 +99,7 @@ def register(ledger, cc, household, personal=None, creator=OPERATOR, **changes):
         "meter_id": household.meter_id,
         "household_id": household.household_id,
         "feeder": household.feeder,
-        "device_public_key": household.device_public_key_pem,
+        "device_public_key": KEYS.public_pem(household.meter_id),
         **changes,
     }
     transient = None if personal is None else {"household": canonical(personal)}
@@ -107,20 +108,25 @@ def register(ledger, cc, household, personal=None, creator=OPERATOR, **changes):
     )
 
 
-def sign(household, readings, *, salt=SALT, key=None):
-    """A batch signed like the head-end does, with a salt (and key) of the test's choosing."""
-    body = {"meter_id": household.meter_id, "readings": readings, "salt": salt}
-    signature = (key or household.device_key).sign(canonical(body), ec.ECDSA(hashes.SHA256()))
-    return json.dumps({**body, "signature": base64.b64encode(signature).decode()}).encode()
+def sign(household, readings, *, key=None):
+    """Readings signed like the head-end does, one bundle per day: the transient value."""
+    device_key = key or KEYS.provision(household.meter_id)
+    return SignedBundle.submission(sign_readings(device_key, household.meter_id, readings))
+
+
+def sign_payload(household, payload, *, key=None):
+    """A payload of the test's making, signed by the meter (or *key*): the transient value."""
+    device_key = key or KEYS.provision(household.meter_id)
+    return SignedBundle.submission([sign_bundle(device_key, payload)])
 
 
 def day_batch(household, day=DAY):
-    return signed_batch(household, day_readings(household, day))
+    return SignedBundle.submission(signed_days(KEYS, household, day_readings(household, day)))
 
 
 def submit(ledger, cc, batch, creator=HEAD_END):
-    transient = None if batch is None else {"readings": batch}
-    return invoke(ledger, cc, creator, "MeterContract:SubmitReadings", transient=transient)
+    transient = None if batch is None else {"bundles": batch}
+    return invoke(ledger, cc, creator, "ReadingContract:SubmitReadings", transient=transient)
 
 
 def submit_readings(ledger, cc, meter, *readings):
@@ -130,3 +136,8 @@ def submit_readings(ledger, cc, meter, *readings):
         for s, m, i, e in readings
     ]
     return ok(submit(ledger, cc, sign(meter, items)))
+
+
+def order_salt():
+    """A salt as a household's app draws it: random, never derived."""
+    return secrets.token_urlsafe(18)

@@ -9,6 +9,7 @@ where the invoice and its evidence go, idempotency, events and exact messages.
 
 import hashlib
 import json
+import secrets
 
 import pytest
 from ccfakes import FakeLedger, identity
@@ -33,7 +34,7 @@ from ccommunity import (
 )
 
 from chaincode.community.domain import IntervalReading, SettledTrade, Tariff, compute_invoice
-from network.scenario import community, simulated_salt
+from network.scenario import community
 
 H1, H2, H3 = community()[:3]
 DAY, NEXT_DAY = "2026-02-28", "2026-03-01"
@@ -69,7 +70,7 @@ def place(ledger, cc, creator, order_id, side, price):
         "interval_start": INTERVAL,
         "energy_wh": 800,
         "price_per_kwh": price,
-        "salt": simulated_salt("order", INTERVAL, order_id),
+        "salt": secrets.token_urlsafe(18),
     }
     transient = {"order": canonical(order)}
     return ok(invoke(ledger, cc, creator, "MarketContract:PlaceOrder", transient=transient))

@@ -75,7 +75,7 @@ def list_consents(ledger, cc, creator=HOUSEHOLD1):
 
 
 def read(ledger, cc, creator=ADVISOR, household_id="h-001", start=DAY_START, end=DAY_END):
-    return invoke(ledger, cc, creator, "MeterContract:GetReadings", household_id, start, end)
+    return invoke(ledger, cc, creator, "ReadingContract:GetReadings", household_id, start, end)
 
 
 def no_consent(household_id="h-001", grantee=ADVISOR_GRANTEE, start=DAY_START, end=DAY_END):
@@ -330,15 +330,19 @@ def test_a_consent_lets_only_its_grantee_read_the_period_it_covers(
         )
 
 
-def test_a_consent_stops_at_its_expiry(cc, metered):
+def test_a_consent_stops_the_clock_skew_before_its_expiry(cc, metered):
+    """A read proposed within 15 minutes of the expiry is refused: a client could have
+    dated it up to 15 minutes early (the peers' tolerance), so it counts as expired."""
     granted_at = next_tx_time(metered)
-    expires_at = granted_at + timedelta(minutes=2)
+    expires_at = granted_at + timedelta(minutes=17)
     granted = grant(metered, cc, expires_at=stamp(expires_at))
     assert granted.json()["granted_at"] == stamp(granted_at)
 
-    assert len(read(metered, cc).json()) == 96  # one minute before the expiry
-    expired = read(metered, cc)  # at the expiry
-    assert expired.stub.get_tx_timestamp().ToJsonString() == stamp(expires_at)
+    assert len(read(metered, cc).json()) == 96  # 16 minutes before the expiry
+    expired = read(metered, cc)  # 15 minutes before it
+    assert expired.stub.get_tx_timestamp().ToJsonString() == stamp(
+        expires_at - timedelta(minutes=15)
+    )
     assert (expired.status, expired.message) == (500, no_consent())
 
 

@@ -15,6 +15,7 @@ import dataclasses
 import datetime
 import hashlib
 import json
+import secrets
 
 import pytest
 from ccfakes import T0, FakeLedger, identity
@@ -34,7 +35,7 @@ from ccommunity import (
     submit_readings,
 )
 
-from network.scenario import community, simulated_salt
+from network.scenario import community
 
 H1, H2, H3, H4 = community()[:4]
 H9 = community()[8]  # h-009: its meter is never registered
@@ -56,9 +57,12 @@ def at(n):
     return (T0 + datetime.timedelta(minutes=n)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+SALTS: dict[tuple[str, str], str] = {}
+
+
 def order_salt(order_id, interval=INTERVAL):
-    """The salt the household's app would draw for an order (fixed here, per order)."""
-    return simulated_salt("order", interval, order_id)
+    """The salt the household's app drew for an order: random, the same per order all run."""
+    return SALTS.setdefault((order_id, interval), secrets.token_urlsafe(18))
 
 
 def order(order_id="o-1", side="offer", energy_wh=1000, price=20, interval=INTERVAL, salt=None):

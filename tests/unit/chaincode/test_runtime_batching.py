@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from ccfakes import FakeLedger, TxSimulation
-from ccommunity import DAY, HEAD_END, OPERATOR, day_batch, sign
+from ccommunity import DAY, HEAD_END, KEYS, OPERATOR, day_batch, sign
 from ccpeer import FABRIC3_DEFAULT, FakePeer, Message, Ready, response_of, serving, tag, varint
 from fabric_chaincode_python.fabric_contract_api import (
     Contract,
@@ -955,6 +955,10 @@ def conflicting_batch() -> bytes:
     return sign(H1, [*day_readings(H1, DAY + timedelta(days=1))[:10], changed])
 
 
+# signed once: a bundle's secret and signature are random, and both runs must send the same
+BATCHES = {"submit": day_batch(H1), "again": day_batch(H1), "conflict": conflicting_batch()}
+
+
 def submissions(ready: Ready | None) -> Submissions:
     steps = {
         "register": lambda peer: peer.invoke(
@@ -962,24 +966,20 @@ def submissions(ready: Ready | None) -> Submissions:
             H1.meter_id,
             H1.household_id,
             H1.feeder,
-            H1.device_public_key_pem,
+            KEYS.public_pem(H1.meter_id),
             creator=OPERATOR,
             tx_id="register",
         ),
         **{
             name: (
                 lambda peer, name=name, batch=batch: peer.invoke(
-                    "MeterContract:SubmitReadings",
+                    "ReadingContract:SubmitReadings",
                     creator=HEAD_END,
-                    transient={"readings": batch},
+                    transient={"bundles": batch},
                     tx_id=name,
                 )
             )
-            for name, batch in [
-                ("submit", day_batch(H1)),
-                ("again", day_batch(H1)),
-                ("conflict", conflicting_batch()),
-            ]
+            for name, batch in BATCHES.items()
         },
     }
 
@@ -1024,30 +1024,28 @@ def test_a_days_batch_takes_one_multi_get_and_one_write_batch(offered):
     submit = offered.requests["submit"]
 
     assert ok(offered.replies["submit"]) == {
-        "meter_id": H1.meter_id,
+        "bundles": 1,
         "stored": 96,
         "duplicates": 0,
-        "first": "2026-02-27T00:00:00Z",
-        "last": "2026-02-27T23:45:00Z",
+        "meter_days": [{"meter_id": H1.meter_id, "day": "2026-02-27"}],
     }
     assert [request_summary(m) for m in submit] == [
         ("GET_STATE", "", f"meter~{H1.meter_id}"),
-        ("GET_STATE_MULTIPLE", READINGS, 96),
-        ("GET_STATE", READINGS, f"readingidx~{H1.meter_id}~2026-02-27"),
-        ("GET_STATE", READINGS, f"readingdays~{H1.meter_id}"),
-        ("WRITE_BATCH_STATE", "", 98),
+        ("GET_STATE_MULTIPLE", READINGS, 1),
+        ("WRITE_BATCH_STATE", "", 2),
     ]
-    keys = shim.GetStateMultiple.FromString(submit[1].payload).keys
-    assert keys == [f"reading~{H1.meter_id}~{r['interval_start']}" for r in day_readings(H1, DAY)]
     records = shim.WriteBatchState.FromString(submit[-1].payload).rec
-    assert [r.key for r in records[:96]] == keys
+    assert [r.key for r in records] == [
+        f"meterday~{H1.meter_id}~2026-02-27",
+        f"roots~{H1.meter_id}~2026-02-27",
+    ]
     assert {(r.type, r.collection) for r in records} == {(PUT, READINGS)}
 
 
 def test_a_days_batch_one_request_at_a_time_stores_the_same(offered, not_offered):
     submit = not_offered.requests["submit"]
 
-    assert len(submit) == 1 + 96 + 2 + 98
+    assert len(submit) == 1 + 1 + 2
     assert {Message.Type.Name(m.type) for m in submit} == {"GET_STATE", "PUT_STATE"}
     for step in ("register", "submit", "again", "conflict"):
         assert offered.ledgers[step] == not_offered.ledgers[step], step
@@ -1057,14 +1055,17 @@ def test_a_days_batch_one_request_at_a_time_stores_the_same(offered, not_offered
             single.chaincode_event,
         )
     readings = offered.ledgers["submit"][1][READINGS]
-    assert sum(key.startswith("reading~") for key in readings) == 96
+    assert sorted(readings) == [
+        f"meterday~{H1.meter_id}~2026-02-27",
+        f"roots~{H1.meter_id}~2026-02-27",
+    ]
 
 
 def test_a_repeated_batch_reads_once_and_writes_nothing(offered):
     assert ok(offered.replies["again"])["duplicates"] == 96
     assert [request_summary(m) for m in offered.requests["again"]] == [
         ("GET_STATE", "", f"meter~{H1.meter_id}"),
-        ("GET_STATE_MULTIPLE", READINGS, 96),
+        ("GET_STATE_MULTIPLE", READINGS, 1),
     ]
     assert offered.ledgers["again"] == offered.ledgers["submit"]
 
@@ -1080,6 +1081,6 @@ def test_a_conflicting_batch_is_refused_and_writes_nothing(offered):
     )
     assert [request_summary(m) for m in offered.requests["conflict"]] == [
         ("GET_STATE", "", f"meter~{H1.meter_id}"),
-        ("GET_STATE_MULTIPLE", READINGS, 11),
+        ("GET_STATE_MULTIPLE", READINGS, 2),
     ]
     assert offered.ledgers["conflict"] == offered.ledgers["submit"]

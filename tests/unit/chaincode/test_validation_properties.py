@@ -37,6 +37,7 @@ from ccfakes import FakeLedger, Result, identity
 from ccommunity import (
     HEAD_END,
     HOUSEHOLD1,
+    KEYS,
     OPERATOR,
     REGULATOR,
     TOU,
@@ -50,9 +51,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from chaincode.community.domain import Tariff
-from chaincode.community.readings import parse_stored, reading_key
 from chaincode.consortium import build_chaincode as build_consortium
-from chaincode.runtime import canonical_bytes
 from chaincode.runtime.errors import (
     LAST_ERROR,
     AccessDenied,
@@ -61,6 +60,7 @@ from chaincode.runtime.errors import (
     NotFound,
     ValidationError,
 )
+from gridspec.reading_bundle import SignedBundle
 from network.scenario import community
 
 PROPERTIES = settings(
@@ -72,7 +72,7 @@ PROPERTIES = settings(
 FEW = settings(PROPERTIES, max_examples=25)
 
 H1, H2 = community()[:2]  # h-001 and h-002, whose meters m-001 and m-002 are registered
-H1_KEY = H1.device_key  # derived on every access: derive it once
+H1_KEY = KEYS.provision(H1.meter_id)
 BASE_DAY = "2026-02-27"  # H1 has four readings that day in the base ledger
 FMT = "%Y-%m-%dT%H:%M:%SZ"
 UTILITY_ADMIN = identity("UtilityMSP", "admin", cn="alice")
@@ -286,8 +286,10 @@ def members(consortium):
 # (function, creator, number of arguments, refusals besides ValidationError)
 COMMUNITY_ARGUMENTS = [
     ("MeterContract:GetMeter", REGULATOR, 1, (NotFound,)),
-    ("MeterContract:GetReadingHash", REGULATOR, 2, (NotFound,)),
-    ("MeterContract:GetReadings", OPERATOR, 3, ()),
+    ("ReadingContract:GetReadingCommitment", REGULATOR, 2, (NotFound,)),
+    ("ReadingContract:DiscloseReading", OPERATOR, 2, (NotFound,)),
+    ("ReadingContract:GetReadings", OPERATOR, 3, ()),
+    ("ReadingContract:PurgeExpiredReadings", OPERATOR, 1, (NotFound,)),
     ("MeterContract:PurgeHousehold", OPERATOR, 2, (NotFound, Conflict)),
     ("ConsentContract:RevokeConsent", HOUSEHOLD1, 1, (NotFound,)),
     ("TariffContract:GetTariff", REGULATOR, 1, (NotFound,)),
@@ -364,7 +366,7 @@ def test_any_consortium_arguments_are_accepted_or_refused_with_a_4xx(
 
 # -- (2) meter registrations -----------------------------------------------------------------
 
-PEM = H2.device_public_key_pem
+PEM = KEYS.public_pem(H2.meter_id)
 PERSONAL = st.dictionaries(
     st.sampled_from(["name", "address", "email", "phone"]), st.text(min_size=1, max_size=200)
 )
@@ -399,132 +401,143 @@ def test_meter_registrations_are_refused_cleanly_or_read_back(cc, base, args, pe
         assert json.loads(stored) == json.loads(personal)
 
 
-# -- (3) reading batches in the transient map ------------------------------------------------
+# -- (3) signed reading bundles in the transient map ----------------------------------------
 
-# intervals of the week before the base day: all ended before any transaction's time
+# the week before the base day: every interval ended before any transaction's time
 WEEK = datetime(2026, 2, 21, tzinfo=UTC), datetime(2026, 2, 28, tzinfo=UTC)
+DAYS = [f"2026-02-{d}" for d in range(21, 28)]
+SALTS = st.from_regex(r"[A-Za-z0-9_-]{22,86}", fullmatch=True)
 
 
 @st.composite
-def reading_items(draw):
+def bundle_bodies(draw):
+    """A valid payload's fields: one meter-day, rows in slot order."""
     minutes = draw(st.sampled_from([5, 15, 30, 60]))
     limit = 200_000 * minutes // 60
-    item = {
-        "interval_start": draw(aligned_times(*WEEK, minutes)),
-        "import_wh": draw(st.integers(0, limit)),
-        "export_wh": draw(st.integers(0, limit)),
+    slots = draw(st.lists(st.integers(0, 24 * 60 // minutes - 1), min_size=1, max_size=6))
+    rows = [
+        [slot, draw(st.integers(0, limit)), draw(st.integers(0, limit))]
+        for slot in sorted(set(slots))
+    ]
+    return {
+        "format": "gridledger-readings/1",
+        "meter_id": H1.meter_id,
+        "day": draw(st.sampled_from(DAYS)),
+        "interval_minutes": minutes,
+        "secret": base64.urlsafe_b64encode(draw(st.binary(min_size=32, max_size=32)))
+        .rstrip(b"=")
+        .decode(),
+        "readings": rows,
     }
-    if minutes != 15 or draw(st.booleans()):
-        item["interval_minutes"] = minutes
-    return item
-
-
-SALTS = st.from_regex(r"[A-Za-z0-9_-]{22,86}", fullmatch=True)
-BATCHES = st.fixed_dictionaries(
-    {
-        "meter_id": st.just(H1.meter_id),
-        "readings": st.lists(
-            reading_items(), min_size=1, max_size=6, unique_by=lambda r: r["interval_start"]
-        ),
-        "salt": SALTS,
-    }
-)
 
 
 @st.composite
-def broken_batches(draw):
-    """A batch with one reading broken, or the batch itself broken, before it is signed."""
-    batch = draw(BATCHES)
+def broken_bodies(draw):
+    """A payload with one row or one field broken (before it is signed)."""
+    body = draw(bundle_bodies())
     if draw(st.booleans()):
-        readings = list(batch["readings"])
-        index = draw(st.integers(0, len(readings) - 1))
-        if draw(st.booleans()):
-            readings[index] = draw(broken(st.just(readings[index])))
-        else:  # an aligned interval anywhere in the calendar
-            minutes = readings[index].get("interval_minutes", 15)
-            edge = draw(st.sampled_from(["anywhere", "first day", "last day"]))
-            start = {"first day": datetime.min, "last day": datetime.max}.get(edge)
-            start = start or draw(CALENDAR)
-            start = start.replace(minute=start.minute - start.minute % minutes, second=0)
-            readings[index] = {**readings[index], "interval_start": stamp(start)}
-        if draw(st.booleans()):  # the same interval twice
-            readings.append(dict(readings[0]))
-        return {**batch, "readings": readings}
-    return draw(broken(st.just(batch)))
+        rows = list(body["readings"])
+        index = draw(st.integers(0, len(rows) - 1))
+        rows[index] = draw(broken_rows(rows[index]))
+        return {**body, "readings": rows}
+    return draw(broken(st.just(body)))
 
 
-def signed(batch, sign: bool):
-    """The batch with a signature by m-001's device key over what the chaincode verifies."""
-    try:
-        body = {"meter_id": str(batch["meter_id"]), "readings": batch["readings"]}
-        message = canonical_bytes({**body, "salt": batch["salt"]})
-    except (KeyError, TypeError, ValueError):
-        sign = False
-    signature = H1_KEY.sign(message, ec.ECDSA(hashes.SHA256())) if sign else b"\x30\x06junk"
-    return {**batch, "signature": base64.b64encode(signature).decode()}
+@st.composite
+def broken_rows(draw, row):
+    """A row with one element replaced by any JSON value, dropped, or one added."""
+    how = draw(st.sampled_from(["replace", "drop", "add"]))
+    if how == "drop":
+        return row[:-1]
+    if how == "add":
+        return [*row, draw(JSON)]
+    index = draw(st.integers(0, len(row) - 1))
+    return [*row[:index], draw(JSON), *row[index + 1 :]]
+
+
+def signed(body, sign: bool) -> bytes:
+    """The transient value: the payload's bytes with m-001's signature (or junk)."""
+    payload = json.dumps(body).encode()
+    signature = H1_KEY.sign(payload, ec.ECDSA(hashes.SHA256())) if sign else b"\x30\x06junk"
+    return SignedBundle.submission([SignedBundle(payload, signature)])
 
 
 READING_REFUSALS = (ValidationError, NotFound, AccessDenied, Conflict)
 
 
 @st.composite
-def reading_payloads(draw):
-    """A signed batch, a broken batch (signed or not), or anything else."""
+def reading_submissions(draw):
+    """A signed bundle, a broken one (signed or not), or anything else."""
     how = draw(st.sampled_from(["valid", "broken", "broken", "anything"]))
     if how == "anything":
-        return draw(transient_values(BATCHES))
-    batch = draw(BATCHES if how == "valid" else broken_batches())
-    return json.dumps(signed(batch, sign=how == "valid" or draw(st.booleans()))).encode()
+        return draw(transient_values(st.lists(bundle_bodies(), min_size=1, max_size=2)))
+    body = draw(bundle_bodies() if how == "valid" else broken_bodies())
+    return signed(body, sign=how == "valid" or draw(st.booleans()))
 
 
 @PROPERTIES
-@given(payload=reading_payloads())
-def test_reading_batches_are_refused_cleanly_or_read_back(cc, base, payload):
+@given(submission=reading_submissions())
+def test_reading_bundles_are_refused_cleanly_or_read_back(cc, base, submission):
     ledger = copy.deepcopy(base)
     before = snapshot(ledger)
     outcome = call(
-        ledger, cc, HEAD_END, "MeterContract:SubmitReadings", transient={"readings": payload}
+        ledger, cc, HEAD_END, "ReadingContract:SubmitReadings", transient={"bundles": submission}
     )
     if not accepted(outcome, ledger, before, READING_REFUSALS):
         return
-    sent = json.loads(payload)
-    stored = ledger.private["readings"]
-    for item in sent["readings"]:
-        key = reading_key(sent["meter_id"], item["interval_start"])
-        reading = parse_stored(stored[key])
-        assert (reading.interval_minutes, reading.import_wh, reading.export_wh) == (
-            item.get("interval_minutes", 15),
-            item["import_wh"],
-            item["export_wh"],
+    body = json.loads(base64.b64decode(json.loads(submission)[0]["payload"]))
+    day, minutes = body["day"], body["interval_minutes"]
+    listed = read(
+        ledger,
+        cc,
+        OPERATOR,
+        "ReadingContract:GetReadings",
+        "h-001",
+        f"{day}T00:00:00Z",
+        stamp(datetime.strptime(day, "%Y-%m-%d") + timedelta(days=1)),
+    )
+    by_start = {r["interval_start"]: r for r in listed}
+    for slot, import_wh, export_wh in body["readings"]:
+        start = stamp(datetime.strptime(day, "%Y-%m-%d") + timedelta(minutes=slot * minutes))
+        reading = by_start[start]
+        assert (reading["interval_minutes"], reading["import_wh"], reading["export_wh"]) == (
+            minutes,
+            import_wh,
+            export_wh,
         )
-        if key not in before[1].get("readings", {}):  # new: stored with this batch's salt
-            assert (reading.meter_id, reading.salt) == (sent["meter_id"], sent["salt"])
-    starts = sorted(item["interval_start"] for item in sent["readings"])
-    end = stamp(datetime.strptime(starts[-1], FMT) + timedelta(minutes=1))
-    listed = read(ledger, cc, OPERATOR, "MeterContract:GetReadings", "h-001", starts[0], end)
-    assert {r["interval_start"] for r in listed} >= set(starts)
 
 
 # -- (4) disclosed readings ------------------------------------------------------------------
 
+HASHES = st.lists(st.sampled_from(["00" * 32, "ab" * 32, "0f" * 32]), max_size=3)
 DISCLOSED = st.fixed_dictionaries(
     {
-        "meter_id": st.just("m-001"),
-        "interval_start": st.sampled_from([f"{BASE_DAY}T0{h}:00:00Z" for h in range(4)]),
-        "interval_minutes": st.just(15),
-        "import_wh": st.sampled_from([0, 100, 200, 300]),
-        "export_wh": st.sampled_from([0, 10, 20, 30]),
-        "salt": st.just("AAECAwQFBgcICQoLDA0ODxAR"),
+        "format": st.just("gridledger-disclosure/1"),
+        "reading": st.fixed_dictionaries(
+            {
+                "meter_id": st.just("m-001"),
+                "interval_start": st.sampled_from([f"{BASE_DAY}T0{h}:00:00Z" for h in range(4)]),
+                "interval_minutes": st.just(15),
+                "import_wh": st.sampled_from([0, 100, 200, 300]),
+                "export_wh": st.sampled_from([0, 10, 20, 30]),
+                "salt": st.just("AAECAwQFBgcICQoLDA0ODw"),
+            }
+        ),
+        "proof": st.fixed_dictionaries(
+            {"index": st.integers(0, 4), "size": st.integers(1, 5), "path": HASHES}
+        ),
+        "day_roots": HASHES,
+        "bundle": st.integers(0, 2),
     }
 )
 
 
 @PROPERTIES
-@given(reading=documents(DISCLOSED))
-def test_a_disclosed_reading_is_verified_or_refused_cleanly(cc, base, reading):
+@given(disclosed=documents(DISCLOSED))
+def test_a_disclosed_reading_is_verified_or_refused_cleanly(cc, base, disclosed):
     ledger = copy.deepcopy(base)
     before = snapshot(ledger)
-    outcome = call(ledger, cc, REGULATOR, "MeterContract:VerifyReading", reading)
+    outcome = call(ledger, cc, REGULATOR, "ReadingContract:VerifyReading", disclosed)
     if accepted(outcome, ledger, before, (ValidationError, NotFound)):
         assert type(outcome.result.json()["verified"]) is bool
 
@@ -889,16 +902,22 @@ def deep(depth: int = 100_000) -> str:
     return "[" * depth + "]" * depth
 
 
-def test_a_reading_of_the_last_interval_of_the_calendar_is_refused_with_a_400(cc, base):
-    item = {"interval_start": "9999-12-31T23:45:00Z", "import_wh": 0, "export_wh": 0}
-    batch = signed({"meter_id": H1.meter_id, "readings": [item], "salt": "A" * 24}, sign=True)
+def test_a_bundle_of_the_last_day_of_the_calendar_is_refused_with_a_400(cc, base):
+    body = {
+        "format": "gridledger-readings/1",
+        "meter_id": H1.meter_id,
+        "day": "9999-12-31",
+        "interval_minutes": 15,
+        "secret": "A" * 43,
+        "readings": [[95, 0, 0]],
+    }
     ledger = copy.deepcopy(base)
     outcome = call(
         ledger,
         cc,
         HEAD_END,
-        "MeterContract:SubmitReadings",
-        transient={"readings": json.dumps(batch).encode()},
+        "ReadingContract:SubmitReadings",
+        transient={"bundles": signed(body, sign=True)},
     )
     assert outcome.status == 400, outcome.result.message
 
@@ -936,23 +955,29 @@ def test_a_grid_event_whose_type_is_not_a_string_is_refused_with_a_400(cc, base,
 
 def test_a_disclosed_reading_with_nan_is_refused_with_a_400(cc, base):
     disclosed = {
-        "meter_id": "m-001",
-        "interval_start": f"{BASE_DAY}T01:00:00Z",
-        "interval_minutes": 15,
-        "import_wh": math.nan,
-        "export_wh": 10,
-        "salt": "AAECAwQFBgcICQoLDA0ODxAR",
+        "format": "gridledger-disclosure/1",
+        "reading": {
+            "meter_id": "m-001",
+            "interval_start": f"{BASE_DAY}T01:00:00Z",
+            "interval_minutes": 15,
+            "import_wh": math.nan,
+            "export_wh": 10,
+            "salt": "AAECAwQFBgcICQoLDA0ODw",
+        },
+        "proof": {"index": 0, "size": 1, "path": []},
+        "day_roots": ["00" * 32],
+        "bundle": 0,
     }
     ledger = copy.deepcopy(base)
-    outcome = call(ledger, cc, REGULATOR, "MeterContract:VerifyReading", json.dumps(disclosed))
+    outcome = call(ledger, cc, REGULATOR, "ReadingContract:VerifyReading", json.dumps(disclosed))
     assert outcome.status == 400, outcome.result.message
 
 
 DEEP_JSON = [
     ("community", "TariffContract:ProposeTariff", OPERATOR, "tariff"),
-    ("community", "MeterContract:VerifyReading", REGULATOR, "reading"),
+    ("community", "ReadingContract:VerifyReading", REGULATOR, "disclosure"),
     ("community", "GridEventContract:ReportGridEvent", OPERATOR, "event"),
-    ("community", "MeterContract:SubmitReadings", HEAD_END, "transient readings"),
+    ("community", "ReadingContract:SubmitReadings", HEAD_END, "transient bundles"),
     ("community", "MarketContract:PlaceOrder", HOUSEHOLD1, "transient order"),
     ("consortium", "AggregateContract:PublishAggregate", CONSORTIUM_OPERATOR, "totals"),
     ("consortium", "FundingContract:CreateCampaign", CONSORTIUM_OPERATOR, "campaign"),

@@ -1,8 +1,8 @@
 """The one spelling of an identifier a client chooses: meter, event, consent, campaign ids.
 
 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit: safe inside
-composite state keys (no '~', no NUL) and in URLs. (The Fabric-free domain package
-keeps its own copy of the rule, so that it imports nothing of the runtime.)
+composite state keys (no '~', no NUL) and in URLs. The chaincode, the API's schemas
+and the client's Green Button code all check ids against this one pattern.
 """
 
 from __future__ import annotations
