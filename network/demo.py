@@ -7,14 +7,16 @@ API, logged in as that org's people with the secrets its own CA issued:
     register        each org's admin registers its org in the member registry
     tariff          the utility's operator proposes the time-of-use tariff
     approve         the regulator's auditor approves it
-    meter-day       the operator registers 20 meters; the head-end submits 1,920 signed
-                    readings into the private collection
+    meter-day       the operator registers 20 meters, each with a device key drawn at
+                    random and kept in the utility's home; the head-end submits their
+                    1,920 readings as 20 signed day bundles into the private collection
     orders          four households place sealed offers and bids for four midday slots
     clear           the operator clears the four auctions
     settle          the billing system settles them against the meters and issues two
                     invoices
-    disclose        household h-001 reads its 12:00 reading and discloses it (a file)
-    verify          the regulator verifies the disclosed reading against the hash its
+    disclose        household h-001 discloses its 12:00 reading with its Merkle proof
+                    (a file); the reading's neighbours stay hidden
+    verify          the regulator verifies the disclosure against the commitment its
                     own peer keeps, and reads the member registry back
 
 The disclosed reading is the one thing that travels between orgs, as a public file.
@@ -24,16 +26,18 @@ Every step is idempotent, so the demo can be re-run on the same ledger.
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from client.bundles import MeterKeys
 from network.api_server import login, request, service_keys
 from network.console import NetworkError, info, step
-from network.home import OrgHome, write_public
-from network.scenario import Household, community, day_readings, signed_batch, simulated_salt
+from network.home import OrgHome, write_private, write_public
+from network.scenario import Household, community, day_readings, signed_days
 from network.topology import ADMIN_USER
 
 if TYPE_CHECKING:
@@ -121,20 +125,22 @@ def approve(api: OrgApi, _: Path | None) -> None:
 
 def meter_day(api: OrgApi, _: Path | None) -> None:
     day = demo_day()
-    stored = imported = exported = 0
+    keys = MeterKeys(api.home.meter_keys)
+    imported = exported = 0
+    bundles = []
     for household in households().values():
         meter = {
             "meter_id": household.meter_id,
             "household_id": household.household_id,
             "feeder": household.feeder,
-            "device_public_key": household.device_public_key_pem,
+            "device_public_key": keys.public_pem(household.meter_id),
         }
         api.community("operator1", "POST", "/meters", meter)
         readings = day_readings(household, day)
-        batch = json.loads(signed_batch(household, readings))
-        stored += api.community("headend1", "POST", "/readings", batch)["stored"]
+        bundles += [b.wire() for b in signed_days(keys, household, readings)]
         imported += sum(int(r["import_wh"]) for r in readings)
         exported += sum(int(r["export_wh"]) for r in readings)
+    stored = api.community("headend1", "POST", "/readings", {"bundles": bundles})["stored"]
     count = len(households())
     info(
         f"{count} meters, {count * 96} readings ({stored} new) in the private collection: "
@@ -145,25 +151,44 @@ def meter_day(api: OrgApi, _: Path | None) -> None:
 def orders(api: OrgApi, _: Path | None) -> None:
     day = demo_day()
     by_id = households()
+    salts = OrderSalts(api.home.sub("households", "order-salts.json"))
     for interval in slots(day):
         book = api.community("household1", "GET", f"/intervals/{interval}/order-book")
         if book["cleared"]:
             continue
         for household_id, user in TRADERS.items():
-            api.community(user, "POST", "/orders", order(by_id[household_id], interval, day))
+            body = order(by_id[household_id], interval, day, salts)
+            api.community(user, "POST", "/orders", body)
         info(f"{interval}: {len(TRADERS)} sealed orders placed")
 
 
-def order(household: Household, interval: str, day: date) -> dict[str, Any]:
+@dataclass
+class OrderSalts:
+    """The salts the households' apps drew for their orders, kept in the community's home
+    so that placing the same order again (a re-run demo) sends the same sealed order."""
+
+    path: Path
+
+    def of(self, order_id: str) -> str:
+        known = json.loads(self.path.read_text()) if self.path.exists() else {}
+        if order_id not in known:
+            known[order_id] = secrets.token_urlsafe(18)
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            write_private(self.path, json.dumps(known, indent=1))
+        return str(known[order_id])
+
+
+def order(household: Household, interval: str, day: date, salts: OrderSalts) -> dict[str, Any]:
     reading = next(r for r in day_readings(household, day) if r["interval_start"] == interval)
     selling = int(reading["export_wh"]) > 0
+    order_id = f"demo-{household.household_id}-{interval[:16].replace(':', '')}"
     return {
-        "order_id": f"demo-{household.household_id}-{interval[:16].replace(':', '')}",
+        "order_id": order_id,
         "side": "offer" if selling else "bid",
         "interval_start": interval,
         "energy_wh": max(int(reading["export_wh"] if selling else reading["import_wh"]), 1),
         "price_per_kwh": 9 + int(household.household_id[-1]) if selling else 26,
-        "salt": simulated_salt(household.seed, household.household_id, interval),
+        "salt": salts.of(order_id),
     }
 
 
@@ -208,19 +233,20 @@ def disclose(api: OrgApi, out: Path | None) -> None:
     if out is None:
         raise NetworkError("disclose needs --out: where to write the disclosed reading")
     day = demo_day().isoformat()
-    query = f"start={day}T12:00:00Z&end={day}T12:15:00Z"
-    reading = api.community("household1", "GET", f"/households/h-001/readings?{query}")["items"][0]
-    write_public(out, json.dumps(reading, indent=2) + "\n")
-    info(f"h-001 discloses its {day} 12:00 reading to the regulator: {out}")
+    meter_id = households()["h-001"].meter_id
+    path = f"/meters/{meter_id}/readings/{day}T12:00:00Z/disclosure"
+    disclosure = api.community("household1", "GET", path)
+    write_public(out, json.dumps(disclosure, indent=2) + "\n")
+    info(f"h-001 discloses its {day} 12:00 reading and its proof to the regulator: {out}")
 
 
 def verify(api: OrgApi, file: Path | None) -> None:
     if file is None:
         raise NetworkError("verify needs the disclosed reading: --file")
-    reading = json.loads(file.read_text())
-    verdict = api.community("auditor1", "POST", "/readings/verify", reading)
+    disclosure = json.loads(file.read_text())
+    verdict = api.community("auditor1", "POST", "/readings/verify", disclosure)
     ok = "verified" if verdict["verified"] else "NOT verified"
-    info(f"regulator checks h-001's disclosed reading against its peer's hash: {ok}")
+    info(f"regulator checks h-001's disclosed reading against its peer's commitment: {ok}")
     if not verdict["verified"]:
         raise NetworkError("the disclosed reading does not match the hash on the ledger")
     for member in api.call("auditor1", "GET", "/members?per_page=100")["items"]:

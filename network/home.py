@@ -142,6 +142,11 @@ class OrgHome:
         return self.sub("api")
 
     @property
+    def meter_keys(self) -> Path:
+        """The device keys of the meters this org's head-end serves (the utility's)."""
+        return self.sub("headend", "meter-keys")
+
+    @property
     def logs(self) -> Path:
         return self.sub("logs")
 

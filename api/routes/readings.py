@@ -1,33 +1,44 @@
-"""Readings: batch ingest by head-ends; queries per household; hashes for anyone."""
+"""Readings: signed bundles from head-ends; readings, disclosures and commitments out.
+
+A head-end posts the bundles its meters signed; the API checks each payload against
+the reading rules (a 400 names the bundle and the rule) and forwards the bytes as
+they came, so the device signature the chaincode verifies is over what the meter
+signed. A household (or the utility, or a third party under consent) reads its
+readings or one reading's disclosure; anyone verifies a disclosure against the
+commitment every peer keeps, the regulator included.
+"""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from apiflask import APIBlueprint
-from apiflask.fields import String
 
 from api.auth import auth
 from api.ledger import ledger
 from api.routes.common import Page, PageQuery, page_of
-from api.routes.schemas import BatchIn, BatchOut, Period, ReadingHash, ReadingIn, Verdict
+from api.routes.reading_schemas import (
+    Commitment,
+    Disclosure,
+    RetentionIn,
+    RetentionOut,
+    SubmissionIn,
+    SubmissionOut,
+    Verdict,
+    signed_bundles,
+)
+from api.routes.schemas import Period
 
 bp = APIBlueprint("readings", __name__, tag="Readings")
 
 
-def signed_batch(batch: dict[str, Any]) -> bytes:
-    """The transient value the chaincode verifies (readings as sent, defaults included)."""
-    return json.dumps(batch, sort_keys=True, separators=(",", ":")).encode()
-
-
 @bp.post("/readings")
 @bp.auth_required(auth)
-@bp.input(BatchIn, arg_name="batch")
-@bp.output(BatchOut, status_code=201)
-@bp.doc(summary="Ingest a meter's signed batch of interval readings (meter head-end)")
-def ingest(batch: dict[str, Any]) -> Any:
-    return ledger().submit_readings(signed_batch(batch))
+@bp.input(SubmissionIn, arg_name="submission")
+@bp.output(SubmissionOut, status_code=201)
+@bp.doc(summary="Store meters' signed day bundles, forwarded byte for byte (meter head-end)")
+def ingest(submission: dict[str, Any]) -> Any:
+    return ledger().submit_bundles(signed_bundles(submission))
 
 
 @bp.get("/households/<household_id>/readings")
@@ -44,25 +55,38 @@ def household_readings(household_id: str, period: dict[str, str], paging: dict[s
     return page_of(readings, paging)
 
 
-@bp.get("/meters/<meter_id>/readings/<interval_start>/hash")
+@bp.get("/meters/<meter_id>/readings/<interval_start>/disclosure")
 @bp.auth_required(auth)
-@bp.output(ReadingHash)
-@bp.doc(summary="The hash the channel keeps of one reading (anyone, the regulator too)")
-def reading_hash(meter_id: str, interval_start: str) -> Any:
-    return ledger().reading_hash(meter_id, interval_start)
+@bp.output(Disclosure)
+@bp.doc(
+    summary="One reading with its Merkle proof, to hand to anyone (who may read the "
+    "household's readings)"
+)
+def disclosure(meter_id: str, interval_start: str) -> Any:
+    return ledger().disclosure(meter_id, interval_start)
 
 
-class Disclosed(ReadingIn):
-    """A reading exactly as GetReadings returned it."""
-
-    meter_id = String(required=True)
-    salt = String(required=True)
+@bp.get("/meters/<meter_id>/days/<day>/commitment")
+@bp.auth_required(auth)
+@bp.output(Commitment)
+@bp.doc(summary="The hash every peer keeps of a meter-day's readings (anyone, the regulator too)")
+def commitment(meter_id: str, day: str) -> Any:
+    return ledger().reading_commitment(meter_id, day)
 
 
 @bp.post("/readings/verify")
 @bp.auth_required(auth)
-@bp.input(Disclosed, arg_name="reading")
+@bp.input(Disclosure, arg_name="disclosed")
 @bp.output(Verdict)
-@bp.doc(summary="Verify a disclosed reading against the hash on the ledger")
-def verify(reading: dict[str, Any]) -> Any:
-    return ledger().verify_reading(reading)
+@bp.doc(summary="Verify a disclosed reading against the commitment on the ledger")
+def verify(disclosed: dict[str, Any]) -> Any:
+    return ledger().verify_disclosure(disclosed)
+
+
+@bp.post("/readings/retention")
+@bp.auth_required(auth)
+@bp.input(RetentionIn, arg_name="retention")
+@bp.output(RetentionOut)
+@bp.doc(summary="Purge the meters' readings older than the 24-month retention (operator)")
+def retention(retention: dict[str, Any]) -> Any:
+    return ledger().purge_expired_readings(retention["meter_ids"])

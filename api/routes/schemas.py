@@ -52,50 +52,6 @@ class Meter(Schema):
     tx_id = String()
 
 
-class ReadingIn(Schema):
-    interval_start = String(required=True, validate=UTC)
-    interval_minutes = Integer(load_default=15, validate=OneOf([5, 15, 30, 60]))
-    import_wh = Integer(required=True, strict=True, validate=Range(0, MAX_WH))
-    export_wh = Integer(required=True, strict=True, validate=Range(0, MAX_WH))
-
-
-class BatchIn(Schema):
-    """A head-end's batch, signed with the meter's device key over the canonical JSON of
-    ``{"meter_id", "readings", "salt"}`` (sorted keys, no spaces), base64 DER ECDSA."""
-
-    meter_id = String(required=True, validate=Length(1, 64))
-    readings = List(Nested(ReadingIn), required=True, validate=Length(1, 672))
-    salt = String(required=True, validate=Length(22, 86))
-    signature = String(required=True)
-
-
-class BatchOut(Schema):
-    meter_id = String()
-    stored = Integer()
-    duplicates = Integer()
-    first = String()
-    last = String()
-
-
-class Reading(Schema):
-    meter_id = String()
-    interval_start = String()
-    interval_minutes = Integer()
-    import_wh = Integer()
-    export_wh = Integer()
-    salt = String()
-
-
-class ReadingHash(Schema):
-    meter_id = String()
-    interval_start = String()
-    sha256 = String()
-
-
-class Verdict(ReadingHash):
-    verified = Boolean()
-
-
 class ConsentIn(Schema):
     consent_id = String(required=True, validate=Length(1, 64))
     grantee = String(required=True, metadata={"example": "CommunityMSP:advisor1"})
