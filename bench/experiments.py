@@ -99,9 +99,11 @@ class Bench:
     async def close(self) -> None:
         await self.channel.close()
 
-    def contract(self, user: str, chaincode: str = "community") -> AsyncContract:
+    def contract(
+        self, user: str, chaincode: str = "community", name: str = "MeterContract"
+    ) -> AsyncContract:
         network = self.gateways[user].get_network(CHANNEL)
-        return network.get_contract(chaincode, "MeterContract")
+        return network.get_contract(chaincode, name)
 
     def days_needed(self, batch_size: int, count: int) -> int:
         turns = -(-count // len(self.homes))
@@ -221,7 +223,7 @@ async def python_ingest(
     most: float | None = None,
 ) -> Result:
     """SubmitReadings through GridLedger's Python client, long form, no retries."""
-    contract = bench.contract("headend1", chaincode)
+    contract = bench.contract("headend1", chaincode, "ReadingContract")
 
     async def submit(batch: Batch) -> int:
         await submit_long_form(contract, "SubmitReadings", transient=batch.transient())
@@ -325,7 +327,7 @@ async def api_ingest(
     def post(batch: Batch) -> int:
         request = urllib.request.Request(
             f"{api_url}/communities/sunnyside/readings",
-            data=batch.payload,
+            data=b'{"bundles":' + batch.payload + b"}",
             headers={"Content-Type": "application/json", "X-API-Key": api_key},
             method="POST",
         )

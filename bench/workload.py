@@ -1,9 +1,10 @@
-"""The work a benchmark submits: fresh meters and their signed batches of readings.
+"""The work a benchmark submits: fresh meters and their signed reading bundles.
 
 Every run registers its own meters (ids carry the run's tag), so a run never collides
 with an earlier one or with the tests, and the ledger refuses nothing as a duplicate.
-Batches are signed with each meter's device key before the clock starts: a meter
-signs at the edge, not in the head-end, so signing is not part of what is measured.
+Each meter's device key is drawn at random for the run (:class:`client.bundles.MeterKeys`);
+bundles are signed before the clock starts: a meter signs at the edge, not in the
+head-end, so signing is not part of what is measured.
 """
 
 from __future__ import annotations
@@ -17,16 +18,20 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from client import AsyncContract
-from network.scenario import Household, community, day_readings, signed_batch
+from client.bundles import MeterKeys
+from gridspec.reading_bundle import SignedBundle
+from network.scenario import Household, community, day_readings, signed_days
 
 # inside the demo tariff's validity (from 2026-01-01), so that the days can be invoiced
 FIRST_DAY = date(2026, 1, 2)
 READINGS_PER_DAY = 96
+#: the device keys of the run's simulated meters, drawn at random, never saved
+KEYS = MeterKeys()
 
 
 @dataclass(frozen=True)
 class Batch:
-    """One SubmitReadings transaction's transient payload and how many readings it carries."""
+    """One SubmitReadings transaction's transient bundles and how many readings they carry."""
 
     meter_id: str
     readings: int
@@ -35,7 +40,7 @@ class Batch:
     day: date = FIRST_DAY
 
     def transient(self) -> dict[str, bytes]:
-        return {"readings": self.payload}
+        return {"bundles": self.payload}
 
 
 def run_tag() -> str:
@@ -63,7 +68,12 @@ async def register(meters: AsyncContract, homes: list[Household], concurrency: i
         async with gate:
             await meters.submit(
                 "RegisterMeter",
-                args=(home.meter_id, home.household_id, home.feeder, home.device_public_key_pem),
+                args=(
+                    home.meter_id,
+                    home.household_id,
+                    home.feeder,
+                    KEYS.public_pem(home.meter_id),
+                ),
             )
 
     await asyncio.gather(*(one(h) for h in homes))
@@ -90,11 +100,8 @@ def batches(homes: list[Household], batch_size: int, count: int, first_day: int 
         if part == per_day - 1:
             del days[key]
         batch_day = FIRST_DAY + timedelta(days=first_day + day)
-        made.append(
-            Batch(
-                home.meter_id, len(chunk), signed_batch(home, chunk), home.household_id, batch_day
-            )
-        )
+        payload = SignedBundle.submission(signed_days(KEYS, home, chunk))
+        made.append(Batch(home.meter_id, len(chunk), payload, home.household_id, batch_day))
     return made
 
 
@@ -106,7 +113,7 @@ def write_jsonl(made: list[Batch], path: Path) -> Path:
             line = {
                 "function": "SubmitReadings",
                 "args": [],
-                "transient": {"readings": base64.b64encode(batch.payload).decode()},
+                "transient": {"bundles": base64.b64encode(batch.payload).decode()},
                 "readings": batch.readings,
             }
             out.write(json.dumps(line) + "\n")

@@ -13,6 +13,7 @@ from bench.__main__ import numbers, parser
 from bench.experiments import Bench, Settings, jobs_for, loop_for, result_of
 from bench.loadgen import Outcome, Window
 from bench.workload import FIRST_DAY, households
+from gridspec.reading_bundle import ReadingBundle, SignedBundle
 
 
 def test_jobs_for_is_enough_for_the_whole_run():
@@ -88,9 +89,10 @@ def test_each_workload_of_a_bench_is_on_later_days_than_the_last():
         made = asyncio.run(bench.workload(size, count))
         assert len(made) == count
         keys = {
-            (b.meter_id, reading["interval_start"])
+            (b.meter_id, reading.interval_start)
             for b in made
-            for reading in json.loads(b.payload)["readings"]
+            for bundle in SignedBundle.list_from_wire(json.loads(b.payload))
+            for reading in ReadingBundle.parse(bundle.payload).readings()
         }
         assert keys.isdisjoint(seen)
         seen |= keys

@@ -1,4 +1,4 @@
-"""bench/workload.py: run-unique meters and their signed batches of readings."""
+"""bench/workload.py: run-unique meters and their signed reading bundles."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from bench.workload import (
     FIRST_DAY,
+    KEYS,
     READINGS_PER_DAY,
     Batch,
     batches,
@@ -22,17 +23,25 @@ from bench.workload import (
     run_tag,
     write_jsonl,
 )
+from gridspec.reading_bundle import ReadingBundle, SignedBundle
 from network.scenario import day_readings
 
 DIVISORS = [d for d in range(1, READINGS_PER_DAY + 1) if READINGS_PER_DAY % d == 0]
 
 
+def signed(batch: Batch) -> list[SignedBundle]:
+    return SignedBundle.list_from_wire(json.loads(batch.payload))
+
+
 def decoded(batch: Batch) -> dict:
-    return json.loads(batch.payload)
+    """The batch's meter and readings, read back from its bundles."""
+    bundles = [ReadingBundle.parse(s.payload) for s in signed(batch)]
+    readings = [r.record() for bundle in bundles for r in bundle.readings()]
+    return {"meter_id": bundles[0].meter_id, "readings": readings}
 
 
-def canonical(body: dict) -> bytes:
-    return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+def public_key(meter_id: str):
+    return load_pem_public_key(KEYS.public_pem(meter_id).encode())
 
 
 def intervals(made: list[Batch]) -> list[tuple[str, str]]:
@@ -58,7 +67,7 @@ def test_households_carry_the_tag_and_are_unique():
     assert all("-b1a2b3c-" in h.meter_id and "-b1a2b3c-" in h.household_id for h in homes)
     assert len({h.meter_id for h in homes}) == 45
     assert len({h.household_id for h in homes}) == 45
-    assert len({h.device_public_key_pem for h in homes[:25]}) == 25  # a key per meter
+    assert len({KEYS.public_pem(h.meter_id) for h in homes[:25]}) == 25  # a key per meter
     assert {h.meter_id for h in households(3, "other")}.isdisjoint(h.meter_id for h in homes)
 
 
@@ -84,31 +93,25 @@ def test_count_batches_with_the_meters_taking_turns(homes, count):
     assert [b.meter_id for b in made] == [homes[n % 3].meter_id for n in range(count)]
 
 
-def test_each_payload_is_a_batch_signed_by_its_meter(homes):
-    keys = {h.meter_id: load_pem_public_key(h.device_public_key_pem.encode()) for h in homes}
+def test_each_payload_is_a_bundle_signed_by_its_meter(homes):
     for batch in batches(homes, 16, 9):
-        payload = decoded(batch)
-        assert set(payload) == {"meter_id", "readings", "salt", "signature"}
-        assert payload["meter_id"] == batch.meter_id
-        assert payload["salt"]
-        body = {k: payload[k] for k in ("meter_id", "readings", "salt")}
-        signature = base64.b64decode(payload["signature"])
-        keys[batch.meter_id].verify(signature, canonical(body), ec.ECDSA(hashes.SHA256()))
-        assert batch.transient() == {"readings": batch.payload}
+        for bundle in signed(batch):
+            assert ReadingBundle.parse(bundle.payload).meter_id == batch.meter_id
+            public_key(batch.meter_id).verify(
+                bundle.signature, bundle.payload, ec.ECDSA(hashes.SHA256())
+            )
+        assert batch.transient() == {"bundles": batch.payload}
 
 
-def test_a_signature_does_not_verify_for_another_meter_or_a_changed_batch(homes):
-    batch = batches(homes, 16, 1)[0]
-    payload = decoded(batch)
-    body = {k: payload[k] for k in ("meter_id", "readings", "salt")}
-    signature = base64.b64decode(payload["signature"])
-    other = load_pem_public_key(homes[1].device_public_key_pem.encode())
+def test_a_signature_does_not_verify_for_another_meter_or_a_changed_bundle(homes):
+    bundle = signed(batches(homes, 16, 1)[0])[0]
     with pytest.raises(InvalidSignature):
-        other.verify(signature, canonical(body), ec.ECDSA(hashes.SHA256()))
-    own = load_pem_public_key(homes[0].device_public_key_pem.encode())
-    body["readings"][0]["import_wh"] += 1
+        public_key(homes[1].meter_id).verify(
+            bundle.signature, bundle.payload, ec.ECDSA(hashes.SHA256())
+        )
+    changed = bundle.payload.replace(b"[[", b"[[ ", 1)
     with pytest.raises(InvalidSignature):
-        own.verify(signature, canonical(body), ec.ECDSA(hashes.SHA256()))
+        public_key(homes[0].meter_id).verify(bundle.signature, changed, ec.ECDSA(hashes.SHA256()))
 
 
 def test_a_batch_holds_consecutive_readings_of_the_simulated_day(homes):
@@ -122,7 +125,11 @@ def test_a_batch_holds_consecutive_readings_of_the_simulated_day(homes):
         11: (homes[2], day2, 0),
     }
     for n, (home, day, part) in expected.items():
-        assert decoded(made[n])["readings"] == day_readings(home, day)[32 * part : 32 * part + 32]
+        sent = [
+            {k: r[k] for k in ("interval_start", "interval_minutes", "import_wh", "export_wh")}
+            for r in decoded(made[n])["readings"]
+        ]
+        assert sent == day_readings(home, day)[32 * part : 32 * part + 32]
     for batch in made:
         starts = [
             datetime.fromisoformat(r["interval_start"].replace("Z", "+00:00"))
@@ -137,7 +144,8 @@ def test_no_two_batches_share_a_meter_and_interval(homes, size, count):
     seen = intervals(made)
     assert len(seen) == size * count
     assert len(set(seen)) == len(seen)
-    assert len({decoded(b)["salt"] for b in made}) == count
+    secrets = {ReadingBundle.parse(s.payload).secret for b in made for s in signed(b)}
+    assert len(secrets) == count
 
 
 def test_different_first_days_give_disjoint_intervals(homes):
@@ -150,12 +158,17 @@ def test_different_first_days_give_disjoint_intervals(homes):
     assert {b.household_id for b in later} == {h.household_id for h in homes}
 
 
-def test_the_same_arguments_give_the_same_readings_and_salts(homes):
-    def unsigned(made):  # ECDSA signatures are randomised: compare what was signed
-        return [{k: v for k, v in decoded(b).items() if k != "signature"} for b in made]
+def test_the_same_arguments_give_the_same_readings_under_fresh_secrets(homes):
+    def values(made):
+        return [
+            [(r["interval_start"], r["import_wh"], r["export_wh"]) for r in decoded(b)["readings"]]
+            for b in made
+        ]
 
-    assert unsigned(batches(homes, 24, 5, first_day=3)) == unsigned(
-        batches(homes, 24, 5, first_day=3)
+    first, again = batches(homes, 24, 5, first_day=3), batches(homes, 24, 5, first_day=3)
+    assert values(first) == values(again)
+    assert {decoded(b)["readings"][0]["salt"] for b in first}.isdisjoint(
+        decoded(b)["readings"][0]["salt"] for b in again
     )
 
 
@@ -169,6 +182,6 @@ def test_write_jsonl_writes_one_submit_readings_transaction_a_line(homes, tmp_pa
         record = json.loads(line)
         assert record["function"] == "SubmitReadings"
         assert record["args"] == []
-        assert base64.b64decode(record["transient"]["readings"]) == batch.payload
+        assert base64.b64decode(record["transient"]["bundles"]) == batch.payload
         assert record["readings"] == 24
         assert set(record) == {"function", "args", "transient", "readings"}
