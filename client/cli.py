@@ -34,7 +34,7 @@ from .ca import CAClient, CAError
 from .errors import CommitError, GatewayError
 from .facade import Caller, Forbidden, Ledger
 from .gateway import Gateway, connect
-from .greenbutton import GreenButtonError, import_readings
+from .greenbutton import GreenButtonError, import_readings, meter_mapping
 from .profile import ConnectionProfile
 from .wallet import FileWallet, WalletError
 
@@ -116,21 +116,6 @@ class MeterReadings:
     meter_id: str
     readings: list[dict[str, Any]]
     local_time: dict[str, Any] | None = None
-
-
-def meter_mapping(values: list[str]) -> str | dict[str, str]:
-    """``--meter`` values: one meter id, or ``USAGE_POINT=METER_ID`` pairs."""
-    if len(values) == 1 and "=" not in values[0]:
-        return values[0]
-    mapping: dict[str, str] = {}
-    for value in values:
-        usage_point, equals, meter_id = value.partition("=")
-        if not equals or not usage_point or usage_point in mapping:
-            raise ValueError(
-                f"--meter {value!r}: give one meter id, or USAGE_POINT=METER_ID once per UsagePoint"
-            )
-        mapping[usage_point] = meter_id
-    return mapping
 
 
 def read_meters(path: Path, meters: list[str], ignore_cost: bool) -> list[MeterReadings]:

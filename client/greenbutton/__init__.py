@@ -25,7 +25,7 @@ the element and, for readings, the interval.
 
 from ._xml import ATOM_NAMESPACE, DEFAULT_BASE_URL, ESPI_NAMESPACE, GreenButtonError
 from .exporter import export_readings
-from .importer import ImportedMeter, import_readings
+from .importer import ImportedMeter, import_readings, meter_mapping
 from .invoice import CURRENCIES, ITEM_KINDS, export_invoice
 
 __all__ = [
@@ -39,4 +39,5 @@ __all__ = [
     "export_invoice",
     "export_readings",
     "import_readings",
+    "meter_mapping",
 ]

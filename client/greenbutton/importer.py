@@ -59,7 +59,7 @@ from ._xml import (
     split,
 )
 
-__all__ = ["ImportedMeter", "import_readings"]
+__all__ = ["ImportedMeter", "import_readings", "meter_mapping"]
 
 _MULTIPLIERS = (-12, -9, -6, -3, -2, -1, 0, 1, 2, 3, 6, 9, 12)
 _ELECTRICITY_COMMODITIES = (0, 1, 2)
@@ -79,6 +79,22 @@ class ImportedMeter:
     meter_id: str
     readings: list[dict[str, Any]]
     local_time: dict[str, Any] | None
+
+
+def meter_mapping(values: Sequence[str]) -> str | dict[str, str]:
+    """*meters* for :func:`import_readings` from ``METER_ID`` or ``USAGE_POINT=METER_ID``
+    texts (the CLI's ``--meter``, the API's ``meter`` query)."""
+    if len(values) == 1 and "=" not in values[0]:
+        return values[0]
+    mapping: dict[str, str] = {}
+    for value in values:
+        usage_point, equals, meter_id = value.partition("=")
+        if not equals or not usage_point or usage_point in mapping:
+            raise GreenButtonError(
+                f"meter {value!r}: give one meter id, or USAGE_POINT=METER_ID once per UsagePoint"
+            )
+        mapping[usage_point] = meter_id
+    return mapping
 
 
 def import_readings(

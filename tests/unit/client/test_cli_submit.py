@@ -143,8 +143,7 @@ def test_a_json_list_of_one_meter_with_its_device_key(
         ),
         (
             ["--meter", "A1=m-house", "--meter", "m-flat", "--keys", "keys"],
-            "error: --meter 'm-flat': give one meter id, or USAGE_POINT=METER_ID once per "
-            "UsagePoint",
+            "error: meter 'm-flat': give one meter id, or USAGE_POINT=METER_ID once per UsagePoint",
         ),
         (
             ["--meter", "m-1", "--keys", "keys", "--bundles-per-tx", "1001"],
