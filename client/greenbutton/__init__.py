@@ -23,9 +23,10 @@ Every refusal is a :class:`GreenButtonError` (a ``ValueError``) whose message na
 the element and, for readings, the interval.
 """
 
+from ._resources import meter_mapping
 from ._xml import ATOM_NAMESPACE, DEFAULT_BASE_URL, ESPI_NAMESPACE, GreenButtonError
 from .exporter import export_readings
-from .importer import ImportedMeter, import_readings, meter_mapping
+from .importer import ImportedMeter, import_readings
 from .invoice import CURRENCIES, ITEM_KINDS, export_invoice
 
 __all__ = [

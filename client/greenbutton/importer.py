@@ -40,30 +40,24 @@ from typing import Any
 from gridspec.reading_bundle import QUALITY_CODES, check_local_time
 from gridspec.readings import INTERVAL_MINUTES, ReadingError, max_wh
 
+from ._resources import Resource, assign_meters, resources
 from ._xml import (
     DELTA_DATA,
     DIRECTIONS,
-    ELECTRICITY_SERVICE,
-    ESPI_NAMESPACE,
     FORWARD,
     LAST_SECOND,
     WH,
     GreenButtonError,
-    atom,
-    check_id,
     espi,
     instant_text,
     integer,
     parse_feed,
-    show,
-    split,
 )
 
-__all__ = ["ImportedMeter", "import_readings", "meter_mapping"]
+__all__ = ["ImportedMeter", "import_readings"]
 
 _MULTIPLIERS = (-12, -9, -6, -3, -2, -1, 0, 1, 2, 3, 6, 9, 12)
 _ELECTRICITY_COMMODITIES = (0, 1, 2)
-_KINDS = ("UsagePoint", "MeterReading", "ReadingType", "IntervalBlock", "LocalTimeParameters")
 
 
 @dataclass(frozen=True)
@@ -81,22 +75,6 @@ class ImportedMeter:
     local_time: dict[str, Any] | None
 
 
-def meter_mapping(values: Sequence[str]) -> str | dict[str, str]:
-    """*meters* for :func:`import_readings` from ``METER_ID`` or ``USAGE_POINT=METER_ID``
-    texts (the CLI's ``--meter``, the API's ``meter`` query)."""
-    if len(values) == 1 and "=" not in values[0]:
-        return values[0]
-    mapping: dict[str, str] = {}
-    for value in values:
-        usage_point, equals, meter_id = value.partition("=")
-        if not equals or not usage_point or usage_point in mapping:
-            raise GreenButtonError(
-                f"meter {value!r}: give one meter id, or USAGE_POINT=METER_ID once per UsagePoint"
-            )
-        mapping[usage_point] = meter_id
-    return mapping
-
-
 def import_readings(
     xml: bytes, meters: str | Mapping[str, str], *, ignore_cost: bool = False
 ) -> list[ImportedMeter]:
@@ -106,15 +84,15 @@ def import_readings(
     meter ids, each key being a UsagePoint's id (the last segment of its ``self``
     link), its whole ``self`` link, or its entry's title.
     """
-    resources = _resources(parse_feed(xml))
-    usage_points = resources["UsagePoint"]
-    assigned = _assign(usage_points, meters)
-    directions = _directions(resources["MeterReading"], resources["ReadingType"], usage_points)
+    found = resources(parse_feed(xml))
+    usage_points = found["UsagePoint"]
+    assigned = assign_meters(usage_points, meters)
+    directions = _directions(found["MeterReading"], found["ReadingType"], usage_points)
     intervals: dict[str, dict[int, _Interval]] = {up.href: {} for up in usage_points}
     seen: dict[tuple[str, int, int], int] = {}
     number = 0
-    for block in resources["IntervalBlock"]:
-        owner, direction, multiplier = directions[_owner(block, resources["MeterReading"])]
+    for block in found["IntervalBlock"]:
+        owner, direction, multiplier = directions[_owner(block, found["MeterReading"])]
         for element in block.element.findall(espi("IntervalReading")):
             number += 1
             where = f"IntervalReading {number}"
@@ -133,7 +111,7 @@ def import_readings(
             up.title,
             assigned[up.href],
             _readings(intervals[up.href]),
-            _local_time(up, resources["LocalTimeParameters"]),
+            _local_time(up, found["LocalTimeParameters"]),
         )
         for up in usage_points
     ]
@@ -170,128 +148,15 @@ class _Interval:
             self.export_wh = wh
 
 
-@dataclass(frozen=True)
-class _Resource:
-    """An ESPI resource and the links and title of the Atom entry that carries it."""
-
-    kind: str
-    number: int
-    element: ET.Element
-    title: str
-    self_href: str | None
-    up_href: str | None
-    related: tuple[str, ...]
-
-    @property
-    def name(self) -> str:
-        return f"{self.kind} {self.number}"
-
-    @property
-    def href(self) -> str:
-        if self.self_href is None:
-            raise GreenButtonError(f"{self.name}: its entry has no self link")
-        return self.self_href
-
-    @property
-    def label(self) -> str:
-        ident = self.href.rsplit("/", 1)[-1]
-        return f"{ident} ({self.title})" if self.title else ident
-
-
-def _resources(feed: ET.Element) -> dict[str, list[_Resource]]:
-    found: dict[str, list[_Resource]] = {kind: [] for kind in _KINDS}
-    for position, entry in enumerate(feed.findall(atom("entry")), 1):
-        content = entry.find(atom("content"))
-        if content is None:
-            continue
-        for element in content:
-            namespace, kind = split(element.tag)
-            if kind not in found:
-                continue
-            if namespace != ESPI_NAMESPACE:
-                raise GreenButtonError(
-                    f"entry {position}: {show(element.tag)} is not in the ESPI namespace "
-                    f"{ESPI_NAMESPACE}"
-                )
-            links: dict[str, list[str]] = {}
-            for link in entry.findall(atom("link")):
-                href = (link.get("href") or "").strip().rstrip("/")
-                if href:
-                    links.setdefault(link.get("rel", "alternate"), []).append(href)
-            title = " ".join((entry.findtext(atom("title")) or "").split())
-            found[kind].append(
-                _Resource(
-                    kind,
-                    len(found[kind]) + 1,
-                    element,
-                    title,
-                    links.get("self", [None])[0],
-                    links.get("up", [None])[0],
-                    tuple(links.get("related", ())),
-                )
-            )
-    return found
-
-
-def _assign(usage_points: Sequence[_Resource], meters: str | Mapping[str, str]) -> dict[str, str]:
-    """UsagePoint self href -> meter id; every UsagePoint mapped, every key used."""
-    if not usage_points:
-        raise GreenButtonError("feed has no UsagePoint")
-    for up in usage_points:
-        kind = integer(up.element, ("ServiceCategory", "kind"), f"{up.name}: ServiceCategory kind")
-        if kind != ELECTRICITY_SERVICE:
-            raise GreenButtonError(f"{up.name}: ServiceCategory kind {kind} is not electricity (0)")
-    firsts: dict[str, _Resource] = {}
-    for up in usage_points:
-        first = firsts.setdefault(up.href, up)
-        if first is not up:
-            raise GreenButtonError(f"{up.name}: its self link is {first.name}'s")
-    listed = ", ".join(up.label for up in usage_points)
-    if isinstance(meters, str):
-        check_id("meter id", meters)
-        if len(usage_points) > 1:
-            raise GreenButtonError(
-                f"feed has {len(usage_points)} UsagePoints ({listed}): map each to a meter "
-                "(usage point=meter id)"
-            )
-        return {usage_points[0].href: meters}
-    assigned: dict[str, str] = {}
-    unknown = []
-    for key, meter_id in meters.items():
-        check_id(f"meter id for {key!r}", meter_id)
-        named = [
-            up for up in usage_points if key in (up.href, up.href.rsplit("/", 1)[-1], up.title)
-        ]
-        if not named:
-            unknown.append(repr(key))
-        elif len(named) > 1:
-            raise GreenButtonError(
-                f"{key!r} names {len(named)} UsagePoints ({', '.join(u.label for u in named)}): "
-                "map them by id"
-            )
-        elif named[0].href in assigned:
-            raise GreenButtonError(f"UsagePoint {named[0].label} is mapped twice")
-        else:
-            assigned[named[0].href] = meter_id
-    if unknown:
-        raise GreenButtonError(
-            f"no UsagePoint of the feed is {', '.join(unknown)} (the feed has {listed})"
-        )
-    unmapped = [up.label for up in usage_points if up.href not in assigned]
-    if unmapped:
-        raise GreenButtonError(f"UsagePoints without a meter: {', '.join(unmapped)}")
-    return assigned
-
-
 def _directions(
-    meter_readings: Sequence[_Resource],
-    reading_types: Sequence[_Resource],
-    usage_points: Sequence[_Resource],
+    meter_readings: Sequence[Resource],
+    reading_types: Sequence[Resource],
+    usage_points: Sequence[Resource],
 ) -> dict[str, tuple[str, int, int]]:
     """MeterReading self href -> (UsagePoint self href, flowDirection, powerOfTenMultiplier)."""
     by_href = {rt.self_href: rt for rt in reading_types if rt.self_href}
     found: dict[str, tuple[str, int, int]] = {}
-    holders: dict[tuple[str, int], _Resource] = {}
+    holders: dict[tuple[str, int], Resource] = {}
     for meter_reading in meter_readings:
         href = meter_reading.href
         owner = _usage_point_of(meter_reading, usage_points)
@@ -316,7 +181,7 @@ def _directions(
     return found
 
 
-def _usage_point_of(meter_reading: _Resource, usage_points: Sequence[_Resource]) -> _Resource:
+def _usage_point_of(meter_reading: Resource, usage_points: Sequence[Resource]) -> Resource:
     for up in usage_points:
         collection = f"{up.href}/MeterReading"
         if meter_reading.up_href == collection or meter_reading.href.startswith(f"{collection}/"):
@@ -324,7 +189,7 @@ def _usage_point_of(meter_reading: _Resource, usage_points: Sequence[_Resource])
     raise GreenButtonError(f"{meter_reading.name}: its links name no UsagePoint of the feed")
 
 
-def _reading_type(reading_type: _Resource) -> tuple[int, int]:
+def _reading_type(reading_type: Resource) -> tuple[int, int]:
     name, element = reading_type.name, reading_type.element
     uom = integer(element, ("uom",), f"{name}: uom")
     if uom != WH:
@@ -355,7 +220,7 @@ def _reading_type(reading_type: _Resource) -> tuple[int, int]:
     return direction, multiplier
 
 
-def _owner(block: _Resource, meter_readings: Sequence[_Resource]) -> str:
+def _owner(block: Resource, meter_readings: Sequence[Resource]) -> str:
     """The self href of the MeterReading *block* belongs to."""
     if block.up_href is None:
         raise GreenButtonError(f"{block.name}: its entry has no up link")
@@ -452,7 +317,7 @@ def _readings(intervals: Mapping[int, _Interval]) -> list[dict[str, Any]]:
     return readings
 
 
-def _local_time(up: _Resource, parameters: Sequence[_Resource]) -> dict[str, Any] | None:
+def _local_time(up: Resource, parameters: Sequence[Resource]) -> dict[str, Any] | None:
     linked = [p for p in parameters if p.self_href in up.related]
     chosen = linked[0] if linked else parameters[0] if len(parameters) == 1 else None
     if chosen is None:
