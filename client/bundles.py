@@ -48,7 +48,8 @@ def day_rows(
                 raise ReadingError(
                     f"reading at {item['interval_start']} is not aligned to {minutes} minutes"
                 )
-            row = [slot, item.get("import_wh"), item.get("export_wh")]
+            # values are checked by encode_payload, against gridspec.readings
+            row: list[Any] = [slot, item.get("import_wh"), item.get("export_wh")]
             rows.append(row if item.get("quality") is None else [*row, item["quality"]])
         yield day, minutes, rows
 
@@ -61,9 +62,7 @@ def sign_readings(
 ) -> list[SignedBundle]:
     """One signed bundle per UTC day of *readings*, each with a fresh secret."""
     return [
-        sign_bundle(
-            device_key, encode_payload(meter_id, day, minutes, rows, local_time=local_time)
-        )
+        sign_bundle(device_key, encode_payload(meter_id, day, minutes, rows, local_time=local_time))
         for day, minutes, rows in day_rows(readings)
     ]
 

@@ -17,7 +17,8 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,14 +26,16 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from gridspec.channels import community_name
+from gridspec.reading_bundle import MAX_BUNDLES, SignedBundle
+from gridspec.readings import ReadingError
 
+from .bundles import load_device_key, sign_readings
 from .ca import CAClient, CAError
 from .errors import CommitError, GatewayError
 from .facade import Caller, Forbidden, Ledger
 from .gateway import Gateway, connect
-from .greenbutton import GreenButtonError, import_readings
+from .greenbutton import GreenButtonError, import_readings, meter_mapping
 from .profile import ConnectionProfile
-from .readings_batch import sign_batch
 from .wallet import FileWallet, WalletError
 
 __all__ = ["main"]
@@ -106,43 +109,105 @@ def cmd_enrol(args: argparse.Namespace) -> Any:
     return {"label": label, "msp_id": found.msp_id, "attributes": enrollment.attributes()}
 
 
-def read_readings(path: Path, meter_id: str) -> list[dict[str, Any]]:
-    """Readings from a JSON list or a Green Button XML file."""
+@dataclass(frozen=True)
+class MeterReadings:
+    """One meter's readings from the input file, and its LocalTimeParameters if known."""
+
+    meter_id: str
+    readings: list[dict[str, Any]]
+    local_time: dict[str, Any] | None = None
+
+
+def read_meters(path: Path, meters: list[str], ignore_cost: bool) -> list[MeterReadings]:
+    """Readings per meter from a Green Button feed (``.xml``) or a JSON list of readings."""
     raw = path.read_bytes()
+    mapping = meter_mapping(meters)
     if path.suffix.lower() == ".xml":
-        return import_readings(raw, meter_id)
+        return [
+            MeterReadings(found.meter_id, found.readings, found.local_time)
+            for found in import_readings(raw, mapping, ignore_cost=ignore_cost)
+        ]
+    if not isinstance(mapping, str):
+        raise ValueError("a JSON file holds one meter's readings: give --meter METER_ID")
     readings = json.loads(raw)
-    if not isinstance(readings, list):
-        raise SystemExit(f"error: {path} must hold a JSON list of readings")
-    return readings
+    if not isinstance(readings, list) or not all(isinstance(r, dict) for r in readings):
+        raise ValueError(f"{path} must hold a JSON list of readings")
+    others = sorted({str(r["meter_id"]) for r in readings if r.get("meter_id", mapping) != mapping})
+    if others:
+        raise ValueError(
+            f"{path} holds readings of other meters ({', '.join(others)}), not {mapping}"
+        )
+    return [MeterReadings(mapping, readings)]
 
 
-def batches(readings: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
-    for start in range(0, len(readings), size):
-        yield readings[start : start + size]
+def device_keys(
+    args: argparse.Namespace, meter_ids: list[str]
+) -> dict[str, ec.EllipticCurvePrivateKey]:
+    """Each meter's device key: --device-key (one meter), else <meter_id>.pem in --keys."""
+    if args.device_key is not None:
+        if len(meter_ids) > 1:
+            raise ValueError(
+                f"the file holds {len(meter_ids)} meters ({', '.join(meter_ids)}): give "
+                "--keys DIR with one <meter_id>.pem each"
+            )
+        return {meter_ids[0]: load_device_key(args.device_key)}
+    missing = [m for m in meter_ids if not (args.keys / f"{m}.pem").is_file()]
+    if missing:
+        raise ValueError(
+            f"{args.keys} has no device key for {', '.join(m + '.pem' for m in missing)}"
+        )
+    return {m: load_device_key(args.keys / f"{m}.pem") for m in meter_ids}
 
 
-def cmd_submit(args: argparse.Namespace) -> Any:
-    key = serialization.load_pem_private_key(args.device_key.read_bytes(), password=None)
-    if not isinstance(key, ec.EllipticCurvePrivateKey):
-        raise SystemExit("error: the device key must be an ECDSA private key (PEM)")
-    readings = read_readings(args.file, args.meter)
-    ledger = open_ledger(args)
+def sign_meters(
+    meters: list[MeterReadings], keys: dict[str, ec.EllipticCurvePrivateKey]
+) -> list[SignedBundle]:
+    """One signed bundle per meter and UTC day, in the file's order of meters."""
+    return [
+        bundle
+        for meter in meters
+        for bundle in sign_readings(
+            keys[meter.meter_id], meter.meter_id, meter.readings, meter.local_time
+        )
+    ]
+
+
+def submit_in_transactions(
+    ledger: Ledger, bundles: list[SignedBundle], per_tx: int
+) -> dict[str, int]:
+    """Submit *bundles* *per_tx* at a time (one transaction each), the signed bytes unchanged."""
     stored = duplicates = 0
-    total = -(-len(readings) // args.batch_size)
-    for number, batch in enumerate(batches(readings, args.batch_size), start=1):
-        result = ledger.submit_readings(sign_batch(key, args.meter, batch))
+    total = -(-len(bundles) // per_tx)
+    for number, start in enumerate(range(0, len(bundles), per_tx), start=1):
+        chunk = bundles[start : start + per_tx]
+        result = ledger.submit_bundles(chunk)
         stored += result["stored"]
         duplicates += result["duplicates"]
         progress(
-            f"batch {number}/{total}: {result['stored']} stored, "
-            f"{result['duplicates']} already there"
+            f"transaction {number}/{total}: {len(chunk)} bundles, {result['stored']} readings "
+            f"stored, {result['duplicates']} already there"
         )
     return {
-        "meter_id": args.meter,
-        "readings": len(readings),
+        "transactions": total,
+        "bundles": len(bundles),
         "stored": stored,
         "duplicates": duplicates,
+    }
+
+
+def cmd_submit(args: argparse.Namespace) -> Any:
+    if not 1 <= args.bundles_per_tx <= MAX_BUNDLES:
+        raise ValueError(f"--bundles-per-tx must be from 1 to {MAX_BUNDLES}")
+    meters = read_meters(args.file, args.meter, args.ignore_cost)
+    keys = device_keys(args, [m.meter_id for m in meters])
+    bundles = sign_meters(meters, keys)
+    if not bundles:
+        raise ValueError(f"{args.file} holds no readings")
+    summary = submit_in_transactions(open_ledger(args), bundles, args.bundles_per_tx)
+    return {
+        "meters": [m.meter_id for m in meters],
+        "readings": sum(len(m.readings) for m in meters),
+        **summary,
     }
 
 
@@ -209,17 +274,46 @@ def parser() -> argparse.ArgumentParser:
     submit = command(
         "submit-readings",
         cmd_submit,
-        "sign and submit a meter's readings from a JSON or Green Button file",
+        "sign and submit meters' readings from a JSON list or a Green Button XML file",
     )
-    submit.add_argument("--meter", required=True)
-    submit.add_argument("--file", type=Path, required=True)
+    submit.description = (
+        "Groups the readings per meter and UTC day, signs each day's bundle with the "
+        "meter's device key and submits the bundles, --bundles-per-tx per transaction. "
+        "Prints progress per transaction on stderr and a JSON summary on stdout."
+    )
     submit.add_argument(
-        "--device-key",
+        "--file",
         type=Path,
         required=True,
-        help="the meter's device private key (PEM) that signs each batch",
+        help="a JSON list of readings, or a Green Button feed (.xml) of one or more UsagePoints",
     )
-    submit.add_argument("--batch-size", type=int, default=96)
+    submit.add_argument(
+        "--meter",
+        action="append",
+        required=True,
+        metavar="METER_ID | USAGE_POINT=METER_ID",
+        help="the meter the readings are from; for a feed of several UsagePoints, map each "
+        "one (its id, self link or title) to its meter, repeating --meter",
+    )
+    keys = submit.add_mutually_exclusive_group(required=True)
+    keys.add_argument("--device-key", type=Path, help="the one meter's device private key (PEM)")
+    keys.add_argument(
+        "--keys",
+        type=Path,
+        metavar="DIR",
+        help="a head-end's folder of device keys, <meter_id>.pem per meter",
+    )
+    submit.add_argument(
+        "--ignore-cost",
+        action="store_true",
+        help="import a Green Button feed whose IntervalReadings carry a cost (not stored)",
+    )
+    submit.add_argument(
+        "--bundles-per-tx",
+        type=int,
+        default=100,
+        help=f"meter-day bundles per transaction, 1 to {MAX_BUNDLES} (default 100)",
+    )
 
     readings = command("readings", cmd_readings, "show a household's readings in [start, end)")
     readings.add_argument("--household", required=True)
@@ -249,6 +343,7 @@ def main(argv: list[str] | None = None) -> int:
         CAError,
         WalletError,
         GreenButtonError,
+        ReadingError,
         OSError,
         ValueError,
     ) as exc:

@@ -67,6 +67,7 @@ __all__ = [
     "BundledReading",
     "ReadingBundle",
     "SignedBundle",
+    "check_local_time",
     "commitment_key",
     "commitment_of",
     "encode_payload",
@@ -183,7 +184,7 @@ class ReadingBundle:
         minutes = check_interval_minutes(data["interval_minutes"], where)
         secret = _check_secret(data["secret"], where)
         rows = _check_rows(data["readings"], minutes, where)
-        local_time = _check_local_time(data.get("local_time"), where)
+        local_time = check_local_time(data.get("local_time"), where)
         return cls(meter_id, day, minutes, secret, rows, local_time, payload)
 
     def readings(self) -> list[BundledReading]:
@@ -211,9 +212,7 @@ class ReadingBundle:
     def check_time(self, now: datetime) -> None:
         """Refuse a day past retention, or an interval not yet over by the clock skew."""
         if self.day < oldest_day(now):
-            raise ReadingError(
-                f"{self.where}: the day is older than the 24-month retention period"
-            )
+            raise ReadingError(f"{self.where}: the day is older than the 24-month retention period")
         last = self.rows[-1][0]
         ends = slot_start(self.day, self.interval_minutes, last) + timedelta(
             minutes=self.interval_minutes
@@ -264,7 +263,8 @@ def _check_rows(value: Any, minutes: int, where: str) -> tuple[tuple[int, ...], 
     return tuple(rows)
 
 
-def _check_local_time(value: Any, where: str) -> Mapping[str, Any] | None:
+def check_local_time(value: Any, where: str) -> Mapping[str, Any] | None:
+    """Green Button LocalTimeParameters as a bundle keeps them (``None``: not known)."""
     if value is None:
         return None
     if not isinstance(value, dict) or set(value) != LOCAL_TIME_FIELDS:

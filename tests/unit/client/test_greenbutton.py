@@ -19,6 +19,7 @@ from client.greenbutton import (
     export_readings,
     import_readings,
 )
+from gridspec.readings import max_wh
 
 DATA = Path(__file__).parent / "data"
 TWO_WAY = (DATA / "greenbutton_two_way.xml").read_bytes()
@@ -32,12 +33,17 @@ MARCH_1 = datetime(2026, 3, 1, tzinfo=UTC)
 
 def reading(start: str, minutes: int, import_wh: int, export_wh: int) -> dict[str, Any]:
     return {
-        "meter_id": "m-17",
         "interval_start": start,
         "interval_minutes": minutes,
         "import_wh": import_wh,
         "export_wh": export_wh,
     }
+
+
+def readings_of(feed: bytes) -> list[dict[str, Any]]:
+    """The readings of a one-UsagePoint feed, its costs ignored."""
+    (meter,) = import_readings(feed, "m-17", ignore_cost=True)
+    return meter.readings
 
 
 def export(readings: list[dict[str, Any]], **options: Any) -> bytes:
@@ -70,9 +76,10 @@ def links(entry: ET.Element, rel: str) -> list[str]:
 
 
 def test_import_both_flow_directions() -> None:
-    # forward (1) is import, reverse (19) export; a direction without the interval is 0
-    assert import_readings(TWO_WAY, "m-17") == [
-        reading("2026-03-01T23:30:00Z", 15, 410, 0),
+    # forward (1) is import, reverse (19) export; a direction without the interval is 0;
+    # the first reading's ReadingQuality (0: valid) is kept
+    assert readings_of(TWO_WAY) == [
+        {**reading("2026-03-01T23:30:00Z", 15, 410, 0), "quality": 0},
         reading("2026-03-01T23:45:00Z", 15, 380, 120),
         reading("2026-03-02T00:00:00Z", 15, 350, 95),
         reading("2026-03-02T00:15:00Z", 15, 300, 0),
@@ -82,7 +89,7 @@ def test_import_both_flow_directions() -> None:
 
 def test_import_kwh_values_scaled_by_power_of_ten() -> None:
     # uom 72 (Wh) with powerOfTenMultiplier 3: values in kWh; espi: prefix; hourly
-    assert import_readings(KWH, "m-17") == [
+    assert readings_of(KWH) == [
         reading("2026-03-03T10:00:00Z", 60, 1000, 0),
         reading("2026-03-03T11:00:00Z", 60, 2000, 0),
         reading("2026-03-03T12:00:00Z", 60, 0, 0),
@@ -96,12 +103,12 @@ def test_import_milli_wh_values_that_are_whole_wh() -> None:
         b"<powerOfTenMultiplier>-1</powerOfTenMultiplier>",
         1,
     )
-    assert [r["import_wh"] for r in import_readings(feed, "m-17")] == [41, 38, 35, 30, 0]
+    assert [r["import_wh"] for r in readings_of(feed)] == [41, 38, 35, 30, 0]
 
 
 def test_import_without_multiplier_means_wh() -> None:
     feed = KWH.replace(b"<espi:powerOfTenMultiplier>3</espi:powerOfTenMultiplier>", b"")
-    assert [r["import_wh"] for r in import_readings(feed, "m-17")] == [1, 2, 0, 3]
+    assert [r["import_wh"] for r in readings_of(feed)] == [1, 2, 0, 3]
 
 
 # -- refusals ------------------------------------------------------------------------------
@@ -129,7 +136,7 @@ REFUSALS: dict[str, tuple[bytes, bytes, str]] = {
     "value not an integer": (
         b"<value>95</value>",
         b"<value>9.5</value>",
-        "IntervalReading 6: value '9.5' is not an integer",
+        "IntervalReading 6: value '9.5' is not an integer of at most 19 digits",
     ),
     "missing value": (b"<value>300</value>", b"", "IntervalReading 4: value is missing"),
     "missing timePeriod": (
@@ -175,8 +182,8 @@ REFUSALS: dict[str, tuple[bytes, bytes, str]] = {
     "two forward readings": (
         b"<flowDirection>19</flowDirection>",
         b"<flowDirection>1</flowDirection>",
-        "MeterReading 2: MeterReading 1 already has flowDirection 1; "
-        "a feed has one MeterReading per direction",
+        "MeterReading 2: MeterReading 1 of UsagePoint 5446AF3F (Rooftop PV household) already "
+        "has flowDirection 1; a UsagePoint has one MeterReading per direction",
     ),
     "register reads": (
         b"<accumulationBehaviour>4</accumulationBehaviour>",
@@ -205,11 +212,11 @@ REFUSALS: dict[str, tuple[bytes, bytes, str]] = {
         "IntervalReading 6: interval 2026-03-02T00:00:00Z lasts 30 minutes but 15 in "
         "IntervalReading 3",
     ),
-    "overlap": (
+    "two lengths on one UTC day": (
         PERIOD_7,
         b"<duration>3600</duration>\n            <start>1772406000</start>",
-        "IntervalReading 1: interval 2026-03-01T23:30:00Z overlaps IntervalReading 7 "
-        "(2026-03-01T23:00:00Z, 60 minutes)",
+        "IntervalReading 1: interval 2026-03-01T23:30:00Z lasts 15 minutes but IntervalReading 7 "
+        "on the same UTC day lasts 60; a meter's day has one interval length",
     ),
     "no reading type link": (
         f'<link rel="related" href="{BASE}/ReadingType/08"/>'.encode(),
@@ -247,7 +254,7 @@ def test_import_refuses(name: str) -> None:
     old, new, message = REFUSALS[name]
     assert TWO_WAY.count(old) >= 1, "the sample no longer has the text this case replaces"
     with pytest.raises(GreenButtonError) as caught:
-        import_readings(TWO_WAY.replace(old, new, 1), "m-17")
+        readings_of(TWO_WAY.replace(old, new, 1))
     assert str(caught.value) == message
 
 
@@ -277,10 +284,10 @@ EXTERNAL = b"""<?xml version="1.0"?>
             "root element is <entry> (namespace http://www.w3.org/2005/Atom), not an Atom feed",
         ),
         (b"<feed/>", "root element is <feed> (no namespace), not an Atom feed"),
-        (b'<feed xmlns="http://www.w3.org/2005/Atom"/>', "feed has no MeterReading"),
+        (b'<feed xmlns="http://www.w3.org/2005/Atom"/>', "feed has no UsagePoint"),
         (
             TWO_WAY.replace(b"<entry>", USAGE_POINT_ENTRY + b"<entry>", 1),
-            "feed has 2 UsagePoints: import one meter's feed at a time",
+            "UsagePoint 2: its self link is UsagePoint 1's",
         ),
     ],
     ids=[
@@ -290,24 +297,24 @@ EXTERNAL = b"""<?xml version="1.0"?>
         "entry-root",
         "no-namespace",
         "empty",
-        "two-points",
+        "same-point-twice",
     ],
 )
 def test_import_refuses_the_document(feed: bytes, message: str) -> None:
     with pytest.raises(GreenButtonError) as caught:
-        import_readings(feed, "m-17")
+        readings_of(feed)
     assert str(caught.value) == message
 
 
 def test_import_refuses_broken_xml_and_wrong_arguments() -> None:
     with pytest.raises(GreenButtonError, match=r"^feed is not well-formed XML: "):
-        import_readings(TWO_WAY[:500], "m-17")
+        readings_of(TWO_WAY[:500])
     with pytest.raises(TypeError, match="xml must be bytes, got str"):
-        import_readings(TWO_WAY.decode(), "m-17")  # type: ignore[arg-type]
+        readings_of(TWO_WAY.decode())  # type: ignore[arg-type]
     with pytest.raises(GreenButtonError) as caught:
         import_readings(TWO_WAY, "m 17")
     assert str(caught.value) == (
-        "meter_id 'm 17' is invalid: use 1-64 letters, digits, '.', '_' or '-'"
+        "meter id 'm 17' is invalid: use 1-64 letters, digits, '.', '_' or '-'"
     )
 
 
@@ -316,7 +323,7 @@ def test_import_refuses_broken_xml_and_wrong_arguments() -> None:
 
 def quarter_hours() -> st.SearchStrategy[list[dict[str, Any]]]:
     """Sorted 15-minute readings over three days, some import-only, some export-only."""
-    values = st.integers(0, 1_000_000)
+    values = st.integers(0, max_wh(15))
     return st.dictionaries(
         st.integers(0, 3 * 96 - 1), st.tuples(values, values), min_size=1, max_size=60
     ).map(
@@ -334,7 +341,7 @@ def quarter_hours() -> st.SearchStrategy[list[dict[str, Any]]]:
 @settings(max_examples=60, deadline=None, database=None)
 @given(quarter_hours())
 def test_round_trip(readings: list[dict[str, Any]]) -> None:
-    assert import_readings(export(readings), "m-17") == readings
+    assert readings_of(export(readings)) == readings
 
 
 @pytest.mark.parametrize("minutes", [5, 15, 30, 60])
@@ -348,7 +355,7 @@ def test_round_trip_of_every_interval_length(minutes: int) -> None:
         )
         for k in range(0, 24 * 60 // minutes + 5, 3)
     ]
-    assert import_readings(export(readings), "m-17") == readings
+    assert readings_of(export(readings)) == readings
 
 
 def test_export_sorts_and_accepts_readings_without_meter_id() -> None:
@@ -357,7 +364,7 @@ def test_export_sorts_and_accepts_readings_without_meter_id() -> None:
         reading("2026-03-01T09:00:00Z", 15, 7, 1),
     ]
     bare = [{k: v for k, v in r.items() if k != "meter_id"} for r in readings]
-    assert import_readings(export(bare), "m-17") == readings[::-1]
+    assert readings_of(export(bare)) == readings[::-1]
 
 
 TWO_DAYS = [
@@ -387,9 +394,9 @@ def test_export_is_a_namespaced_atom_feed_of_espi_resources() -> None:
         kinds.append(resource.tag.removeprefix(E))
         for element in resource.iter():
             assert element.tag.startswith(E), element.tag
+    # no LocalTimeParameters: the readings did not say (test_greenbutton_samples has them)
     assert kinds == [
         "UsagePoint",
-        "LocalTimeParameters",
         "MeterReading",
         "ReadingType",
         "IntervalBlock",
@@ -410,10 +417,7 @@ def test_export_links_follow_espi_resource_uris() -> None:
     ((usage_point, _),) = entries(feed, "UsagePoint")
     assert links(usage_point, "self") == [point]
     assert links(usage_point, "up") == [f"{base}/RetailCustomer/h-1/UsagePoint"]
-    assert links(usage_point, "related") == [
-        f"{point}/MeterReading",
-        f"{base}/LocalTimeParameters/UTC",
-    ]
+    assert links(usage_point, "related") == [f"{point}/MeterReading"]
     reading_types = {links(entry, "self")[0]: rt for entry, rt in entries(feed, "ReadingType")}
     blocks = entries(feed, "IntervalBlock")
     for name, direction in (("import", "1"), ("export", "19")):
@@ -490,7 +494,7 @@ def test_export_is_deterministic_with_stable_ids() -> None:
     stamped = ET.fromstring(export(TWO_DAYS, updated="2026-03-03T06:00:00Z"))
     assert {e.text for e in stamped.iter(f"{A}published")} == {"2026-03-03T06:00:00Z"}
     ids = [e.text or "" for e in root.iter(f"{A}id")]
-    assert len(set(ids)) == len(ids) == 11
+    assert len(set(ids)) == len(ids) == 10
     assert all(re.fullmatch(r"urn:uuid:[0-9a-f-]{36}", i) for i in ids)
     assert [e.text for e in stamped.iter(f"{A}id")] == ids
     # the same resources keep their ids in a later export; the feed (another period) does not
@@ -510,7 +514,7 @@ EXPORT_REFUSALS: dict[str, tuple[list[dict[str, Any]], str]] = {
         [{**TWO_DAYS[0], "meter_id": "m-18"}],
         "reading 1: meter_id 'm-18' is not meter m-17",
     ),
-    "unknown field": ([{**TWO_DAYS[0], "salt": "x"}], "reading 1: unknown fields salt"),
+    "unknown field": ([{**TWO_DAYS[0], "cost": 1}], "reading 1: unknown fields cost"),
     "missing field": (
         [{k: v for k, v in TWO_DAYS[0].items() if k != "export_wh"}],
         "reading 1: export_wh is missing",
@@ -534,11 +538,11 @@ EXPORT_REFUSALS: dict[str, tuple[list[dict[str, Any]], str]] = {
     ),
     "negative": (
         [reading("2026-03-01T09:00:00Z", 15, -1, 1)],
-        "reading 1 (2026-03-01T09:00:00Z): import_wh must be an integer from 0 to 2**47 - 1",
+        "reading 1 (2026-03-01T09:00:00Z): import_wh must be an integer from 0 to 50000 Wh",
     ),
     "float": (
         [reading("2026-03-01T09:00:00Z", 15, 1, 1.5)],  # type: ignore[arg-type]
-        "reading 1 (2026-03-01T09:00:00Z): export_wh must be an integer from 0 to 2**47 - 1",
+        "reading 1 (2026-03-01T09:00:00Z): export_wh must be an integer from 0 to 50000 Wh",
     ),
     "twice": (
         [TWO_DAYS[0], TWO_DAYS[1], TWO_DAYS[0]],
