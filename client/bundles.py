@@ -7,9 +7,9 @@ the signature the chaincode verifies against the key registered for the meter.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import groupby
-import os
 from pathlib import Path
 from typing import Any
 

@@ -135,4 +135,3 @@ class RetentionOut(Schema):
     keep_from = String(metadata={"description": "the oldest day retention keeps"})
     meters = List(Nested(MeterPurge))
     purged_by = String()
-

@@ -29,13 +29,13 @@ from chaincode.runtime import (
     emit_event,
     tx_timestamp,
 )
-from gridspec.ids import IDENTIFIER
 from chaincode.runtime.private import (
     get_private,
     get_private_json,
     purge_private,
     put_private_json,
 )
+from gridspec.ids import IDENTIFIER
 
 __all__ = ["ConsentContract", "grantee_of", "require_consent"]
 

@@ -32,8 +32,8 @@ from chaincode.runtime import (
     put_json,
     tx_timestamp,
 )
-from gridspec.ids import IDENTIFIER
 from chaincode.runtime.state import parse_json
+from gridspec.ids import IDENTIFIER
 
 __all__ = ["ALERT_TYPES", "INCIDENT_TYPES", "GridEvent", "GridEventContract"]
 

@@ -34,7 +34,6 @@ from chaincode.runtime import (
     put_json,
     tx_timestamp,
 )
-from gridspec.ids import IDENTIFIER
 from chaincode.runtime.private import (
     get_private,
     get_private_many,
@@ -43,6 +42,7 @@ from chaincode.runtime.private import (
     transient,
 )
 from chaincode.runtime.state import parse_json
+from gridspec.ids import IDENTIFIER
 from gridspec.readings import (
     MAX_METERS_PER_HOUSEHOLD,
     RETENTION_DAYS,

@@ -213,9 +213,7 @@ class ReadingContract(Contract):
         emit_event(ctx, "ReadingsExpired", record)
         return canonical_json(record)
 
-    async def _days_of(
-        self, ctx: Any, pairs: list[Any]
-    ) -> dict[tuple[str, str], MeterDay]:
+    async def _days_of(self, ctx: Any, pairs: list[Any]) -> dict[tuple[str, str], MeterDay]:
         """The stored meter-days the submission touches, new ones empty."""
         wanted: dict[str, list[str]] = {}
         for _, bundle in pairs:
@@ -249,4 +247,3 @@ async def may_read(ctx: Any, who: Caller, household_id: str, start: str, end: st
             raise AccessDenied(f"only the utility's {who.role} may read household {household_id}")
     else:
         await require_consent(ctx, who, household_id, start, end)
-

@@ -66,8 +66,8 @@ from chaincode.runtime import (
     put_json,
     tx_timestamp,
 )
-from gridspec.ids import IDENTIFIER
 from chaincode.runtime.state import parse_json
+from gridspec.ids import IDENTIFIER
 
 __all__ = [
     "STATUSES",

@@ -15,6 +15,7 @@ from cryptography.x509.oid import NameOID
 from chaincode.community import build_chaincode as community_chaincode
 from chaincode.consortium import build_chaincode as consortium_chaincode
 from client.facade import CONTRACTS, Caller, Forbidden, Ledger
+from gridspec.reading_bundle import SignedBundle
 from gridspec.roles import RULES
 
 
@@ -104,7 +105,7 @@ def ledger(caller, community="sunnyside"):
         ),
         (
             Caller("UtilityMSP", "x", None, None),
-            lambda facade: facade.submit_readings(b"{}"),
+            lambda facade: facade.submit_bundles([]),
             "caller without a role may not call SubmitReadings; allowed: meter",
         ),
     ],
@@ -166,10 +167,13 @@ def test_private_inputs_travel_in_the_transient_map_and_private_reads_go_to_thei
     assert json.loads(recorder.calls[1][6]["household"]) == {"name": "A"}
 
 
-def test_readings_travel_in_the_transient_map_and_the_gateway_plans_their_endorsement():
+def test_bundles_travel_as_signed_in_the_transient_map_and_the_gateway_plans_endorsement():
     facade, recorder = ledger(Caller("UtilityMSP", "headend1", "meter", None))
-    facade.submit_readings(b"signed")
-    assert recorder.calls[0][6] == {"readings": b"signed"}
+    bundles = [SignedBundle(b'{"exact": "bytes"}', b"sig"), SignedBundle(b"\x00\xff", b"s2")]
+    facade.submit_bundles(bundles)
+    sent = recorder.calls[0][6]
+    assert set(sent) == {"bundles"}
+    assert SignedBundle.list_from_wire(json.loads(sent["bundles"])) == bundles
     assert recorder.calls[0][7] is None
 
 
