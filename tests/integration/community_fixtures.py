@@ -7,16 +7,22 @@ import uuid
 from dataclasses import replace
 from datetime import date
 
+from homes import home
+
 from client import Contract, Gateway
+from client.bundles import MeterKeys
+from gridspec.reading_bundle import SignedBundle
 from network.connect import gateway
 from network.demo import TARIFF
-from network.scenario import Household, community, day_readings, signed_batch
+from network.scenario import Household, community, day_readings, signed_days
 from network.topology import REGULATOR, UTILITY
 
 CHANNEL = "community-sunnyside"
 DAY = date(2026, 3, 1)
 DAY_START, DAY_END = "2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z"
 HOUSEHOLDS = community()[:3]
+#: the meters' device keys, kept where the utility's head-end keeps them (as the demo does)
+KEYS = MeterKeys(home(UTILITY).meter_keys)
 
 
 def contract(gw: Gateway, name: str) -> Contract:
@@ -32,18 +38,23 @@ def register(household: Household, personal: dict[str, str] | None = None) -> di
                 household.meter_id,
                 household.household_id,
                 household.feeder,
-                household.device_public_key_pem,
+                KEYS.public_pem(household.meter_id),
             ),
             transient=transient,
         )
     return json.loads(result)
 
 
+def signed(household: Household, readings: list[dict]) -> bytes:
+    """The transient `bundles` of *readings*, one bundle per day, signed by the meter."""
+    return SignedBundle.submission(signed_days(KEYS, household, readings))
+
+
 def submit_day(household: Household, readings: list[dict] | None = None) -> dict:
-    batch = signed_batch(household, readings or day_readings(household, DAY))
+    bundles = signed(household, readings or day_readings(household, DAY))
     with gateway(UTILITY, "headend1") as gw:
-        result = contract(gw, "MeterContract").submit(
-            "SubmitReadings", transient={"readings": batch}
+        result = contract(gw, "ReadingContract").submit(
+            "SubmitReadings", transient={"bundles": bundles}
         )
     return json.loads(result)
 

@@ -1,13 +1,14 @@
 """Meter readings through the real network: private to the household and the utility.
 
-The readings of one day travel in the transient map, are stored in the `readings`
-private collection of the utility and the community, and reach the regulator's peer
-only as hashes.
+A meter's day travels as one signed bundle in the transient map, is stored in the
+`readings` private collection of the utility and the community, and reaches the
+regulator's peer only as the hash of the day's Merkle roots: enough to verify one
+disclosed reading, never enough to recover another.
 """
 
 from __future__ import annotations
 
-import hashlib
+import base64
 import json
 import uuid
 
@@ -18,15 +19,20 @@ from community_fixtures import (
     DAY_END,
     DAY_START,
     HOUSEHOLDS,
+    KEYS,
     contract,
     fresh_household,
     register,
+    signed,
     submit_day,
 )
 
 from client import CommitError, EndorseError, GatewayError
+from gridspec import disclosure
+from gridspec.merkle import leaf_hash
+from gridspec.reading_bundle import SignedBundle
 from network.connect import gateway
-from network.scenario import day_readings, signed_batch
+from network.scenario import day_readings
 from network.topology import COMMUNITY, REGULATOR, UTILITY
 
 pytestmark = pytest.mark.usefixtures("fabric_network")
@@ -43,7 +49,9 @@ def metered_day():
 
 def readings_of(org, user, household_id, peer_org=None, start=DAY_START, end=DAY_END):
     with gateway(org, user, peer_org=peer_org) as gw:
-        raw = contract(gw, "MeterContract").evaluate("GetReadings", args=(household_id, start, end))
+        raw = contract(gw, "ReadingContract").evaluate(
+            "GetReadings", args=(household_id, start, end)
+        )
     return json.loads(raw)
 
 
@@ -88,22 +96,32 @@ def test_no_one_else_reads_a_households_readings(org, user, message):
     assert message in str(refused.value)
 
 
-def test_the_regulators_peer_holds_only_the_hash_of_a_reading():
-    stored = readings_of(COMMUNITY, "household1", H1.household_id)[40]
-    with gateway(REGULATOR, "auditor1") as gw:
-        meters = contract(gw, "MeterContract")
-        answer = json.loads(
-            meters.evaluate("GetReadingHash", args=(H1.meter_id, stored["interval_start"]))
+def disclose(household, start, org=COMMUNITY, user="household1"):
+    with gateway(org, user) as gw:
+        raw = contract(gw, "ReadingContract").evaluate(
+            "DiscloseReading", args=(household.meter_id, start)
         )
-        verdict = json.loads(meters.evaluate("VerifyReading", args=(json.dumps(stored),)))
-    canonical = json.dumps(stored, sort_keys=True, separators=(",", ":")).encode()
-    assert answer["sha256"] == hashlib.sha256(canonical).hexdigest()
-    assert verdict["verified"] is True
+    return json.loads(raw)
+
+
+def on_regulators_peer(function, *args):
+    with gateway(REGULATOR, "auditor1") as gw:
+        return json.loads(contract(gw, "ReadingContract").evaluate(function, args=args))
+
+
+def test_the_regulators_peer_verifies_a_disclosed_reading_and_holds_no_plaintext():
+    start = f"{DAY.isoformat()}T10:00:00Z"
+    disclosed = disclose(H1, start)
+    assert disclosed["reading"] == readings_of(COMMUNITY, "household1", H1.household_id)[40]
+    verdict = on_regulators_peer("VerifyReading", json.dumps(disclosed))
+    held = on_regulators_peer("GetReadingCommitment", H1.meter_id, DAY.isoformat())
+    assert verdict == {"key": held["key"], "sha256": held["sha256"], "verified": True}
+    assert disclosure.verify(disclosed, held["sha256"])  # offline, from the hash alone
 
     # the same query, run by the utility's operator on each peer: only members hold plaintext
     for peer, expected in ((COMMUNITY, 96), (UTILITY, 96), (REGULATOR, 0)):
         with gateway(UTILITY, "operator1", peer_org=peer) as gw:
-            raw = contract(gw, "MeterContract").evaluate(
+            raw = contract(gw, "ReadingContract").evaluate(
                 "GetReadings",
                 args=(H1.household_id, DAY_START, DAY_END),
                 endorsing_organizations=[peer.msp_id],
@@ -111,14 +129,30 @@ def test_the_regulators_peer_holds_only_the_hash_of_a_reading():
         assert len(json.loads(raw)) == expected, peer.msp_id
 
 
+def test_disclosing_one_reading_leaves_its_neighbours_unrecoverable():
+    """Everything the regulator holds of the day is the roots' hash; the disclosure adds
+    one reading, its salt and the path's hashes. Guessing the neighbour's every possible
+    value with that salt (or none) never gives the neighbour's leaf in the path."""
+    disclosed = disclose(H1, f"{DAY.isoformat()}T10:00:00Z")  # slot 40, its sibling is 41
+    sibling = bytes.fromhex(disclosed["proof"]["path"][0])
+    neighbour = {**disclosed["reading"], "interval_start": f"{DAY.isoformat()}T10:15:00Z"}
+    for salt in (disclosed["reading"]["salt"], ""):
+        for energy in range(50_001):
+            for field in ("import_wh", "export_wh"):
+                guess = {**neighbour, "import_wh": 0, "export_wh": 0, field: energy, "salt": salt}
+                text = json.dumps(guess, sort_keys=True, separators=(",", ":")).encode()
+                assert leaf_hash(text) != sibling
+
+
 def test_a_changed_reading_does_not_verify():
-    stored = readings_of(COMMUNITY, "household1", H1.household_id)[40]
-    forged = {**stored, "import_wh": stored["import_wh"] + 1}
-    with gateway(REGULATOR, "auditor1") as gw:
-        verdict = json.loads(
-            contract(gw, "MeterContract").evaluate("VerifyReading", args=(json.dumps(forged),))
-        )
-    assert verdict["verified"] is False
+    disclosed = disclose(H1, f"{DAY.isoformat()}T10:00:00Z")
+    forged = {**disclosed, "reading": {**disclosed["reading"], "import_wh": 1}}
+    forged["reading"]["import_wh"] += disclosed["reading"]["import_wh"]
+    verdict = on_regulators_peer("VerifyReading", json.dumps(forged))
+    assert (verdict["verified"], verdict["reason"]) == (
+        False,
+        "the reading does not lead to its bundle's root",
+    )
 
 
 def test_resubmitting_a_day_is_a_no_op_and_a_conflicting_reading_is_refused():
@@ -138,14 +172,14 @@ def test_resubmitting_a_day_is_a_no_op_and_a_conflicting_reading_is_refused():
     )
 
 
-def test_a_batch_not_signed_by_the_meters_device_key_is_refused():
-    batch = json.loads(signed_batch(H1, day_readings(H1, DAY)[:4]))
-    batch["readings"][0]["export_wh"] += 1
+def test_a_bundle_not_signed_by_the_meters_device_key_is_refused():
+    bundle = SignedBundle.list_from_wire(json.loads(signed(H1, day_readings(H1, DAY)[:4])))[0]
+    altered = bundle.payload.replace(b"]]", b"],[95,1,0]]", 1)
+    forged = SignedBundle.submission([SignedBundle(altered, bundle.signature)])
     with gateway(UTILITY, "headend1") as gw, pytest.raises(EndorseError) as refused:
-        contract(gw, "MeterContract").submit(
-            "SubmitReadings", transient={"readings": json.dumps(batch).encode()}
-        )
+        contract(gw, "ReadingContract").submit("SubmitReadings", transient={"bundles": forged})
     assert "signature does not verify with the meter's device key" in str(refused.value)
+    assert base64.b64encode(altered) not in str(refused.value).encode()
 
 
 def consent(function, *args):
@@ -177,11 +211,11 @@ def test_consent_lets_a_third_party_read_until_it_is_revoked():
     assert "no live consent" in str(revoked.value)
 
 
-def test_erasure_purges_the_plaintext_from_every_member_peer_and_keeps_the_evidence():
+def test_erasure_purges_the_plaintext_from_every_member_peer_and_keeps_the_commitments():
     household = fresh_household()
     register(household, {"name": "Leaving Household", "address": "1 Old Road"})
     submit_day(household)
-    disclosed = readings_of(UTILITY, "operator1", household.household_id)[50]
+    disclosed = disclose(household, f"{DAY.isoformat()}T12:30:00Z", UTILITY, "operator1")
 
     with gateway(UTILITY, "operator1") as gw:
         purge = contract(gw, "MeterContract").new_proposal(
@@ -189,29 +223,26 @@ def test_erasure_purges_the_plaintext_from_every_member_peer_and_keeps_the_evide
         )
         transaction = purge.endorse()
         assert transaction.submit().status().successful
-    assert json.loads(transaction.result)["readings_purged"] == 96
+    assert json.loads(transaction.result)["meter_days_purged"] == 1
 
     for peer in (UTILITY, COMMUNITY, REGULATOR):
         with gateway(UTILITY, "operator1", peer_org=peer) as gw:
             gw.get_network(CHANNEL).get_commit(purge.transaction_id).status()
     for peer in (UTILITY, COMMUNITY):
         assert readings_of(UTILITY, "operator1", household.household_id, peer_org=peer) == []
-    with gateway(REGULATOR, "auditor1") as gw:
-        verdict = json.loads(
-            contract(gw, "MeterContract").evaluate("VerifyReading", args=(json.dumps(disclosed),))
-        )
+    verdict = on_regulators_peer("VerifyReading", json.dumps(disclosed))
     assert verdict["verified"] is True
 
 
 def test_readings_need_only_the_utilitys_endorsement_but_the_meter_registry_needs_both():
     household = fresh_household()
     register(household)
-    batch = signed_batch(household, day_readings(household, DAY)[:8])
+    bundles = signed(household, day_readings(household, DAY)[:8])
     with gateway(UTILITY, "headend1") as gw:
         result = json.loads(
-            contract(gw, "MeterContract").submit(
+            contract(gw, "ReadingContract").submit(
                 "SubmitReadings",
-                transient={"readings": batch},
+                transient={"bundles": bundles},
                 endorsing_organizations=[UTILITY.msp_id],
             )
         )
@@ -221,7 +252,12 @@ def test_readings_need_only_the_utilitys_endorsement_but_the_meter_registry_need
     with gateway(UTILITY, "operator1") as gw, pytest.raises(CommitError) as refused:
         contract(gw, "MeterContract").submit(
             "RegisterMeter",
-            args=(other.meter_id, other.household_id, other.feeder, other.device_public_key_pem),
+            args=(
+                other.meter_id,
+                other.household_id,
+                other.feeder,
+                KEYS.public_pem(other.meter_id),
+            ),
             endorsing_organizations=[UTILITY.msp_id],
         )
     assert refused.value.code_name == "ENDORSEMENT_POLICY_FAILURE"
