@@ -402,7 +402,7 @@ def key_history(blocks: Iterable[Any], namespace: str, key: str) -> list[KeyWrit
     history: list[KeyWrite] = []
     for block in blocks:
         number = int(block.header.number)
-        validity = _validation_codes(block)
+        validity = validation_codes(block)
         for index, data in enumerate(block.data.data):
             if validity[index] != _VALID:
                 continue
@@ -428,7 +428,8 @@ def key_history(blocks: Iterable[Any], namespace: str, key: str) -> list[KeyWrit
     return history
 
 
-def _validation_codes(block: Any) -> bytes:
+def validation_codes(block: Any) -> bytes:
+    """Each transaction's validation code (0 is VALID), as the committing peer set them."""
     number = int(block.header.number)
     metadata = block.metadata.metadata
     codes = bytes(metadata[_TRANSACTIONS_FILTER]) if len(metadata) > _TRANSACTIONS_FILTER else b""

@@ -1,12 +1,14 @@
 """Erasure reaches the ledger's history: after PurgeHousehold, the peers no longer deliver
 the plaintext of the block that stored the readings, though the block is unchanged.
 
-A reading's plaintext is never in a block: the block holds the salted hashes of its key
-and value, and each member peer keeps the plaintext beside it in its private data store,
-from where `DeliverWithPrivateData` hands it out with the block. One day of readings of a
-fresh household is followed through that path, on the utility's and the community's
-peers (members of the `readings` collection) and on the regulator's (not a member),
-before and after the purge.
+A reading's plaintext is never in a block: the block holds the hashes of the private
+writes' keys and values (the meter-day's signed bundle and its roots), and each member
+peer keeps the plaintext beside it in its private data store, from where
+`DeliverWithPrivateData` hands it out with the block. One day of readings of a fresh
+household is followed through that path, on the utility's and the community's peers
+(members of the `readings` collection) and on the regulator's (not a member), before
+and after the purge; the day's commitment outlives the purge, and a reading disclosed
+before it is still proven by the block alone.
 
 Fabric 2.5+ hides a purged key's history from the moment the purge commits: the private
 data store filters it out on every read (the records themselves are deleted later, by
@@ -25,11 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from community_fixtures import CHANNEL, DAY, contract, fresh_household, register
-from fabric_protos.common import common_pb2
-from fabric_protos.ledger.rwset import rwset_pb2
-from fabric_protos.ledger.rwset.kvrwset import kv_rwset_pb2
-from fabric_protos.peer import proposal_pb2, proposal_response_pb2, transaction_pb2
+from community_fixtures import CHANNEL, DAY, contract, fresh_household, register, signed
 from homes import ca_cert, msp_dir
 
 from client import (
@@ -41,9 +39,11 @@ from client import (
     load_private_key,
     new_private_key_signer,
 )
+from client.disclosures import hashed_writes, verify_in_block
+from gridspec.reading_bundle import ReadingBundle, SignedBundle, commitment_key
 from network.ca import private_key
 from network.connect import gateway
-from network.scenario import batch_salt, day_readings, signed_batch
+from network.scenario import day_readings
 from network.topology import COMMUNITY, REGULATOR, UTILITY, Org
 
 pytestmark = pytest.mark.usefixtures("fabric_network")
@@ -101,53 +101,20 @@ def fetch_block(peer: Org, number: int) -> Any:
         return fetch(number)
 
 
-def canonical(value: Any) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
-
-
-def stored_readings(household) -> dict[str, bytes]:
-    """The key and stored bytes of each reading of the day, as the chaincode documents them."""
-    readings = day_readings(household, DAY)
-    salt = batch_salt(household, readings)
+def stored_writes(meter_id: str, bundles: bytes) -> dict[str, bytes]:
+    """What SubmitReadings stores of one meter-day, as the chaincode documents it: the
+    signed bundle as sent, and its Merkle root."""
+    [signed] = SignedBundle.list_from_wire(json.loads(bundles))
+    day = DAY.isoformat()
     return {
-        f"reading~{household.meter_id}~{r['interval_start']}": canonical(
-            {**r, "meter_id": household.meter_id, "salt": salt}
-        )
-        for r in readings
+        f"meterday~{meter_id}~{day}": json.dumps([signed.wire()], separators=(",", ":")).encode(),
+        commitment_key(meter_id, day): ReadingBundle.parse(signed.payload).root(),
     }
 
 
 def of_meter(writes: dict[str, bytes], meter_id: str) -> dict[str, bytes]:
-    """The writes under a meter's keys: its readings and its two reading indexes."""
+    """The writes under a meter's keys."""
     return {key: value for key, value in writes.items() if key.split("~")[1:2] == [meter_id]}
-
-
-def hashed_writes(block: Any, transaction_id: str) -> dict[bytes, bytes]:
-    """{SHA-256 of key: SHA-256 of value} the block's public rwset holds for the collection,
-    for one transaction: Envelope → Payload → Transaction → ChaincodeActionPayload →
-    ProposalResponsePayload → ChaincodeAction → TxReadWriteSet → HashedRWSet."""
-    for data in block.data.data:
-        payload = common_pb2.Payload.FromString(common_pb2.Envelope.FromString(data).payload)
-        if common_pb2.ChannelHeader.FromString(payload.header.channel_header).tx_id != (
-            transaction_id
-        ):
-            continue
-        action_payload = transaction_pb2.ChaincodeActionPayload.FromString(
-            transaction_pb2.Transaction.FromString(payload.data).actions[0].payload
-        )
-        response_payload = proposal_response_pb2.ProposalResponsePayload.FromString(
-            action_payload.action.proposal_response_payload
-        )
-        action = proposal_pb2.ChaincodeAction.FromString(response_payload.extension)
-        return {
-            write.key_hash: write.value_hash
-            for namespace in rwset_pb2.TxReadWriteSet.FromString(action.results).ns_rwset
-            if namespace.namespace == NAMESPACE
-            for collection in namespace.collection_hashed_rwset
-            if collection.collection_name == COLLECTION
-            for write in kv_rwset_pb2.HashedRWSet.FromString(collection.hashed_rwset).hashed_writes
-        }
-    raise AssertionError(f"transaction {transaction_id} is not in block {block.header.number}")
 
 
 def plaintext_in(delivered: Any, readings: dict[str, bytes]) -> list[str]:
@@ -166,6 +133,8 @@ class History:
 
     meter_id: str
     readings: dict[str, bytes]
+    salts: list[str]
+    disclosure: dict[str, Any]
     block_number: int
     submit_tx: str
     before: dict[str, Any]
@@ -187,17 +156,25 @@ def fetch_until_delivered(peer: Org, number: int, keys: set[str]) -> Any:
 def history() -> History:
     household = fresh_household()
     register(household)
-    readings = stored_readings(household)
+    bundles = signed(household, day_readings(household, DAY))
+    readings = stored_writes(household.meter_id, bundles)
+    [bundle] = SignedBundle.list_from_wire(json.loads(bundles))
+    salts = [r.salt for r in ReadingBundle.parse(bundle.payload).readings()]
 
-    batch = signed_batch(household, day_readings(household, DAY))
     with gateway(UTILITY, "headend1") as gw:
-        proposal = contract(gw, "MeterContract").new_proposal(
-            "SubmitReadings", transient={"readings": batch}
+        proposal = contract(gw, "ReadingContract").new_proposal(
+            "SubmitReadings", transient={"bundles": bundles}
         )
         submitted = proposal.endorse()
         status = submitted.submit().status()
     assert status.successful, status.code_name
     assert json.loads(submitted.result)["stored"] == 96
+    with gateway(UTILITY, "operator1") as gw:
+        disclosure = json.loads(
+            contract(gw, "ReadingContract").evaluate(
+                "DiscloseReading", args=(household.meter_id, f"{DAY.isoformat()}T12:00:00Z")
+            )
+        )
 
     number = status.block_number
     before = {peer.key: fetch_until_delivered(peer, number, set(readings)) for peer in MEMBERS}
@@ -209,7 +186,7 @@ def history() -> History:
         )
         purged = purge.endorse()
         assert purged.submit().status().successful
-    assert json.loads(purged.result)["readings_purged"] == 96
+    assert json.loads(purged.result)["meter_days_purged"] == 1
     for peer in PEERS:
         with gateway(UTILITY, "operator1", peer_org=peer) as gw:
             committed = gw.get_network(CHANNEL).get_commit(purged.transaction_id).status()
@@ -219,6 +196,8 @@ def history() -> History:
     return History(
         household.meter_id,
         readings,
+        salts,
+        disclosure,
         number,
         submitted.transaction_id,
         before,
@@ -230,19 +209,18 @@ def history() -> History:
 def test_a_member_peer_delivers_the_readings_plaintext_with_their_block(history, peer):
     writes = find_private_writes(history.before[peer.key], NAMESPACE, COLLECTION)
     mine = of_meter(writes, history.meter_id)
-    assert {key: mine.get(key) for key in history.readings} == history.readings
+    assert mine == history.readings
     assert plaintext_in(history.before[peer.key], history.readings) == list(history.readings)
-    assert sorted(mine.keys() - history.readings.keys()) == [
-        f"readingdays~{history.meter_id}",
-        f"readingidx~{history.meter_id}~{DAY.isoformat()}",
-    ]
 
 
 @pytest.mark.parametrize("peer", MEMBERS, ids=lambda peer: peer.key)
-def test_after_the_purge_a_member_peer_delivers_that_block_without_the_plaintext(history, peer):
+def test_after_the_purge_a_member_peer_delivers_that_block_with_the_roots_only(history, peer):
     delivered = history.after[peer.key]
-    assert of_meter(find_private_writes(delivered, NAMESPACE, COLLECTION), history.meter_id) == {}
-    assert not plaintext_in(delivered, history.readings)
+    roots = commitment_key(history.meter_id, DAY.isoformat())
+    kept = of_meter(find_private_writes(delivered, NAMESPACE, COLLECTION), history.meter_id)
+    assert kept == {roots: history.readings[roots]}
+    day = f"meterday~{history.meter_id}~{DAY.isoformat()}"
+    assert plaintext_in(delivered, {day: history.readings[day]}) == []
 
 
 @pytest.mark.parametrize("peer", PEERS, ids=lambda peer: peer.key)
@@ -250,9 +228,19 @@ def test_the_block_itself_is_unchanged_and_keeps_the_readings_hashes(history, pe
     before, after = history.before[peer.key].block, history.after[peer.key].block
     assert after.SerializeToString() == before.SerializeToString()
     assert after.header.number == history.block_number
-    hashes = hashed_writes(after, history.submit_tx)
+    hashes = dict(hashed_writes(after, NAMESPACE, COLLECTION))
     expected = {sha256(key.encode()): sha256(value) for key, value in history.readings.items()}
     assert {key: hashes.get(key) for key in expected} == expected
+    raw = after.SerializeToString()
+    assert not [salt for salt in history.salts if salt.encode() in raw]
+
+
+@pytest.mark.parametrize("peer", PEERS, ids=lambda peer: peer.key)
+def test_a_reading_disclosed_before_the_purge_is_proven_by_the_block_alone(history, peer):
+    block = history.after[peer.key].block
+    assert verify_in_block(history.disclosure, block)
+    forged = {**history.disclosure, "reading": {**history.disclosure["reading"], "import_wh": 7}}
+    assert not verify_in_block(forged, block)
 
 
 def test_every_peer_holds_the_same_block(history):

@@ -11,12 +11,12 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from community_fixtures import approved_tariff, contract, register
+from community_fixtures import approved_tariff, contract, register, signed
 
 from client import EndorseError, GatewayError
 from network.connect import gateway
 from network.procs import wait_until
-from network.scenario import community, day_readings, signed_batch
+from network.scenario import community, day_readings
 from network.topology import COMMUNITY, REGULATOR, UTILITY
 
 pytestmark = pytest.mark.usefixtures("fabric_network")
@@ -106,9 +106,9 @@ def metered(household, interval: str) -> dict:
 
 
 def submit_day_of(household) -> None:
-    batch = signed_batch(household, day_readings(household, trading_day()))
+    bundles = signed(household, day_readings(household, trading_day()))
     with gateway(UTILITY, "headend1") as gw:
-        contract(gw, "MeterContract").submit("SubmitReadings", transient={"readings": batch})
+        contract(gw, "ReadingContract").submit("SubmitReadings", transient={"bundles": bundles})
 
 
 @pytest.fixture(scope="module")

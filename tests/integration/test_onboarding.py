@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 from api_client import ROLES, Api, Role, api_session, assert_error, login
-from community_fixtures import contract, fresh_household, register
+from community_fixtures import KEYS, contract, fresh_household, register, signed
 from gridnet_cli import gridnet
 
 from client import GatewayError
@@ -34,7 +34,7 @@ from client.orgconfig import application_msps
 from gridspec.channels import community_channel
 from network.connect import gateway, peer_session
 from network.home import ACTIVE, LEFT, OrgHome
-from network.scenario import community, day_readings, signed_batch
+from network.scenario import community, day_readings
 from network.topology import COMMUNITY, REGULATOR, UTILITY, Org
 
 pytestmark = pytest.mark.usefixtures("fabric_network")
@@ -66,7 +66,7 @@ class ReadingLoad(threading.Thread):
     def run(self) -> None:
         day = LOAD_DAY
         with gateway(UTILITY, "headend1") as gw:
-            meters = contract(gw, "MeterContract")
+            meters = contract(gw, "ReadingContract")
             while not self.stopping.is_set():
                 readings = day_readings(self.household, day)
                 for start in range(0, len(readings), 4):
@@ -78,7 +78,7 @@ class ReadingLoad(threading.Thread):
     def submit(self, meters: Any, readings: list[dict]) -> None:
         try:
             meters.submit(
-                "SubmitReadings", transient={"readings": signed_batch(self.household, readings)}
+                "SubmitReadings", transient={"bundles": signed(self.household, readings)}
             )
         except GatewayError as exc:
             self.failures.append(f"{readings[0]['interval_start']}: {exc}")
@@ -229,7 +229,7 @@ def test_readings_kept_flowing_and_every_acknowledged_one_is_on_the_ledger(
     assert len(load.acknowledged) >= 40, "the load should have run through the onboarding"
     with gateway(UTILITY, "billing1") as gw:
         stored = json.loads(
-            contract(gw, "MeterContract").evaluate(
+            contract(gw, "ReadingContract").evaluate(
                 "GetReadings",
                 args=(load.household.household_id, "2026-04-01T00:00:00Z", "2026-05-01T00:00:00Z"),
             )
@@ -288,13 +288,13 @@ def test_the_new_orgs_household_reads_its_readings_at_its_own_api(
                 household.meter_id,
                 household.household_id,
                 household.feeder,
-                household.device_public_key_pem,
+                KEYS.public_pem(household.meter_id),
             ),
         )
     readings = day_readings(household, LOAD_DAY)[:8]
     with gateway(UTILITY, "headend1") as gw:
-        gw.get_network(OWN_CHANNEL).get_contract("community", "MeterContract").submit(
-            "SubmitReadings", transient={"readings": signed_batch(household, readings)}
+        gw.get_network(OWN_CHANNEL).get_contract("community", "ReadingContract").submit(
+            "SubmitReadings", transient={"bundles": signed(household, readings)}
         )
     auth = login(api.client_of(KEY), KEY, "household1")
     served = api.ok("GET", "/communities", None, 200, headers=auth, org=KEY)
