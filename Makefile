@@ -52,7 +52,7 @@ onboard: install ## admit a community by the members' signatures: make onboard O
 offboard: venv ## remove an admitted community by the members' signatures: make offboard ORG=riverside
 	$(GRIDNET) offboard --org $(or $(ORG),riverside)
 
-bench: install up deploy api ## measure throughput and latency beside the Node baselines; writes bench/REPORT.md
+bench: install up deploy api ## measure throughput and latency beside the Node client baseline; writes bench/REPORT.md
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 status: venv ## health of every org's nodes, chaincode servers and API

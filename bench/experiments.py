@@ -71,11 +71,10 @@ class Bench:
     channel: Any = None
     gateways: dict[str, AsyncGateway] = field(default_factory=dict)
     homes: list[Any] = field(default_factory=list)
-    chaincodes: tuple[str, ...] = ()
     days_used: int = 0
     full_days: list[tuple[str, date]] = field(default_factory=list)
 
-    async def open(self, chaincodes: tuple[str, ...]) -> None:
+    async def open(self) -> None:
         cert, key = identity_files("headend1")
         self.channel = connect_async(
             UTILITY.peer_address,
@@ -92,18 +91,14 @@ class Bench:
                 commit_status_timeout=60,
             )
         self.homes = households(self.settings.meters, self.tag)
-        self.chaincodes = chaincodes
-        for chaincode in chaincodes:
-            await register(self.contract("operator1", chaincode), self.homes)
+        await register(self.contract("operator1"), self.homes)
 
     async def close(self) -> None:
         await self.channel.close()
 
-    def contract(
-        self, user: str, chaincode: str = "community", name: str = "MeterContract"
-    ) -> AsyncContract:
+    def contract(self, user: str, name: str = "MeterContract") -> AsyncContract:
         network = self.gateways[user].get_network(CHANNEL)
-        return network.get_contract(chaincode, name)
+        return network.get_contract("community", name)
 
     def days_needed(self, batch_size: int, count: int) -> int:
         turns = -(-count // len(self.homes))
@@ -121,8 +116,7 @@ class Bench:
         if self.days_needed(batch_size, count) > left:
             wanted = -(-count * batch_size // (READINGS_PER_DAY * (left - 1)))
             extra = households(wanted, f"{self.tag}x{len(self.homes)}")[len(self.homes) :]
-            for chaincode in self.chaincodes:
-                await register(self.contract("operator1", chaincode), extra)
+            await register(self.contract("operator1"), extra)
             self.homes += extra
         made = batches(self.homes, batch_size, count, first_day=self.days_used)
         self.days_used += self.days_needed(batch_size, count)
@@ -218,16 +212,15 @@ async def python_ingest(
     batch_size: int,
     mode: str,
     load: float,
-    chaincode: str = "community",
     name: str = "",
     most: float | None = None,
 ) -> Result:
     """SubmitReadings through GridLedger's Python client, long form, no retries."""
-    contract = bench.contract("headend1", chaincode, "ReadingContract")
+    contract = bench.contract("headend1", "ReadingContract")
 
     async def submit(batch: Batch) -> int:
         await submit_long_form(contract, "SubmitReadings", transient=batch.transient())
-        if batch.readings == READINGS_PER_DAY and chaincode == "community":
+        if batch.readings == READINGS_PER_DAY:
             bench.full_days.append((batch.household_id, batch.day))
         return batch.readings
 
@@ -235,8 +228,8 @@ async def python_ingest(
     spending = asyncio.create_task(cpu.during(bench.settings.warmup, bench.settings.duration))
     window = await loop_for(mode, load, bench.settings)(submit, iter(made))
     spent = await spending
-    label = name or f"python client, {chaincode} chaincode, batch {batch_size}, {mode} {load:g}"
-    return result_of(label, "python", chaincode, mode, load, batch_size, window, spent)
+    label = name or f"python client, community chaincode, batch {batch_size}, {mode} {load:g}"
+    return result_of(label, "python", "community", mode, load, batch_size, window, spent)
 
 
 NODE_WINDOW_OPEN = b"window open\n"

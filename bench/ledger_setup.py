@@ -1,10 +1,8 @@
-"""What the benchmark puts on the ledger before it measures: the Node chaincode, a tariff.
+"""What the benchmark puts on the ledger before it measures: a tariff.
 
 The benchmark looks at the consortium from outside, like the integration tests: it acts
-as each org in turn, from that org's home, to deploy the Node baseline's chaincode
-(each founding org installs, serves and approves it; the utility commits) and to have a
-tariff in force for the invoices it times (the utility's operator proposes, the
-regulator's auditor approves).
+as each org in turn, from that org's home, to have a tariff in force for the invoices it
+times (the utility's operator proposes, the regulator's auditor approves).
 """
 
 from __future__ import annotations
@@ -13,22 +11,9 @@ import json
 
 from client import GatewayError
 from gridspec.channels import COMMUNITY_CHAINCODE
-from network import lifecycle
-from network.chaincodes import node_readings
-from network.channelinfo import ChannelInfo
 from network.connect import gateway
 from network.demo import TARIFF
-from network.home import OrgHome
-from network.topology import FOUNDING, REGULATOR, SUNNYSIDE_CHANNEL, UTILITY
-
-
-def deploy_node_chaincode() -> None:
-    """The Node baseline on the first community's channel, by each founding org's admin."""
-    homes = [OrgHome.of(org.key) for org in FOUNDING]
-    spec = node_readings(ChannelInfo.load(homes[0], SUNNYSIDE_CHANNEL))
-    for home in homes:
-        lifecycle.prepare(home, spec)
-    lifecycle.commit(homes[0], spec)
+from network.topology import REGULATOR, SUNNYSIDE_CHANNEL, UTILITY
 
 
 def approved_tariff() -> None:

@@ -4,22 +4,19 @@ Each deployment is recorded in the org's home (package id, address), so `up` aft
 `down` restarts exactly the servers that were deployed, with the same ids. Every org
 serves the chaincode its own peer runs: no org runs another's chaincode server.
 
-A deployment's `module` is a Python module (`chaincode.community`, run as
-`python -m chaincode.community`) or, prefixed with `node:`, a Node chaincode folder of
-the repository (`node:bench/node/chaincode`, run as `node bench/node/chaincode/server.js`,
-the benchmark's baseline). Both get the same flags: package id, address, TLS files.
+A deployment's `module` is the Python module a server runs (`chaincode.community`, run as
+`python -m chaincode.community` with the package id, address and TLS files as flags).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from network.console import NetworkError, info
+from network.console import info
 from network.home import OrgHome, write_private
 from network.paths import REPO
 from network.procs import (
@@ -32,8 +29,6 @@ from network.procs import (
     wait_until,
 )
 
-NODE_PREFIX = "node:"
-NODE_ENTRY = "server.js"
 LOG_LEVEL_ENV = "GRIDLEDGER_CC_LOG_LEVEL"
 
 
@@ -53,19 +48,6 @@ class Deployment:
         write_private(self.record(home), json.dumps(asdict(self), indent=2, sort_keys=True))
 
 
-def is_node(dep: Deployment) -> bool:
-    return dep.module.startswith(NODE_PREFIX)
-
-
-def node_folder(module: str) -> Path:
-    """The repository folder of a `node:<folder>` module."""
-    return REPO / module.removeprefix(NODE_PREFIX)
-
-
-def node_executable() -> str:
-    return shutil.which("node") or "node"
-
-
 def process(home: OrgHome, dep: Deployment) -> Process:
     tls = home.identity_tls("chaincode")
     flags = (
@@ -80,34 +62,19 @@ def process(home: OrgHome, dep: Deployment) -> Process:
         "--tls-client-root",
         str(home.ca_cert),
     )
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
-    argv: tuple[str, ...]
-    if is_node(dep):
-        argv = (node_executable(), str(node_folder(dep.module) / NODE_ENTRY), *flags)
-    else:
-        argv = (sys.executable, "-m", dep.module, *flags)
-        env |= {"PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
+    argv = (sys.executable, "-m", dep.module, *flags)
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONPATH": str(REPO),
+        "PYTHONUNBUFFERED": "1",
+    }
     if LOG_LEVEL_ENV in os.environ:
         env[LOG_LEVEL_ENV] = os.environ[LOG_LEVEL_ENV]
     return Process(f"chaincode-{dep.chaincode}-{home.org.key}", argv, env, home.path)
 
 
-def check_runnable(dep: Deployment) -> None:
-    """Fail with what to do when a Node chaincode cannot start: no node, no node_modules."""
-    if not is_node(dep):
-        return
-    if shutil.which("node") is None:
-        raise NetworkError(f"chaincode {dep.chaincode} needs Node.js: `node` is not on PATH")
-    modules = node_folder(dep.module) / "node_modules"
-    if not modules.is_dir():
-        raise NetworkError(
-            f"chaincode {dep.chaincode}: {modules} is missing; run bench/node/install.sh"
-        )
-
-
 def serve(home: OrgHome, dep: Deployment, timeout: float = 30) -> None:
     """Start the server (unless running) and return once it accepts connections."""
-    check_runnable(dep)
     dep.save(home)
     host, port_text = dep.address.rsplit(":", 1)
     port = int(port_text)

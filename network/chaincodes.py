@@ -85,21 +85,6 @@ def community_chaincode(info: ChannelInfo) -> ChaincodeSpec:
     )
 
 
-def node_readings(info: ChannelInfo) -> ChaincodeSpec:
-    """The benchmark's baseline: `MeterContract`'s meter registry and reading ingest on
-    Node's fabric-contract-api (`bench/node/chaincode`), with the community chaincode's
-    policy and collections on the same channel. Only the benchmark deploys it."""
-    community = community_chaincode(info)
-    return ChaincodeSpec(
-        name="readings-node",
-        channel=info.name,
-        module="node:bench/node/chaincode",
-        server_index=2,
-        policy=community.policy,
-        collections=community.collections,
-    )
-
-
 def for_channel(info: ChannelInfo) -> ChaincodeSpec:
     """The chaincode GridLedger runs on a channel: by its name's kind."""
     if info.name == CONSORTIUM_CHANNEL:

@@ -77,9 +77,7 @@ class ReadingLoad(threading.Thread):
 
     def submit(self, meters: Any, readings: list[dict]) -> None:
         try:
-            meters.submit(
-                "SubmitReadings", transient={"bundles": signed(self.household, readings)}
-            )
+            meters.submit("SubmitReadings", transient={"bundles": signed(self.household, readings)})
         except GatewayError as exc:
             self.failures.append(f"{readings[0]['interval_start']}: {exc}")
             return

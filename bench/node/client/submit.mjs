@@ -41,7 +41,7 @@ options:
   --key PEM             the user's private key
   --msp-id MSP          the user's MSP id, e.g. UtilityMSP
   --channel CHANNEL     e.g. community-sunnyside
-  --chaincode NAME      e.g. community or readings-node
+  --chaincode NAME      e.g. community
   --contract NAME       contract within the chaincode (default MeterContract); a workload
                         function written "Contract:Function" names its own
   --workload FILE       JSON lines: {"function": "SubmitReadings", "args": [...],

@@ -32,8 +32,7 @@ def test_a_workload_that_would_reach_the_future_spreads_over_more_meters(monkeyp
         registered.append(len(homes))
 
     monkeypatch.setattr("bench.experiments.register", register)
-    monkeypatch.setattr(Bench, "contract", lambda self, user, chaincode="community": None)
-    bench.chaincodes = ("community",)
+    monkeypatch.setattr(Bench, "contract", lambda self, user: None)
     bench.days_used = (date.today() - FIRST_DAY).days - 12  # ten usable days left
     made = asyncio.run(bench.workload(96, 300))
     assert registered and len(bench.homes) == 3 + registered[0]
@@ -104,15 +103,17 @@ def test_the_command_line_defaults():
     assert (args.duration, args.warmup, args.meters, args.sustain) == (15, 5, 400, 600)
     assert args.batch_sizes == (1, 16, 96)
     assert args.concurrency == (8, 32, 64, 128, 256)
-    assert args.skip_node is False
+    assert args.skip_node_client is False
     assert args.households == 100
     assert args.out.name == "REPORT.md"
 
 
 def test_the_command_line_reads_lists_of_numbers():
     assert numbers("1,16,96") == (1, 16, 96)
-    args = parser().parse_args(["--batch-sizes", "1,96", "--concurrency", "4", "--skip-node"])
-    assert (args.batch_sizes, args.concurrency, args.skip_node) == ((1, 96), (4,), True)
+    args = parser().parse_args(
+        ["--batch-sizes", "1,96", "--concurrency", "4", "--skip-node-client"]
+    )
+    assert (args.batch_sizes, args.concurrency, args.skip_node_client) == ((1, 96), (4,), True)
 
 
 def test_a_known_rate_bounds_the_jobs_of_a_long_run():
@@ -141,3 +142,14 @@ def test_run_node_measures_from_the_window_marker_and_keeps_other_stderr():
     assert out.strip() == '{"committed": 3}'
     assert err == "starting\n"
     assert "client" in spent
+
+
+def test_the_node_client_is_pinned_by_its_committed_lock_file():
+    from bench.experiments import NODE_CLIENT
+
+    manifest = json.loads((NODE_CLIENT.parent / "package.json").read_text())
+    lock = json.loads((NODE_CLIENT.parent / "package-lock.json").read_text())
+    for name, version in manifest["dependencies"].items():
+        assert version[0].isdigit(), f"{name} {version} is not an exact version"
+        assert lock["packages"][f"node_modules/{name}"]["version"] == version
+    assert NODE_CLIENT.is_file()

@@ -1,6 +1,6 @@
 """bench/plan.py: picking the best runs and what the report concludes from a set of results.
 
-`Plan.execute` and `Plan.node_ready` need the network and are not called here.
+`Plan.execute` and `Plan.node_client_ready` need the network and are not called here.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from bench_builders import result, sweep
 
 from bench.experiments import Settings
-from bench.plan import NODE_CHAINCODE, Plan, best, find, ratio, summarise
+from bench.plan import Plan, best, find, ratio, summarise
 from bench.report import Target
 
 P99_990_MS = [n / 100 for n in range(1, 101)]
@@ -23,7 +23,7 @@ def two_cores(monkeypatch):
 
 
 def plan(**kw) -> Plan:
-    return Plan(batch_sizes=(1, 96), concurrency=(8, 32), sustain=60, with_node=True, **kw)
+    return Plan(batch_sizes=(1, 96), concurrency=(8, 32), sustain=60, with_node_client=True, **kw)
 
 
 def sweep_runs():
@@ -56,17 +56,6 @@ def node_client_run():
     )
 
 
-def node_chaincode_run():
-    return result(
-        "python client, readings-node chaincode, batch 96, closed 8",
-        chaincode=NODE_CHAINCODE,
-        load=8,
-        batch_size=96,
-        committed=800,  # 80 tx/s
-        cpu={"chaincode": 2.4},  # 3.0 ms/tx
-    )
-
-
 def sustained_run(seconds=60, readings_per_s=11_000):
     return result(
         f"sustained {seconds:g}s: batch 96, closed 32",
@@ -79,7 +68,7 @@ def sustained_run(seconds=60, readings_per_s=11_000):
 
 
 def everything():
-    return [*sweep_runs(), open_run(), node_client_run(), node_chaincode_run(), sustained_run()]
+    return [*sweep_runs(), open_run(), node_client_run(), sustained_run()]
 
 
 # --- best, find, ratio ---------------------------------------------------------------
@@ -110,7 +99,7 @@ def test_best_without_a_sweep_run_of_that_size_fails():
 def test_find_matches_every_given_field():
     results = everything()
     assert find(results, client="node") == [node_client_run()]
-    assert find(results, chaincode=NODE_CHAINCODE, batch_size=96) == [node_chaincode_run()]
+    assert find(results, client="node", batch_size=1, load=32) == [node_client_run()]
     assert find(results, client="node", batch_size=96) == []
 
 
@@ -162,19 +151,14 @@ def test_summarise_every_target_of_a_full_run():
             "450.0 tx/s (1.22x)",
             False,
         ),
-        Target(
-            "Python chaincode vs Node chaincode, batch 96: tx/s; chaincode CPU ms/tx",
-            ">= 1.0x; <= 1.0x",
-            "100.0; 2.0",
-            "80.0; 3.0 (1.25x; 0.67x)",
-            True,
-        ),
     ]
     assert notes == [
         "best single-reading run (sweep: batch 1, closed 32): "
-        "35 % of 2 cores busy (peer 20 %, chaincode 10 %, client 5 %)",
+        "35 % of 2 cores busy (peer 20 %, chaincode 10 %, client 5 %); "
+        "chaincode CPU 364 ms per 1,000 readings",  # 2.0 s for 5,500 readings
         "best batched run (sweep: batch 96, closed 32): "
-        "50 % of 2 cores busy (peer 30 %, chaincode 15 %, client 3 %, orderer 2 %)",
+        "50 % of 2 cores busy (peer 30 %, chaincode 15 %, client 3 %, orderer 2 %); "
+        "chaincode CPU 26 ms per 1,000 readings",  # 3.0 s for 115,200 readings
     ]
     assert details == {}
 
@@ -240,22 +224,25 @@ def test_the_node_client_target_needs_1_3_times_its_rate():
     assert (target.baseline, target.met) == ("423.0 tx/s (1.30x)", True)
 
 
-def test_the_node_chaincode_target_needs_as_many_tx_and_no_more_chaincode_cpu():
-    cheaper = result(
-        "python client, readings-node chaincode, batch 96, closed 8",
-        chaincode=NODE_CHAINCODE,
-        load=8,
-        batch_size=96,
-        committed=800,
-        cpu={"chaincode": 1.2},  # 1.5 ms/tx: less than ours
-    )
-    target = summarise(plan(), [*sweep_runs(), cheaper])[0][3]
-    assert target.baseline == "80.0; 1.5 (1.25x; 1.33x)"
-    assert target.met is False
+def test_the_node_client_is_the_only_baseline():
+    targets, _, _ = summarise(plan(), everything())
+    assert [t.what for t in targets if t.baseline != "-"] == [
+        "Python client tx/s vs Node client, batch 1, concurrency 32"
+    ]
+
+
+def test_without_chaincode_cpu_the_cost_per_1000_readings_is_not_measured():
+    results = [sweep(1, 8, 3000, cpu={"peer": 1.0}), sweep(96, 8, 0)]
+    notes = summarise(plan(), results)[1]
+    assert notes[0].endswith("; chaincode CPU per 1,000 readings not measured")
+    assert notes[1].endswith("; chaincode CPU per 1,000 readings not measured")
 
 
 def test_skipped_experiments_are_noted():
-    skipped = ["Node baselines: node or bench/node is missing", "HTTP API: it is not running"]
+    skipped = [
+        "Node client baseline: node or bench/node is missing",
+        "HTTP API: it is not running",
+    ]
     notes = summarise(plan(skipped=list(skipped)), sweep_runs())[1]
     assert notes[2:] == skipped
 
@@ -284,7 +271,7 @@ def test_a_sweep_without_batch_size_1_can_be_summarised():
     assert targets[1].met is not True
 
 
-# --- settings and chaincodes ---------------------------------------------------------
+# --- settings ------------------------------------------------------------------------
 
 
 def test_settings_lists_the_channel_batch_settings_and_the_run():
@@ -297,10 +284,6 @@ def test_settings_lists_the_channel_batch_settings_and_the_run():
     assert settings["warm-up seconds per run"] == 5
     assert settings["meters"] == 400
     assert "OR(UtilityMSP.peer)" in settings["endorsement"]
-
-
-def test_without_node_only_the_community_chaincode_is_used():
-    assert Plan((1,), (8,), 0, with_node=False).chaincodes() == ("community",)
 
 
 def test_the_baselines_are_compared_with_the_python_run_made_beside_them():
