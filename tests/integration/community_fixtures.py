@@ -50,6 +50,11 @@ def signed(household: Household, readings: list[dict]) -> bytes:
     return SignedBundle.submission(signed_days(KEYS, household, readings))
 
 
+def posted(household: Household, readings: list[dict]) -> dict:
+    """The body of `POST /readings` for *readings*: one signed bundle per day."""
+    return {"bundles": [bundle.wire() for bundle in signed_days(KEYS, household, readings)]}
+
+
 def submit_day(household: Household, readings: list[dict] | None = None) -> dict:
     bundles = signed(household, readings or day_readings(household, DAY))
     with gateway(UTILITY, "headend1") as gw:

@@ -29,10 +29,10 @@ from typing import Any
 
 import pytest
 from api_client import ROLES, SUNNYSIDE, Api, api_session, assert_error, login
-from community_fixtures import TARIFF
+from community_fixtures import KEYS, TARIFF, posted
 
 from client.greenbutton import CURRENCIES
-from network.scenario import Household, community, day_readings, signed_batch
+from network.scenario import Household, community, day_readings
 
 pytestmark = pytest.mark.usefixtures("fabric_network")
 
@@ -155,7 +155,7 @@ def test_3_the_operator_registers_its_meter(api: Api, story: dict) -> None:
         "meter_id": household.meter_id,
         "household_id": household.household_id,
         "feeder": household.feeder,
-        "device_public_key": household.device_public_key_pem,
+        "device_public_key": KEYS.public_pem(household.meter_id),
         "personal": {"name": f"Household {story['tag']}", "address": "1 Solar Way"},
     }
     registered = api.ok("POST", f"{SUNNYSIDE}/meters", OPERATOR, 201, json=meter)
@@ -175,14 +175,12 @@ def test_4_the_head_end_ingests_a_day_of_signed_readings(api: Api, story: dict) 
     day, interval = pick_day_and_interval(api, household)
     story["day"], story["interval"] = day, interval
     readings = day_readings(household, day)
-    batch = json.loads(signed_batch(household, readings))
-    ingested = api.ok("POST", f"{SUNNYSIDE}/readings", METER, 201, json=batch)
+    ingested = api.ok("POST", f"{SUNNYSIDE}/readings", METER, 201, json=posted(household, readings))
     assert ingested == {
-        "meter_id": household.meter_id,
+        "bundles": 1,
         "stored": 96,
         "duplicates": 0,
-        "first": readings[0]["interval_start"],
-        "last": readings[-1]["interval_start"],
+        "meter_days": [{"meter_id": household.meter_id, "day": day.isoformat()}],
     }
     story["readings"] = readings
 
@@ -251,14 +249,14 @@ def ensure_counterparty(api: Api, day: date) -> None:
             "meter_id": BUYER.meter_id,
             "household_id": BUYER.household_id,
             "feeder": BUYER.feeder,
-            "device_public_key": BUYER.device_public_key_pem,
+            "device_public_key": KEYS.public_pem(BUYER.meter_id),
         }
         api.ok("POST", f"{SUNNYSIDE}/meters", OPERATOR, 201, json=meter)
     path = f"{SUNNYSIDE}/households/{BUYER.household_id}/readings"
     held = api.ok("GET", path, OPERATOR, 200, query_string={**day_query(day), "per_page": 100})
     if held["total"] < 96:
-        batch = json.loads(signed_batch(BUYER, day_readings(BUYER, day)))
-        api.ok("POST", f"{SUNNYSIDE}/readings", METER, 201, json=batch)
+        body = posted(BUYER, day_readings(BUYER, day))
+        api.ok("POST", f"{SUNNYSIDE}/readings", METER, 201, json=body)
 
 
 def ensure_tariff(api: Api, day: date) -> dict[str, Any]:
@@ -498,4 +496,32 @@ def test_13_the_regulator_reads_the_evidence_and_nothing_private(api: Api, story
         api.get(f"{base}/invoices/{period[0]}/{period[1]}", REGULATOR),
         403,
         "caller from RegulatorMSP (regulator) may not call GetInvoice; allowed: utility, community",
+    )
+
+
+def test_14_the_household_discloses_one_reading_and_the_regulator_verifies_it(
+    api: Api, story: dict
+) -> None:
+    auth, day, interval = need(story, "auth", "day", "interval")
+    meter_id = story["household"].meter_id
+    disclosure = api.ok(
+        "GET",
+        f"{SUNNYSIDE}/meters/{meter_id}/readings/{interval}/disclosure",
+        None,
+        200,
+        headers=auth,
+        org="community",
+    )
+    assert disclosure["reading"]["interval_start"] == interval
+    verdict = api.ok("POST", f"{SUNNYSIDE}/readings/verify", REGULATOR, 200, json=disclosure)
+    held = api.ok(
+        "GET", f"{SUNNYSIDE}/meters/{meter_id}/days/{day.isoformat()}/commitment", REGULATOR, 200
+    )
+    assert verdict == {"key": held["key"], "sha256": held["sha256"], "verified": True}
+    forged = {**disclosure, "reading": {**disclosure["reading"], "export_wh": 1}}
+    forged["reading"]["export_wh"] += disclosure["reading"]["export_wh"]
+    refused = api.ok("POST", f"{SUNNYSIDE}/readings/verify", REGULATOR, 200, json=forged)
+    assert (refused["verified"], refused["reason"]) == (
+        False,
+        "the reading does not lead to its bundle's root",
     )
