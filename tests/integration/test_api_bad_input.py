@@ -20,11 +20,12 @@ from typing import Any
 
 import pytest
 from api_client import ROLES, SUNNYSIDE, Api, api_session, assert_error
-from cryptography.hazmat.primitives.asymmetric.ec import ECDSA
-from cryptography.hazmat.primitives.hashes import SHA256
+from community_fixtures import KEYS, posted
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
-from network.scenario import Household, community, day_readings, signed_batch
+from client.bundles import sign_bundle
+from gridspec.reading_bundle import new_secret
+from network.scenario import Household, community, day_readings
 
 pytestmark = pytest.mark.usefixtures("fabric_network")
 
@@ -64,7 +65,7 @@ def metered(api: Api) -> Household:
         "meter_id": household.meter_id,
         "household_id": household.household_id,
         "feeder": household.feeder,
-        "device_public_key": household.device_public_key_pem,
+        "device_public_key": KEYS.public_pem(household.meter_id),
     }
     api.ok("POST", f"{SUNNYSIDE}/meters", OPERATOR, 201, json=meter)
     return household
@@ -79,17 +80,24 @@ def readings_of(api: Api, household: Household) -> list[dict[str, Any]]:
 
 
 def batch_of(household: Household, count: int, offset: int = 0) -> dict[str, Any]:
-    """A correctly signed batch of `count` of the household's readings of yesterday."""
-    readings = day_readings(household, YESTERDAY)[offset : offset + count]
-    return dict(json.loads(signed_batch(household, readings)))
+    """A correctly signed bundle of `count` of the household's readings of yesterday."""
+    return posted(household, day_readings(household, YESTERDAY)[offset : offset + count])
 
 
-def resigned(household: Household, batch: dict[str, Any]) -> dict[str, Any]:
-    """`batch` signed again by the meter's device key (after a change to its readings)."""
-    body = {k: batch[k] for k in ("meter_id", "readings", "salt")}
-    signed = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
-    signature = household.device_key.sign(signed, ECDSA(SHA256()))
-    return {**body, "signature": base64.b64encode(signature).decode()}
+def bundle_of(household: Household, **payload: Any) -> dict[str, Any]:
+    """A body whose one bundle's payload is the household's meter's yesterday with
+    *payload*'s fields, signed by the meter's device key."""
+    fields = {
+        "format": "gridledger-readings/1",
+        "meter_id": household.meter_id,
+        "day": YESTERDAY.isoformat(),
+        "interval_minutes": 15,
+        "secret": new_secret(),
+        "readings": [[40, 100, 0]],
+        **payload,
+    }
+    raw = json.dumps(fields).encode()
+    return {"bundles": [sign_bundle(KEYS.provision(household.meter_id), raw).wire()]}
 
 
 def order_books(api: Api) -> dict[str, int]:
@@ -186,43 +194,54 @@ def test_a_malformed_json_body_is_a_400_that_says_the_body_is_not_json(api: Api)
 
 def bad_batches(household: Household) -> list[tuple[str, Any, int, tuple[str, ...]]]:
     good = batch_of(household, 2, offset=40)
-    reading = good["readings"][0]
-    future = {**reading, "interval_start": (datetime.now(UTC) + timedelta(hours=2)).strftime(FMT)}
-    future["interval_start"] = future["interval_start"][:14] + "00:00Z"
+    now = datetime.now(UTC)
+    current = now.hour * 4 + now.minute // 15  # the interval under way: not ended
+    where = f"bundle 0: readings of meter {household.meter_id} on {YESTERDAY.isoformat()}"
     return [
         (
             "import as a string",
-            {**good, "readings": [{**reading, "import_wh": "5"}]},
+            bundle_of(household, readings=[[40, "5", 0]]),
             422,
-            ("import_wh", "integer"),
+            (f"{where}, slot 40: import_wh must be an integer from 0 to 50000 Wh",),
         ),
         (
             "negative import",
-            {**good, "readings": [{**reading, "import_wh": -1}]},
+            bundle_of(household, readings=[[40, -1, 0]]),
             422,
-            ("import_wh", "greater than"),
-        ),
-        (
-            "absurd import",
-            {**good, "readings": [{**reading, "import_wh": 2_000_000}]},
-            422,
-            ("import_wh", "less than"),
+            ("import_wh must be an integer from 0 to 50000 Wh",),
         ),
         (
             "more than 200 kW for 15 minutes",
-            resigned(household, {**good, "readings": [{**reading, "import_wh": 60_000}]}),
-            400,
-            ("import_wh must be an integer from 0 to 50000",),
+            bundle_of(household, readings=[[40, 60_000, 0]]),
+            422,
+            ("import_wh must be an integer from 0 to 50000 Wh",),
         ),
         (
             "an interval that has not ended",
-            resigned(household, {**good, "readings": [future]}),
+            bundle_of(household, day=now.date().isoformat(), readings=[[current, 1, 0]]),
             400,
-            ("interval has not ended yet",),
+            ("(15 minutes of clock tolerance)",),
         ),
-        ("signature missing", {k: v for k, v in good.items() if k != "signature"}, 422, ("sig",)),
-        ("no readings", {**good, "readings": []}, 422, ("readings", "length")),
-        ("short salt", {**good, "salt": "abc"}, 422, ("salt", "length")),
+        (
+            "slots out of order",
+            bundle_of(household, readings=[[41, 1, 0], [40, 1, 0]]),
+            422,
+            ("slots must be integers from 0 to 95 in increasing order",),
+        ),
+        ("short secret", bundle_of(household, secret="abc"), 422, ("secret must be 32 random",)),
+        (
+            "signature missing",
+            {"bundles": [{"payload": good["bundles"][0]["payload"]}]},
+            422,
+            ("signature", "missing"),
+        ),
+        ("no bundles", {"bundles": []}, 422, ("bundles", "length")),
+        (
+            "payload not base64",
+            {"bundles": [{"payload": "%%%", "signature": "AAAA"}]},
+            422,
+            ("bundle 0: payload is not base64",),
+        ),
     ]
 
 
@@ -254,19 +273,18 @@ def test_a_batch_of_an_unregistered_meter_is_a_404_naming_the_meter(api: Api) ->
     assert meter_missing(api, stranger.meter_id)
 
 
-def test_a_tampered_batch_is_a_403_and_stores_nothing(api: Api, metered: Household) -> None:
-    batch = batch_of(metered, 4, offset=60)
-    batch["readings"][1] = {
-        **batch["readings"][1],
-        "export_wh": batch["readings"][1]["export_wh"] + 1,
-    }
+def test_a_tampered_bundle_is_a_403_and_stores_nothing(api: Api, metered: Household) -> None:
+    body = batch_of(metered, 4, offset=60)
+    payload = json.loads(base64.b64decode(body["bundles"][0]["payload"]))
+    payload["readings"][1][2] += 1  # one more Wh exported
+    body["bundles"][0]["payload"] = base64.b64encode(json.dumps(payload).encode()).decode()
     before = readings_of(api, metered)
-    response = api.post(f"{SUNNYSIDE}/readings", METER, json=batch)
+    response = api.post(f"{SUNNYSIDE}/readings", METER, json=body)
     assert_error(
         response,
         403,
-        f"readings of meter {metered.meter_id}: signature does not verify with the meter's "
-        "device key",
+        f"readings of meter {metered.meter_id} on {YESTERDAY.isoformat()}: signature does "
+        "not verify with the meter's device key",
     )
     assert readings_of(api, metered) == before
 
@@ -284,7 +302,7 @@ def test_a_replayed_batch_is_accepted_as_duplicates_and_adds_nothing(
     replay = api.post(f"{SUNNYSIDE}/readings", METER, json=batch)
     body = replay.get_json()
     assert replay.status_code == 201, body
-    assert body == {**first, "stored": 0, "duplicates": 4}
+    assert body == {**first, "stored": 0, "duplicates": 4, "meter_days": []}
     assert readings_of(api, metered) == stored
 
 
@@ -292,9 +310,9 @@ def test_a_green_button_upload_that_is_not_xml_is_a_400_and_stores_nothing(
     api: Api, metered: Household
 ) -> None:
     before = readings_of(api, metered)
-    query = {"meter_id": metered.meter_id, "salt": salt(), "signature": "AAAA"}
+    query = {"meter": metered.meter_id}
     response = api.post(
-        f"{SUNNYSIDE}/readings/green-button",
+        f"{SUNNYSIDE}/readings/green-button/payloads",
         METER,
         query_string=query,
         data=b"<feed><unclosed></feed>",
@@ -361,7 +379,7 @@ def test_a_bad_meter_registration_registers_nothing(
         "meter_id": household.meter_id,
         "household_id": household.household_id,
         "feeder": household.feeder,
-        "device_public_key": household.device_public_key_pem,
+        "device_public_key": KEYS.public_pem(household.meter_id),
         **change,
     }
     body = {k: v for k, v in meter.items() if v is not None}
