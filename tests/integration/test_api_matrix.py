@@ -54,14 +54,14 @@ from typing import Any
 
 import pytest
 from api_client import ROLES, SUNNYSIDE, Api, Role, api_session, secret
-from community_fixtures import TARIFF, approved_tariff, register
+from community_fixtures import KEYS, TARIFF, approved_tariff, posted, register, signed
 from member_registry import ensure_registered
 
 from client import EndorseError, Gateway, GatewayError
 from client.facade import CONSORTIUM_CONTRACTS, CONTRACTS
-from client.greenbutton import export_readings, import_readings
+from client.greenbutton import export_readings
 from network.connect import gateway
-from network.scenario import Household, community, day_readings, signed_batch
+from network.scenario import Household, community, day_readings
 from network.topology import UTILITY
 
 pytestmark = pytest.mark.usefixtures("fabric_network")
@@ -87,6 +87,8 @@ def row(endpoint: str, transaction: str | None, who: str, cells: str) -> Row:
 
 UTIL_OPERATOR = "org   org   role  201   role  org   role  org   org"
 UTIL_METER = "org   org   201   role  role  org   role  org   org"
+UTIL_METER_200 = "org   org   200   role  role  org   role  org   org"
+UTIL_OPERATOR_200 = "org   org   role  200   role  org   role  org   org"
 READERS = "200   own   role  200   200   role  role  200   consent"
 INVOICE_READERS = "200   own   role  role  200   org   role  role  role"
 ALL_ORGS = "utility, community, regulator"
@@ -109,13 +111,18 @@ ROWS: list[Row] = [
     row(f"POST {C}/meters", "RegisterMeter", "utility / operator", UTIL_OPERATOR),
     row(f"GET {C}/meters/<meter_id>", "GetMeter", "anyone", A),
     row(f"POST {C}/readings", "SubmitReadings", "utility / meter", UTIL_METER),
-    row(f"POST {C}/readings/green-button", "SubmitReadings", "utility / meter", UTIL_METER),
+    row(f"POST {C}/readings/green-button/payloads", "SubmitReadings", "utility / meter",
+        UTIL_METER_200),
     row(f"GET {C}/households/<household_id>/readings", "GetReadings",
         f"{ALL_ORGS} / household, operator, billing, third_party", READERS),
     row(f"GET {C}/households/<household_id>/readings/green-button", "GetReadings",
         f"{ALL_ORGS} / household, operator, billing, third_party", READERS),
-    row(f"GET {C}/meters/<meter_id>/readings/<interval_start>/hash", "GetReadingHash", "anyone", A),
+    row(f"GET {C}/meters/<meter_id>/readings/<interval_start>/disclosure", "DiscloseReading",
+        f"{ALL_ORGS} / household, operator, billing, third_party", READERS),
+    row(f"GET {C}/meters/<meter_id>/days/<day>/commitment", "GetReadingCommitment", "anyone", A),
     row(f"POST {C}/readings/verify", "VerifyReading", "anyone", A),
+    row(f"POST {C}/readings/retention", "PurgeExpiredReadings", "utility / operator",
+        UTIL_OPERATOR_200),
     row(f"POST {C}/consents", "GrantConsent", "community / household",
         "201   201   org   org   org   org   org   role  role"),
     row(f"DELETE {C}/consents/<consent_id>", "RevokeConsent", "community / household",
@@ -272,7 +279,7 @@ class Consent:
         household = ROLES["household"]
         if live and self.live_id is None:
             consent_id = f"matrix-tp-{uuid.uuid4().hex[:8]}"
-            expires = (datetime.now(UTC) + timedelta(minutes=5)).strftime(FMT)
+            expires = (datetime.now(UTC) + timedelta(minutes=30)).strftime(FMT)  # > the skew
             body = {
                 "consent_id": consent_id,
                 "grantee": ROLES["third_party"].grantee,
@@ -293,7 +300,7 @@ class Scene:
     """What the rows' payloads name; every record they need exists before the first row."""
 
     tag: str
-    batch: dict[str, Any]  # h-001's readings of WINDOW, on the ledger before the matrix
+    batch: bytes  # h-001's readings of WINDOW (transient bundles), on the ledger before the matrix
     meter: Household  # a meter of this run: the head-end's rows store new readings of it
     disclosed: dict[str, Any]
     order_interval: str
@@ -351,11 +358,9 @@ def scene(api: Api, gateways: dict[str, Gateway]) -> Iterator[Scene]:
     for household in (H1, H2):
         if missing(lambda h=household: evaluate(auditor, "GetMeter", h.meter_id)):
             register(household)
-    batch = json.loads(signed_batch(H1, MATRIX_READINGS))
-    if missing(lambda: evaluate(auditor, "GetReadingHash", H1.meter_id, WINDOW[0])):
-        submit(
-            gateways["meter"], "SubmitReadings", transient={"readings": json.dumps(batch).encode()}
-        )
+    batch = signed(H1, MATRIX_READINGS)
+    if missing(lambda: evaluate(auditor, "GetReadingCommitment", H1.meter_id, WINDOW[0][:10])):
+        submit(gateways["meter"], "SubmitReadings", transient={"bundles": batch})
     if missing(lambda: evaluate(auditor, "GetInvoiceEvidence", "h-001", DAY, NEXT_DAY)):
         submit(billing, "GenerateInvoice", "h-001", DAY, NEXT_DAY)
     consents = {c["consent_id"] for c in evaluate(household1, "ListConsents")}
@@ -373,7 +378,7 @@ def scene(api: Api, gateways: dict[str, Gateway]) -> Iterator[Scene]:
     order_interval, by_operator, by_billing = free_intervals(auditor, 3)
     for interval in (by_operator, by_billing):
         submit(operator, "ClearInterval", interval)
-    disclosed = evaluate(operator, "GetReadings", "h-001", *WINDOW)[0]
+    disclosed = evaluate(operator, "DiscloseReading", H1.meter_id, WINDOW[0])
     campaign = {
         "campaign_id": f"matrix-{tag}",
         "title": "access matrix",
@@ -416,28 +421,24 @@ class Request:
 
 
 def upload(scene: Scene, first: int) -> dict[str, Any]:
-    """A signed batch of 4 new readings of the run's meter (none stored before)."""
-    readings = day_readings(scene.meter, MATRIX_DATE)[first : first + 4]
-    return dict(json.loads(signed_batch(scene.meter, readings)))
+    """A signed bundle of 4 new readings of the run's meter (none stored before)."""
+    return posted(scene.meter, day_readings(scene.meter, MATRIX_DATE)[first : first + 4])
 
 
 def green_button_upload(scene: Scene) -> Request:
-    """4 new readings of the run's meter as Green Button XML, with the meter's signature
-    over the canonical batch built from them: "the same bytes POST /readings signs" (the
-    route's docstring), so the signature of the JSON batch of the same readings and salt."""
-    batch = upload(scene, first=4)
-    meter_id = scene.meter.meter_id
-    household_id = scene.meter.household_id
+    """4 readings of the run's meter as Green Button XML, to be made into payloads."""
+    readings = [
+        {**r, "meter_id": scene.meter.meter_id} for r in day_readings(scene.meter, MATRIX_DATE)[4:8]
+    ]
     xml = export_readings(
-        batch["readings"], household_id=household_id, meter_id=meter_id, title="matrix upload"
+        readings,
+        household_id=scene.meter.household_id,
+        meter_id=scene.meter.meter_id,
+        title="matrix upload",
     )
-    fields = ("interval_start", "interval_minutes", "import_wh", "export_wh")
-    in_xml = [{k: r[k] for k in fields} for r in import_readings(xml, meter_id)]
-    assert in_xml == batch["readings"]  # the XML carries exactly the signed readings
-    query = {k: batch[k] for k in ("meter_id", "salt", "signature")}
     return Request(
-        f"{SUNNYSIDE}/readings/green-button",
-        query=query,
+        f"{SUNNYSIDE}/readings/green-button/payloads",
+        query={"meter": scene.meter.meter_id},
         data=xml,
         content_type="application/atom+xml",
     )
@@ -491,12 +492,12 @@ REQUESTS: dict[str, Callable[[Scene, Role], Request]] = {
             "meter_id": H1.meter_id,
             "household_id": H1.household_id,
             "feeder": H1.feeder,
-            "device_public_key": H1.device_public_key_pem,
+            "device_public_key": KEYS.public_pem(H1.meter_id),
         },
     ),
     f"GET {C}/meters/<meter_id>": lambda s, r: Request(f"{SUNNYSIDE}/meters/{H1.meter_id}"),
     f"POST {C}/readings": lambda s, r: Request(f"{SUNNYSIDE}/readings", json=upload(s, first=0)),
-    f"POST {C}/readings/green-button": lambda s, r: green_button_upload(s),
+    f"POST {C}/readings/green-button/payloads": lambda s, r: green_button_upload(s),
     f"GET {C}/households/<household_id>/readings": lambda s, r: Request(
         f"{SUNNYSIDE}/households/h-001/readings", query={"start": WINDOW[0], "end": WINDOW[1]}
     ),
@@ -504,8 +505,14 @@ REQUESTS: dict[str, Callable[[Scene, Role], Request]] = {
         f"{SUNNYSIDE}/households/h-001/readings/green-button",
         query={"start": WINDOW[0], "end": WINDOW[1]},
     ),
-    f"GET {C}/meters/<meter_id>/readings/<interval_start>/hash": lambda s, r: Request(
-        f"{SUNNYSIDE}/meters/{H1.meter_id}/readings/{WINDOW[0]}/hash"
+    f"GET {C}/meters/<meter_id>/readings/<interval_start>/disclosure": lambda s, r: Request(
+        f"{SUNNYSIDE}/meters/{H1.meter_id}/readings/{WINDOW[0]}/disclosure"
+    ),
+    f"GET {C}/meters/<meter_id>/days/<day>/commitment": lambda s, r: Request(
+        f"{SUNNYSIDE}/meters/{H1.meter_id}/days/{WINDOW[0][:10]}/commitment"
+    ),
+    f"POST {C}/readings/retention": lambda s, r: Request(
+        f"{SUNNYSIDE}/readings/retention", json={"meter_ids": [H1.meter_id]}
     ),
     f"POST {C}/readings/verify": lambda s, r: Request(
         f"{SUNNYSIDE}/readings/verify", json=s.disclosed
@@ -640,7 +647,13 @@ DOMAIN_MESSAGES = {
 CHECKS: dict[str, Callable[[Any, Scene, Role], None]] = {
     f"GET {C}/households/<household_id>/readings": lambda body, s, r: _same_readings(body["items"]),
     f"POST {C}/readings": lambda body, s, r: _stored_new(body, s),
-    f"POST {C}/readings/green-button": lambda body, s, r: _stored_new(body, s),
+    f"POST {C}/readings/green-button/payloads": lambda body, s, r: _equal(
+        [(p["meter_id"], p["day"], p["readings"]) for p in body["payloads"]],
+        [(s.meter.meter_id, MATRIX_DATE.isoformat(), 4)],
+    ),
+    f"GET {C}/meters/<meter_id>/readings/<interval_start>/disclosure": lambda body, s, r: _equal(
+        body, s.disclosed
+    ),
     f"POST {C}/readings/verify": lambda body, s, r: _verified(body),
     f"POST {C}/orders": lambda body, s, r: _equal(body["order_id"], order_of(s, r)["order_id"]),
     f"POST {C}/intervals/<interval_start>/clearing": lambda body, s, r: _equal(
@@ -686,7 +699,8 @@ def _same_readings(items: list[dict[str, Any]]) -> None:
 
 
 def _stored_new(body: dict[str, Any], scene: Scene) -> None:
-    assert (body["meter_id"], body["stored"], body["duplicates"]) == (scene.meter.meter_id, 4, 0)
+    day = {"meter_id": scene.meter.meter_id, "day": MATRIX_DATE.isoformat()}
+    assert (body["meter_days"], body["stored"], body["duplicates"]) == ([day], 4, 0)
 
 
 def _verified(body: dict[str, Any]) -> None:
@@ -716,14 +730,15 @@ def expected_refusal(r: Row, role: Role) -> str:
         return f"caller role '{role.role}' may not change channels; allowed: admin"
     if code == "apikey":
         return f"caller role '{role.role}' may not create API keys; allowed: admin"
-    if code == "own" and r.transaction == "GetReadings":
+    if code == "own" and r.transaction in ("GetReadings", "DiscloseReading"):
         return f"household {role.household_id} may not read household h-001"
     if code == "own" and r.transaction == "GetInvoice":
         return f"household {role.household_id} may not read the invoices of household h-001"
     if code == "consent":
+        end = WINDOW[1] if r.transaction != "DiscloseReading" else "2026-02-14T00:15:00Z"
         return (
             f"no live consent of household h-001 lets {role.grantee} "
-            f"read readings from {WINDOW[0]} to {WINDOW[1]}"
+            f"read readings from {WINDOW[0]} to {end}"
         )
     raise AssertionError(f"unknown cell {code!r} in row {r.endpoint}")
 
@@ -798,11 +813,13 @@ def chaincode_call(transaction: str, scene: Scene) -> tuple[tuple[str, ...], dic
     order = json.dumps(order_of(scene, ROLES["household"])).encode()
     calls: dict[str, tuple[tuple[str, ...], dict[str, bytes]]] = {
         "RegisterMeter": (
-            (H1.meter_id, H1.household_id, H1.feeder, H1.device_public_key_pem),
+            (H1.meter_id, H1.household_id, H1.feeder, KEYS.public_pem(H1.meter_id)),
             {},
         ),
-        "SubmitReadings": ((), {"readings": json.dumps(scene.batch).encode()}),
+        "SubmitReadings": ((), {"bundles": scene.batch}),
         "GetReadings": (("h-001", *WINDOW), {}),
+        "DiscloseReading": ((H1.meter_id, WINDOW[0]), {}),
+        "PurgeExpiredReadings": ((json.dumps([H1.meter_id]),), {}),
         "GrantConsent": (
             (
                 FIXED_CONSENT,
