@@ -63,8 +63,10 @@ signatures and submission get positive cases as the admin too: a random proposal
 no member and no valid bundle, and a random update id is unknown, so each is refused
 before the ledger or the orderer is asked.
 
-What the document cannot drive: ``POST /readings/green-button`` documents no request
-body, so its XML is never generated (only its query); request bodies are not marked
+What the document cannot drive: ``POST /readings/green-button/payloads`` documents no
+request body, so its XML is never generated (only its query); a bundle's payload is
+base64 of JSON the document cannot describe, so generated payloads are refused by the
+reading rules (a 422 naming the rule), never stored; request bodies are not marked
 required, and JSON Schema's ``integer`` admits ``1.0``, which the API's strict integers
 refuse, so many positive cases are answered 422: positive data is not required to be
 accepted here.
@@ -173,11 +175,16 @@ PLANS: dict[str, Plan] = {
     "POST /communities/{community}/meters": write("operator"),
     "GET /communities/{community}/meters/{meter_id}": READ,
     "POST /communities/{community}/readings": write("meter", positive_as=("meter",)),
-    "POST /communities/{community}/readings/green-button": write("meter", positive_as=("meter",)),
+    "POST /communities/{community}/readings/green-button/payloads": write(
+        "meter", positive_as=("meter",)
+    ),
     "POST /communities/{community}/readings/verify": READ,  # an evaluation: any caller, no write
+    # retention purges only days older than 24 months: nothing a test wrote
+    "POST /communities/{community}/readings/retention": write("operator"),
     "GET /communities/{community}/households/{household_id}/readings": READ,
     "GET /communities/{community}/households/{household_id}/readings/green-button": READ,
-    "GET /communities/{community}/meters/{meter_id}/readings/{interval_start}/hash": READ,
+    "GET /communities/{community}/meters/{meter_id}/readings/{interval_start}/disclosure": READ,
+    "GET /communities/{community}/meters/{meter_id}/days/{day}/commitment": READ,
     "POST /communities/{community}/consents": write(
         *HOUSEHOLDS, positive_as=(FUZZ_HOUSEHOLD.key,), may_succeed=(FUZZ_HOUSEHOLD.key,)
     ),
