@@ -1,11 +1,13 @@
 """What the fault tests share: a reading load that keeps its own books, node control, checks.
 
-`ReadingLoad` is a head-end that submits batches of a fresh meter's readings on a
-thread and records every batch the ledger acknowledged. A batch that fails is
-retried, the same bytes, until it is acknowledged or the load stops: Fabric refuses
-nothing as a duplicate (a repeated reading is a no-op), so a retry after an
-ambiguous failure can only store a reading once. After a fault, `on_ledger_once`
-checks that every acknowledged reading is on the ledger exactly once.
+`ReadingLoad` is a head-end that submits a fresh meter's readings on a thread, a few
+at a time, each part of a day as one signed meter-day bundle, and records every
+bundle the ledger acknowledged. A bundle that fails is retried, the same bytes, until
+it is acknowledged or the load stops: Fabric refuses nothing as a duplicate (a bundle
+whose readings are all stored already is a no-op), so a retry after an ambiguous
+failure can only store a bundle once. After a fault, `on_ledger_once` checks that
+every acknowledged reading is on the ledger, and that each meter-day holds its
+acknowledged bundles exactly once.
 """
 
 from __future__ import annotations
@@ -16,25 +18,27 @@ import signal
 import tempfile
 import threading
 import time
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from community_fixtures import CHANNEL, contract, fresh_household, register
+from community_fixtures import CHANNEL, KEYS, contract, fresh_household, register
 from fabric_protos.common import common_pb2
 from gridnet_cli import gridnet
 
 from client import CommitError, GatewayError
 from client.audit import block_header_hash
+from gridspec.reading_bundle import ReadingBundle, SignedBundle, commitment_of
 from network import admin
 from network.connect import gateway
 from network.health import metric, orderer_endpoint
 from network.home import OrgHome, local_homes
 from network.paths import run_dir
 from network.procs import owned_pid, wait_until
-from network.scenario import day_readings, signed_batch
+from network.scenario import day_readings, signed_days
 from network.topology import ORGS, UTILITY, Org
 
 FIRST_DAY = date(2025, 6, 1)
@@ -43,14 +47,17 @@ PER_BATCH = 4
 
 @dataclass(eq=False)
 class ReadingLoad(threading.Thread):
-    """Batches of a fresh meter's readings, one after another, until `stop()`.
+    """Parts of a fresh meter's days, one bundle after another, until `stop()`.
 
-    `send` submits one signed batch (the transient payload) and raises if it was not
-    acknowledged; by default it goes through the utility's peer Gateway.
+    `send` submits one signed bundle and raises if it was not acknowledged; by default
+    it goes through the utility's peer Gateway.
+    `in_flight` is the bundle being sent, which the ledger may hold unacknowledged
+    once the load has stopped.
     """
 
-    send: Callable[[bytes], None] | None = None
-    acknowledged: list[str] = field(default_factory=list)
+    send: Callable[[SignedBundle], None] | None = None
+    acknowledged: list[ReadingBundle] = field(default_factory=list)
+    in_flight: ReadingBundle | None = None
     failures: list[tuple[float, str]] = field(default_factory=list)
     stopping: threading.Event = field(default_factory=threading.Event)
 
@@ -72,33 +79,44 @@ class ReadingLoad(threading.Thread):
             self.feed(self.send)
             return
         with gateway(UTILITY, "headend1") as gw:
-            meters = contract(gw, "MeterContract")
+            readings = contract(gw, "ReadingContract")
 
-            def send(payload: bytes) -> None:
-                meters.submit("SubmitReadings", transient={"readings": payload}, timeout=10)
+            def send(bundle: SignedBundle) -> None:
+                transient = {"bundles": SignedBundle.submission([bundle])}
+                readings.submit("SubmitReadings", transient=transient, timeout=10)
 
             self.feed(send)
 
-    def feed(self, send: Callable[[bytes], None]) -> None:
+    def feed(self, send: Callable[[SignedBundle], None]) -> None:
         for readings in self.batches():
             if not self.submit_until_acknowledged(send, readings):
                 return
 
-    def submit_until_acknowledged(self, send: Callable[[bytes], None], readings: list) -> bool:
-        payload = signed_batch(self.household, readings)
+    def sign(self, readings: list) -> SignedBundle:
+        """Readings of one day as the meter's signed bundle."""
+        (bundle,) = signed_days(KEYS, self.household, readings)
+        return bundle
+
+    def submit_until_acknowledged(
+        self, send: Callable[[SignedBundle], None], readings: list
+    ) -> bool:
+        bundle = self.sign(readings)
+        parsed = self.in_flight = ReadingBundle.parse(bundle.payload)
         while not self.stopping.is_set():
             try:
-                send(payload)
+                send(bundle)
             except (GatewayError, CommitError, OSError) as exc:
                 self.failures.append((time.monotonic(), str(exc).splitlines()[0]))
                 time.sleep(0.2)
                 continue
-            self.acknowledged.extend(str(r["interval_start"]) for r in readings)
+            self.acknowledged.append(parsed)
+            self.in_flight = None
             return True
         return False
 
     def count(self) -> int:
-        return len(self.acknowledged)
+        """How many readings the ledger has acknowledged."""
+        return sum(len(bundle.rows) for bundle in self.acknowledged)
 
     def wait_for_more(self, than: int, timeout: float = 60) -> float:
         """Seconds until the load has acknowledged more than `than` readings."""
@@ -122,24 +140,35 @@ def recovered(name: str, seconds: float) -> None:
 
 
 def on_ledger_once(load: ReadingLoad, peer_org: Org = UTILITY, timeout: float = 60) -> None:
-    """Every acknowledged reading is stored exactly once, as `peer_org`'s peer has it."""
+    """Every acknowledged reading is on `peer_org`'s peer, and each meter-day's commitment
+    there is that of its acknowledged bundles, once each and in order (with the bundle in
+    flight when the load stopped, if the ledger took it unacknowledged)."""
     end = (FIRST_DAY + timedelta(days=400)).isoformat() + "T00:00:00Z"
     start = FIRST_DAY.isoformat() + "T00:00:00Z"
-    wanted = sorted(load.acknowledged)
+    meter_id = load.household.meter_id
+    wanted = {r.interval_start for bundle in load.acknowledged for r in bundle.readings()}
+    days: dict[str, list[bytes]] = defaultdict(list)
+    for bundle in load.acknowledged:
+        days[bundle.day.isoformat()].append(bundle.root())
 
-    def stored() -> list[str] | None:
+    def stored() -> bool:
         with gateway(UTILITY, "billing1", peer_org=peer_org) as gw:
-            readings = json.loads(
-                contract(gw, "MeterContract").evaluate(
+            found = json.loads(
+                contract(gw, "ReadingContract").evaluate(
                     "GetReadings", args=(load.household.household_id, start, end)
                 )
             )
-        starts = sorted(r["interval_start"] for r in readings)
-        return starts if set(wanted) <= set(starts) else None
+        return wanted <= {r["interval_start"] for r in found}
 
-    starts = wait_until(stored, f"every acknowledged reading on peer-{peer_org.key}", timeout)
-    assert len(starts) == len(set(starts)), "a reading is stored twice"
-    assert set(wanted) <= set(starts)
+    wait_until(stored, f"every acknowledged reading on peer-{peer_org.key}", timeout)
+    with gateway(UTILITY, "billing1", peer_org=peer_org) as gw:
+        readings = contract(gw, "ReadingContract")
+        for day, roots in days.items():
+            held = json.loads(readings.evaluate("GetReadingCommitment", args=(meter_id, day)))
+            once = {commitment_of(roots)}
+            if load.in_flight is not None and load.in_flight.day.isoformat() == day:
+                once.add(commitment_of([*roots, load.in_flight.root()]))
+            assert held["sha256"] in once, f"meter {meter_id} on {day}: not each bundle once"
 
 
 # ---------------------------------------------------------------- nodes

@@ -1,8 +1,9 @@
 """A soak of readings, orders and invoices with a client-side log, and its audit against the ledger.
 
 The plan (`plan_soak`) gives each worker thread its own lanes: the reading batches
-and invoices of a few fresh households (a day's batches, then that day's invoice) and
-the orders of one far-future interval (four community households, one side each).
+and invoices of a few fresh households (a day's batches, each a signed bundle of part
+of the meter-day, then that day's invoice) and the orders of one far-future interval
+(four community households, one side each).
 A worker runs its operations one after another in a shuffled merge of its lanes, so
 nothing it sends can conflict with another worker's transactions, and the operations
 of one meter or one household's side of an interval are never in flight together.
@@ -12,20 +13,23 @@ the log (`Operation.attempts`) holds each transaction id and how it ended: VALID
 invalid with a validation code, not endorsed, or unknown (the submit or the commit
 status call failed). An operation is acknowledged once a transaction of it commits
 VALID; until then it is sent again, a new transaction with the same payload. That is
-safe because all three are idempotent in the chaincode: a repeated reading is a no-op
-(`duplicates` in the result), the same order again returns its summary without
-writing, and the same invoice again returns the record already issued (an invoice
-whose inputs changed since would be refused, never rewritten).
+safe because all three are idempotent in the chaincode: a bundle whose readings are
+stored already is a no-op (`duplicates` in the result), the same order again returns
+its summary without writing, and the same invoice again returns the record already
+issued (an invoice whose inputs changed since would be refused, never rewritten).
 
 `snapshot` reads the ledger once (a `Ledger`): every fresh household's readings from
-the utility's and the community's peer, the order book of every interval, every
-invoice and its public evidence, and every block committed during the run with the
-keys each valid transaction wrote. `compare` then checks the log against it, at three
-levels: every acknowledged transaction is VALID in a block; every key an acknowledged
-operation writes (a reading, a sealed order and its commitment, an invoice and its
-evidence) was written by exactly one valid transaction, one of the operation's own;
-and the state holds each acknowledged item exactly once, with the values sent, and
-nothing of the run's ids the log does not know of.
+the utility's and the community's peer, every meter-day's commitment, the order book
+of every interval, every invoice and its public evidence, and every block committed
+during the run with the keys each valid transaction wrote. `compare` then checks the
+log against it, at three levels: every acknowledged transaction is VALID in a block;
+every key an acknowledged operation writes (its meter-day's bundles and roots, a
+sealed order and its commitment, an invoice and its evidence) was written by exactly
+one valid transaction of the operation's own, and by no transaction the log does not
+know of (a meter-day's keys are written once by each of the day's batches); and the
+state holds each acknowledged item exactly once, with the values sent (a meter-day's
+commitment is that of the bundles sent, once each, in order), and nothing of the
+run's ids the log does not know of.
 """
 
 from __future__ import annotations
@@ -47,7 +51,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from community_fixtures import CHANNEL, approved_tariff, contract, register
+from community_fixtures import CHANNEL, KEYS, approved_tariff, contract, register
 from fabric_protos.common import common_pb2
 from fabric_protos.ledger.rwset import rwset_pb2
 from fabric_protos.ledger.rwset.kvrwset import kv_rwset_pb2
@@ -56,11 +60,13 @@ from fabric_protos.peer import proposal_pb2, proposal_response_pb2, transaction_
 from client import (
     Contract,
     EndorseError,
+    Gateway,
     GatewayError,
 )
+from gridspec.reading_bundle import ReadingBundle, SignedBundle, commitment_key, commitment_of
 from network.connect import gateway, peer_session
 from network.paths import run_dir
-from network.scenario import Household, community, day_readings, signed_batch
+from network.scenario import Household, community, day_readings, signed_days
 from network.topology import COMMUNITY, REGULATOR, UTILITY, Org
 
 NAMESPACE = "community"
@@ -88,6 +94,14 @@ def sha256(text: str) -> str:
 def private(collection: str, key: str) -> str:
     """A private key as the log names it: ``collection/key``."""
     return f"{collection}/{key}"
+
+
+def meter_day_keys(meter_id: str, day: str) -> tuple[str, str]:
+    """The private keys a reading batch writes: its meter-day's bundles and roots."""
+    return (
+        private("readings", f"meterday~{meter_id}~{day}"),
+        private("readings", commitment_key(meter_id, day)),
+    )
 
 
 def on_chain(key: str) -> str:
@@ -120,10 +134,10 @@ class Operation:
     household_id: str
     args: tuple[str, ...] = ()
     transient: dict[str, bytes] | None = None
-    readings: list[dict[str, Any]] = field(default_factory=list)
-    salt: str = ""
+    readings: list[dict[str, Any]] = field(default_factory=list)  # as GetReadings gives them
+    root: bytes = b""  # a reading batch's bundle root
     order: dict[str, Any] | None = None
-    keys: tuple[str, ...] = ()  # what it writes, exactly once: public keys, private() ones
+    keys: tuple[str, ...] = ()  # what it writes, once: public keys, private() ones
     impatient: bool = False  # its first commit status times out: sent again, outcome unknown
     attempts: list[Attempt] = field(default_factory=list)
     result: dict[str, Any] | None = None
@@ -189,28 +203,26 @@ def fresh_households(tag: str, count: int) -> list[Household]:
 
 
 def reading_ops(home: Household, day: date, batches: int, number: Iterator[int]) -> list[Operation]:
-    """The day's first readings in `batches` batches of 1, 2, 3, 4, 1, ... readings."""
+    """The day's first readings in `batches` batches of 1, 2, 3, 4, 1, ... readings, each
+    batch a signed bundle: the meter-day in parts."""
     sizes = [BATCH_SIZES[n % len(BATCH_SIZES)] for n in range(batches)]
     readings = day_readings(home, day)[: sum(sizes)]
     ops, start = [], 0
     for size in sizes:
-        batch = readings[start : start + size]
+        (signed,) = signed_days(KEYS, home, readings[start : start + size])
         start += size
-        payload = signed_batch(home, batch)
+        bundle = ReadingBundle.parse(signed.payload)
         ops.append(
             Operation(
                 op_id=f"r{next(number):05d}",
                 kind="reading",
                 user="headend1",
-                function="MeterContract:SubmitReadings",
+                function="ReadingContract:SubmitReadings",
                 household_id=home.household_id,
-                transient={"readings": payload},
-                readings=batch,
-                salt=json.loads(payload)["salt"],
-                keys=tuple(
-                    private("readings", f"reading~{home.meter_id}~{r['interval_start']}")
-                    for r in batch
-                ),
+                transient={"bundles": SignedBundle.submission([signed])},
+                readings=[r.record() for r in bundle.readings()],
+                root=bundle.root(),
+                keys=meter_day_keys(home.meter_id, day.isoformat()),
             )
         )
     return ops
@@ -357,7 +369,7 @@ def senders() -> Iterator[Senders]:
             for impatient in (False, True):
                 timeouts = {"commit_status_timeout": IMPATIENT} if impatient else {}
                 network = connection.gateway(**timeouts).get_network(CHANNEL)
-                for name in ("MeterContract", "BillingContract", "MarketContract"):
+                for name in ("ReadingContract", "BillingContract", "MarketContract"):
                     contracts[(user, name, impatient)] = network.get_contract(NAMESPACE, name)
         yield contracts
 
@@ -442,6 +454,7 @@ class Ledger:
     """What the ledger holds of the run, read once after it."""
 
     readings: dict[str, dict[str, list[dict[str, Any]]]]  # peer -> household -> readings
+    commitments: dict[tuple[str, str], str | None]  # (meter, day) -> GetReadingCommitment
     books: dict[str, dict[str, Any]]  # interval -> GetOrderBook
     invoices: dict[str, dict[str, Any] | None]  # invoice operation's id -> GetInvoice
     evidence: dict[str, dict[str, Any] | None]  # the same -> GetInvoiceEvidence
@@ -494,10 +507,10 @@ def chain_writes(first: int, last: int) -> tuple[dict[str, list[str]], set[str]]
 
 def readings_on(peer: Org, plan: Plan) -> dict[str, list[dict[str, Any]]]:
     with gateway(UTILITY, "billing1", peer_org=peer) as gw:
-        meters = contract(gw, "MeterContract")
+        readings = contract(gw, "ReadingContract")
         return {
             h.household_id: json.loads(
-                meters.evaluate("GetReadings", args=(h.household_id, *EVERYTHING), timeout=60)
+                readings.evaluate("GetReadings", args=(h.household_id, *EVERYTHING), timeout=60)
             )
             for h in plan.households
         }
@@ -526,6 +539,11 @@ def snapshot(plan: Plan, first: int, last: int, gossip_timeout: float = 120) -> 
     invoices: dict[str, dict[str, Any] | None] = {}
     evidence: dict[str, dict[str, Any] | None] = {}
     with gateway(UTILITY, "billing1") as billing, gateway(REGULATOR, "auditor1") as auditor:
+        commitments = {
+            (h.meter_id, day.isoformat()): commitment(auditor, h.meter_id, day.isoformat())
+            for h in plan.households
+            for day in plan.days
+        }
         market = contract(auditor, "MarketContract")
         books = {i: json.loads(market.evaluate("GetOrderBook", args=(i,))) for i in plan.intervals}
         for op in plan.operations:
@@ -536,7 +554,22 @@ def snapshot(plan: Plan, first: int, last: int, gossip_timeout: float = 120) -> 
                 contract(auditor, "BillingContract"), "GetInvoiceEvidence", op
             )
     writes, valid = chain_writes(first, last)
-    return Ledger(readings, books, invoices, evidence, writes, valid, (first, last))
+    return Ledger(readings, commitments, books, invoices, evidence, writes, valid, (first, last))
+
+
+def commitment(auditor: Gateway, meter_id: str, day: str) -> str | None:
+    """The SHA-256 the regulator's peer keeps of a meter-day's roots, None if it has none."""
+    try:
+        held = json.loads(
+            contract(auditor, "ReadingContract").evaluate(
+                "GetReadingCommitment", args=(meter_id, day)
+            )
+        )
+    except GatewayError as exc:
+        if "no readings are committed under" in str(exc):
+            return None
+        raise
+    return str(held["sha256"])
 
 
 def evaluated(target: Contract, function: str, op: Operation) -> dict[str, Any] | None:
@@ -577,53 +610,65 @@ def compare(plan: Plan, ledger: Ledger) -> Report:
 
 
 def compare_transactions(plan: Plan, ledger: Ledger, report: Report) -> None:
-    """Acknowledged = VALID in a block; each key written once, by the operation itself."""
-    owner = {on_chain(key): op for op in plan.operations for key in op.keys}
+    """Acknowledged = VALID in a block; each operation wrote each of its keys in exactly one
+    transaction of its own, and no transaction outside the log wrote them."""
+    owners: dict[str, list[Operation]] = defaultdict(list)
+    for op in plan.operations:
+        for key in op.keys:
+            owners[key].append(op)
     for op in plan.operations:
         if op.acknowledged and op.valid_transaction not in ledger.valid:
             report.lost.append(f"{op.op_id}: transaction {op.valid_transaction} is not valid")
         for key in op.keys:
-            writers = ledger.writes.get(on_chain(key), [])
-            if op.acknowledged and not writers:
-                report.lost.append(f"{op.op_id}: no valid transaction wrote {key}")
-            if len(writers) > 1:
-                report.duplicated.append(f"{op.op_id}: {key} written by {len(writers)} txs")
-            foreign = set(writers) - op.transaction_ids
-            if foreign:
-                report.unknown.append(f"{op.op_id}: {key} written by {sorted(foreign)}")
+            own = [tx for tx in ledger.writes.get(on_chain(key), []) if tx in op.transaction_ids]
+            if op.acknowledged and not own:
+                report.lost.append(f"{op.op_id}: no valid transaction of it wrote {key}")
+            if len(own) > 1:
+                report.duplicated.append(f"{op.op_id}: {key} written by {len(own)} of its txs")
+    for key, ops in owners.items():
+        logged = set().union(*(op.transaction_ids for op in ops))
+        foreign = set(ledger.writes.get(on_chain(key), [])) - logged
+        if foreign:
+            report.unknown.append(f"{key} written by {sorted(foreign)}, not in the log")
     # the run's public keys (order commitments, invoice evidence) carry its tag
     tagged = {k for k in ledger.writes if "#" not in k and f"-{plan.tag}-" in k}
-    for key in sorted(tagged - set(owner)):
+    for key in sorted(tagged - {on_chain(key) for key in owners}):
         report.unknown.append(f"{key} written by {ledger.writes[key]}, not in the log")
 
 
 def compare_readings(plan: Plan, ledger: Ledger, report: Report) -> None:
-    """Per peer: every acknowledged reading once, with its values; nothing else."""
-    sent: dict[tuple[str, str], tuple[Operation, tuple[int, int, int, str]]] = {}
-    meter = {h.household_id: h.meter_id for h in plan.households}
+    """Per peer: every acknowledged reading, with the values and salt its bundle gave it;
+    nothing else. Per meter-day: the commitment of the bundles sent, once each, in order."""
+    sent: dict[tuple[str, str], tuple[Operation, dict[str, Any]]] = {}
+    days: dict[tuple[str, str], list[Operation]] = defaultdict(list)
     for op in plan.operations:
         if op.kind != "reading":
             continue
         for r in op.readings:
-            values = (r["interval_minutes"], r["import_wh"], r["export_wh"], op.salt)
-            sent[(meter[op.household_id], str(r["interval_start"]))] = (op, values)
+            sent[(r["meter_id"], r["interval_start"])] = (op, r)
+        days[(op.readings[0]["meter_id"], op.readings[0]["interval_start"][:10])].append(op)
     for peer, households in ledger.readings.items():
-        stored: Counter[tuple[str, str]] = Counter()
+        stored: set[tuple[str, str]] = set()
         for household_id, readings in households.items():
             for r in readings:
                 key = (r["meter_id"], r["interval_start"])
-                stored[key] += 1
+                stored.add(key)
                 if key not in sent:
                     report.unknown.append(f"peer-{peer}: {household_id} reading {key}")
-                    continue
-                values = (r["interval_minutes"], r["import_wh"], r["export_wh"], r["salt"])
-                if values != sent[key][1]:
-                    report.altered.append(f"peer-{peer}: reading {key} is {values}")
+                elif r != sent[key][1]:
+                    report.altered.append(f"peer-{peer}: reading {key} is {r}")
         for key, (op, _) in sent.items():
-            if op.acknowledged and stored[key] == 0:
+            if op.acknowledged and key not in stored:
                 report.lost.append(f"peer-{peer}: {op.op_id} reading {key}")
-            if stored[key] > 1:
-                report.duplicated.append(f"peer-{peer}: {op.op_id} reading {key} x{stored[key]}")
+    for (meter_id, day), ops in days.items():
+        bundles_key = on_chain(meter_day_keys(meter_id, day)[0])
+        wrote = [op for op in ops if op.transaction_ids & set(ledger.writes.get(bundles_key, []))]
+        expected = commitment_of(op.root for op in wrote) if wrote else None
+        if ledger.commitments[(meter_id, day)] != expected:
+            report.duplicated.append(
+                f"meter {meter_id} on {day}: the roots on the ledger are not those of the "
+                f"{len(wrote)} bundles that wrote it, once each"
+            )
 
 
 def compare_orders(plan: Plan, ledger: Ledger, report: Report) -> None:
@@ -683,9 +728,16 @@ def tampered(plan: Plan) -> tuple[Plan, str, str]:
     moment = f"{plan.days[0].isoformat()}T23:45:00Z"
     fake.op_id = "r-never-sent"
     fake.readings = [
-        {"interval_start": moment, "interval_minutes": 15, "import_wh": 1, "export_wh": 0}
+        {
+            "meter_id": home.meter_id,
+            "interval_start": moment,
+            "interval_minutes": 15,
+            "import_wh": 1,
+            "export_wh": 0,
+            "salt": "never-sent",
+        }
     ]
-    fake.keys = (private("readings", f"reading~{home.meter_id}~{moment}"),)
+    fake.keys = meter_day_keys(home.meter_id, plan.days[0].isoformat())
     fake.attempts = [Attempt("0" * 64, "VALID", "never sent")]
     dropped = next(op for op in plan.operations if op.kind == "order" and op.acknowledged)
     lanes = [[op for op in lane if op is not dropped] for lane in plan.lanes]

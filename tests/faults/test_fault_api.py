@@ -2,8 +2,8 @@
 
 The API under test is the real one, served by waitress as `make api` serves it, and
 the head-end reaches it over HTTP with its API key. A batch whose answer never came
-is sent again, the same bytes: the ledger stores a reading once however often it
-arrives.
+is sent again, the same bytes: the ledger stores a meter-day bundle once however
+often it arrives.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from collections.abc import Iterator
 import pytest
 from faultload import ReadingLoad, kill, on_ledger_once, recovered, restart_network
 
+from gridspec.reading_bundle import SignedBundle
 from network import api_server
 from network.home import OrgHome
 from network.procs import owned_pid, stop_pid_file
-from network.scenario import signed_batch
 from network.topology import COMMUNITY, REGULATOR, UTILITY
 
 pytestmark = pytest.mark.usefixtures("fabric_network")
@@ -41,11 +41,11 @@ def api() -> Iterator[str]:
         stop_pid_file(api_server.process(HOME).pid_file)
 
 
-def post_readings(url: str, payload: bytes) -> tuple[int, dict]:
-    """POST /readings as the meter head-end; the status and JSON body."""
+def post_readings(url: str, bundle: SignedBundle) -> tuple[int, dict]:
+    """POST /readings of one signed bundle as the meter head-end; the status and JSON body."""
     request = urllib.request.Request(
         f"{url}/communities/sunnyside/readings",
-        data=payload,
+        data=json.dumps({"bundles": [bundle.wire()]}).encode(),
         headers={
             "Content-Type": "application/json",
             "X-API-Key": api_server.service_keys(HOME)["headend1"],
@@ -60,8 +60,8 @@ def post_readings(url: str, payload: bytes) -> tuple[int, dict]:
 
 
 def sender(url: str):
-    def send(payload: bytes) -> None:
-        status, body = post_readings(url, payload)
+    def send(bundle: SignedBundle) -> None:
+        status, body = post_readings(url, bundle)
         if status != 201:
             raise OSError(f"HTTP {status}: {body.get('message')}")
 
@@ -87,22 +87,18 @@ def test_the_api_dies_mid_batch_and_every_acknowledged_reading_is_on_the_ledger_
 def test_without_an_orderer_quorum_the_api_answers_503_and_recovers_by_itself(api):
     load = ReadingLoad(send=sender(api))
     batches = load.batches()
-    assert post_readings(api, signed(load, next(batches)))[0] == 201
+    assert post_readings(api, load.sign(next(batches)))[0] == 201
     for org in (COMMUNITY, REGULATOR):
         kill(f"orderer-{org.key}")
     try:
-        status, body = post_readings(api, signed(load, next(batches)))
+        status, body = post_readings(api, load.sign(next(batches)))
         assert status == 503, body
         assert body["message"] == "the ledger is unavailable; try again shortly"
     finally:
         started = time.monotonic()
         restart_network()
-    payload = signed(load, next(batches))
-    while (status := post_readings(api, payload))[0] != 201:
+    bundle = load.sign(next(batches))
+    while (status := post_readings(api, bundle))[0] != 201:
         assert status[0] in (409, 502, 503) and time.monotonic() - started < TIMEOUT, status
         time.sleep(1)
     recovered("ordering quorum back, API answering 201", time.monotonic() - started)
-
-
-def signed(load: ReadingLoad, readings: list) -> bytes:
-    return signed_batch(load.household, readings)

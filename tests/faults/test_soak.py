@@ -12,8 +12,10 @@ network happens to be slow.
 
 Then the log is compared with the ledger: every acknowledged transaction is VALID in
 a block; every key an acknowledged operation writes was written by exactly one valid
-transaction, its own; the utility's and the community's peers hold every acknowledged
-reading once with the values sent, each interval's order book counts exactly its
+transaction of its own (a meter-day's keys once by each of the day's batches) and by
+none the log does not know of; the utility's and the community's peers hold every
+acknowledged reading with the values and salt sent, every meter-day's commitment is
+that of its bundles once each, each interval's order book counts exactly its
 acknowledged orders, every acknowledged invoice exists and bills exactly the day's
 acknowledged readings; and nothing with the run's ids is on the ledger that the log
 does not know of. Finally the same comparison, given a log with one invented reading

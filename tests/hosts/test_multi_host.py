@@ -33,6 +33,7 @@ from fabric_protos.common import common_pb2
 from hosts import Host, Hosts
 
 from client._protos import etcdraft_configuration_pb2, orderer_configuration_pb2
+from client.bundles import MeterKeys
 from client.configblock import config_of_block
 from client.orgconfig import anchor_peers
 from network import local, membership
@@ -42,7 +43,7 @@ from network.demo import demo_day, run_demo
 from network.home import OrgHome
 from network.local import Consortium
 from network.procs import owned_pid
-from network.scenario import community, day_readings, signed_batch
+from network.scenario import community, day_readings, signed_days
 from network.topology import FOUNDING, ORDERER_OFFSET, PEER_OFFSET
 
 ORGS = ("utility", "community", "regulator", "riverside")
@@ -231,19 +232,21 @@ def test_the_admitted_orgs_household_reads_its_own_readings_at_its_own_api(
 ) -> None:
     utility, riverside = home(consortium, "utility"), home(consortium, "riverside")
     household = replace(community()[2], household_id="h-riverside-001", meter_id="m-river-1")
+    keys = MeterKeys(utility.meter_keys)  # the device keys the utility's head-end keeps
     operator = {"Authorization": f"Bearer {login(utility, 'operator1')}"}
     meter = {
         "meter_id": household.meter_id,
         "household_id": household.household_id,
         "feeder": household.feeder,
-        "device_public_key": household.device_public_key_pem,
+        "device_public_key": keys.public_pem(household.meter_id),
     }
     request(utility, "POST", "/communities/riverside/meters", meter, **operator)
     readings = day_readings(household, date(2026, 4, 1))[:8]
     headend = {"X_API_Key": service_keys(utility)["headend1"]}
-    batch = json.loads(signed_batch(household, readings))
-    stored = request(utility, "POST", "/communities/riverside/readings", batch, **headend)
+    bundles = {"bundles": [b.wire() for b in signed_days(keys, household, readings)]}
+    stored = request(utility, "POST", "/communities/riverside/readings", bundles, **headend)
     assert (stored["stored"], stored["duplicates"]) == (8, 0)
+    assert stored["meter_days"] == [{"meter_id": household.meter_id, "day": "2026-04-01"}]
 
     token = {"Authorization": f"Bearer {login(riverside, 'household1')}"}
     query = "start=2026-04-01T00:00:00Z&end=2026-04-02T00:00:00Z"
