@@ -41,7 +41,8 @@ from network.procs import owned_pid, wait_until
 from network.scenario import day_readings, signed_days
 from network.topology import ORGS, UTILITY, Org
 
-FIRST_DAY = date(2025, 6, 1)
+# days in the past and inside the 24-month retention for the load's 400 days, whenever run
+FIRST_DAY = date.today() - timedelta(days=500)
 PER_BATCH = 4
 
 
