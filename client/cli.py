@@ -26,11 +26,14 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from gridspec.channels import community_name
+from gridspec.disclosure import verify as verify_disclosure
 from gridspec.reading_bundle import MAX_BUNDLES, SignedBundle
 from gridspec.readings import ReadingError
 
+from ._protos import common_pb2
 from .bundles import load_device_key, sign_readings
 from .ca import CAClient, CAError
+from .disclosures import verify_in_block
 from .errors import CommitError, GatewayError
 from .facade import Caller, Forbidden, Ledger
 from .gateway import Gateway, connect
@@ -215,6 +218,36 @@ def cmd_readings(args: argparse.Namespace) -> Any:
     return open_ledger(args).readings(args.household, args.start, args.end)
 
 
+def cmd_disclose(args: argparse.Namespace) -> Any:
+    disclosure = open_ledger(args).disclosure(args.meter, args.interval)
+    if args.out:
+        args.out.write_text(json.dumps(disclosure, indent=2) + "\n")
+        progress(f"wrote {args.out}: hand it to whoever should see this one reading")
+    return disclosure
+
+
+def cmd_verify(args: argparse.Namespace) -> Any:
+    """Check a disclosure offline (a commitment hash, a block file) or on the ledger."""
+    disclosure = json.loads(args.file.read_text())
+    if args.block:
+        block = common_pb2.Block.FromString(args.block.read_bytes())
+        verdict = {
+            "verified": verify_in_block(disclosure, block),
+            "against": f"block {block.header.number}",
+        }
+    elif args.commitment:
+        verified = verify_disclosure(disclosure, args.commitment)
+        verdict = {"verified": verified, "against": f"commitment {args.commitment}"}
+    elif args.as_label:
+        verdict = open_ledger(args).verify_disclosure(disclosure)
+    else:
+        raise ValueError("give --commitment HASH, --block FILE, or --as LABEL to ask the ledger")
+    if not verdict["verified"]:
+        reason = verdict.get("reason", "it does not match")
+        raise ValueError(f"{args.file} is NOT proven: {reason}")
+    return verdict
+
+
 def cmd_bill(args: argparse.Namespace) -> Any:
     ledger = open_ledger(args)
     if args.generate:
@@ -319,6 +352,27 @@ def parser() -> argparse.ArgumentParser:
     readings.add_argument("--household", required=True)
     readings.add_argument("--start", required=True)
     readings.add_argument("--end", required=True)
+
+    disclose = command(
+        "disclose", cmd_disclose, "one reading with its Merkle proof, to hand to anyone"
+    )
+    disclose.add_argument("--meter", required=True)
+    disclose.add_argument("--interval", required=True, help="its start, e.g. 2026-03-01T12:00:00Z")
+    disclose.add_argument("--out", type=Path, help="also write it to this file")
+
+    verify = command(
+        "verify-disclosure",
+        cmd_verify,
+        "check a disclosed reading: against a commitment hash or a block file (offline, "
+        "no ledger needed), or against the ledger (--as)",
+        acting=False,
+    )
+    verify.add_argument("file", type=Path, help="the disclosure (JSON)")
+    verify.add_argument("--commitment", help="the meter-day's commitment hash (hex)")
+    verify.add_argument(
+        "--block", type=Path, help="the block that wrote it, as `peer channel fetch` saves it"
+    )
+    verify.add_argument("--as", dest="as_label", help="wallet label, to ask the ledger instead")
 
     bill = command("bill", cmd_bill, "show (or, for billing, --generate) a household's invoice")
     bill.add_argument("--household", required=True)

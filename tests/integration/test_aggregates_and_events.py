@@ -27,7 +27,7 @@ def totals_at(households, interval: str) -> dict:
     """What the utility computes from the readings it holds on the community channel."""
     imported = exported = 0
     with gateway(UTILITY, "operator1") as gw:
-        meters = contract(gw, "MeterContract")
+        meters = contract(gw, "ReadingContract")
         for household in households:
             readings = json.loads(
                 meters.evaluate("GetReadings", args=(household.household_id, DAY_START, DAY_END))

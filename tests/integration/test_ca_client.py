@@ -74,7 +74,7 @@ def gateway_as(entry: WalletEntry) -> Iterator[Gateway]:
 
 
 def readings(gw: Gateway, household_id: str) -> list[dict]:
-    meters = gw.get_network(CHANNEL).get_contract("community", "MeterContract")
+    meters = gw.get_network(CHANNEL).get_contract("community", "ReadingContract")
     return json.loads(meters.evaluate("GetReadings", args=(household_id, DAY_START, DAY_END)))
 
 

@@ -6,14 +6,24 @@ import json
 import os
 import subprocess
 import sys
+from datetime import timedelta
 
 import pytest
-from community_fixtures import DAY, DAY_END, DAY_START, fresh_household, register
-from cryptography.hazmat.primitives import serialization
+from community_fixtures import (
+    DAY,
+    DAY_END,
+    DAY_START,
+    KEYS,
+    contract,
+    fresh_household,
+    register,
+)
 from homes import home, secret
 
+from client.greenbutton import export_readings
+from network.connect import gateway
 from network.scenario import day_readings
-from network.topology import COMMUNITY, UTILITY, Org
+from network.topology import COMMUNITY, REGULATOR, UTILITY, Org
 
 pytestmark = pytest.mark.usefixtures("fabric_network")
 
@@ -51,19 +61,21 @@ def cli(tmp_path_factory):
     return run, folder
 
 
-def test_a_head_end_submits_a_days_readings_from_a_file_in_batches(cli):
+def test_a_head_end_submits_green_button_days_and_a_reading_is_disclosed_and_verified(cli):
+    """Three days of a meter as a Green Button feed, signed with the keys the utility's
+    head-end keeps, in transactions of two bundles; then one reading is disclosed and
+    checked offline against the commitment the regulator's peer holds."""
     run, folder = cli
     household = fresh_household()
     register(household)
-    readings = day_readings(household, DAY)
-    (folder / "day.json").write_text(json.dumps(readings))
-    (folder / "device.pem").write_bytes(
-        household.device_key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
+    days = [DAY - timedelta(days=n) for n in (2, 1, 0)]
+    readings = [
+        {**r, "meter_id": household.meter_id} for day in days for r in day_readings(household, day)
+    ]
+    feed = export_readings(
+        readings, household_id=household.household_id, meter_id=household.meter_id, title="cli"
     )
+    (folder / "feed.xml").write_bytes(feed)
     submitted = run(
         UTILITY,
         "submit-readings",
@@ -72,15 +84,16 @@ def test_a_head_end_submits_a_days_readings_from_a_file_in_batches(cli):
         "--meter",
         household.meter_id,
         "--file",
-        str(folder / "day.json"),
-        "--device-key",
-        str(folder / "device.pem"),
-        "--batch-size",
-        "48",
+        str(folder / "feed.xml"),
+        "--keys",
+        str(KEYS.folder),
+        "--bundles-per-tx",
+        "2",
     )
     assert submitted.returncode == 0, submitted.stderr
-    assert "batch 2/2: 48 stored, 0 already there" in submitted.stderr
-    assert json.loads(submitted.stdout)["stored"] == 96
+    assert "transaction 2/2: 1 bundles, 96 readings stored, 0 already there" in submitted.stderr
+    summary = json.loads(submitted.stdout)
+    assert (summary["bundles"], summary["stored"], summary["transactions"]) == (3, 288, 2)
 
     shown = run(
         UTILITY,
@@ -90,12 +103,40 @@ def test_a_head_end_submits_a_days_readings_from_a_file_in_batches(cli):
         "--household",
         household.household_id,
         "--start",
-        DAY_START,
+        f"{days[0].isoformat()}T00:00:00Z",
         "--end",
         DAY_END,
     )
     assert shown.returncode == 0, shown.stderr
     assert [r["import_wh"] for r in json.loads(shown.stdout)] == [r["import_wh"] for r in readings]
+
+    interval = f"{DAY.isoformat()}T12:00:00Z"
+    out = folder / "disclosed.json"
+    disclosed = run(
+        UTILITY,
+        "disclose",
+        "--as",
+        "utility.operator1",
+        "--meter",
+        household.meter_id,
+        "--interval",
+        interval,
+        "--out",
+        str(out),
+    )
+    assert disclosed.returncode == 0, disclosed.stderr
+    assert json.loads(out.read_text())["reading"]["interval_start"] == interval
+    with gateway(REGULATOR, "auditor1") as gw:
+        held = json.loads(
+            contract(gw, "ReadingContract").evaluate(
+                "GetReadingCommitment", args=(household.meter_id, DAY.isoformat())
+            )
+        )
+    offline = run(UTILITY, "verify-disclosure", str(out), "--commitment", held["sha256"])
+    assert offline.returncode == 0, offline.stderr
+    assert json.loads(offline.stdout)["verified"] is True
+    online = run(UTILITY, "verify-disclosure", str(out), "--as", "utility.operator1")
+    assert (online.returncode, json.loads(online.stdout)["sha256"]) == (0, held["sha256"])
 
 
 def test_a_refused_command_exits_1_with_the_reason_and_sends_nothing(cli):

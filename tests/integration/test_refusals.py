@@ -29,7 +29,7 @@ CASES = [
     ),
     (
         "community-sunnyside",
-        "MeterContract",
+        "ReadingContract",
         "SubmitReadings",
         (),
         UTILITY,

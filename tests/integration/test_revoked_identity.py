@@ -65,7 +65,7 @@ def gateway_as(enrollment: Enrollment) -> Iterator[Gateway]:
 
 
 def readings(gw: Gateway, household_id: str) -> list[dict]:
-    meters = gw.get_network(CHANNEL).get_contract("community", "MeterContract")
+    meters = gw.get_network(CHANNEL).get_contract("community", "ReadingContract")
     return json.loads(meters.evaluate("GetReadings", args=(household_id, DAY_START, DAY_END)))
 
 
