@@ -73,6 +73,7 @@ CONTRACTS: dict[str, tuple[str, bool]] = {
     "GetReadingCommitment": ("ReadingContract", False),
     "VerifyReading": ("ReadingContract", False),
     "PurgeExpiredReadings": ("ReadingContract", True),
+    "SetKeySalt": ("KeySaltContract", True),
     "GetMeter": ("MeterContract", False),
     "PurgeHousehold": ("MeterContract", True),
     "GrantConsent": ("ConsentContract", True),
@@ -224,6 +225,10 @@ class Ledger:
 
     def purge_household(self, household_id: str, reason: str) -> Any:
         return self.call("PurgeHousehold", household_id, reason)
+
+    def set_key_salt(self, salt: bytes) -> Any:
+        """The community channel's key salt, once (a member's admin, after the commit)."""
+        return self.call("SetKeySalt", transient={"salt": salt})
 
     def purge_expired_readings(self, meter_ids: Sequence[str]) -> Any:
         """Enforce retention: purge what the 24-month period no longer keeps."""

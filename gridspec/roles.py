@@ -58,6 +58,7 @@ RULES: dict[str, Rule] = {
     "GetReadingCommitment": ANYONE,
     "VerifyReading": ANYONE,
     "PurgeExpiredReadings": OPERATOR,
+    "SetKeySalt": Rule(("admin",), (UTILITY, COMMUNITY)),
     "GetMeter": ANYONE,
     "PurgeHousehold": OPERATOR,
     "GrantConsent": HOUSEHOLD,

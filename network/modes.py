@@ -33,6 +33,7 @@ from network.chaincodes import for_channel
 from network.channelinfo import ChannelInfo
 from network.console import NetworkError, elapsed, info, step
 from network.home import ACTIVE, JOINING, OrgHome
+from network.keysalt import ensure_key_salt
 from network.topology import LOOPBACK, founding, new_community
 
 PerOrg = Callable[[OrgHome, argparse.Namespace], Any]
@@ -143,14 +144,24 @@ def deploy(home: OrgHome, args: argparse.Namespace) -> None:
         spec = for_channel(ChannelInfo.load(home, name))
         step(f"{home.org.key}: chaincode {spec.name} on {name} (policy {spec.policy})")
         lifecycle.prepare(home, spec)
-        if args.commit:
-            lifecycle.commit(home, spec)
+        committed = args.commit and lifecycle.commit(home, spec)
+        if committed or args.key_salt:
+            ensure_key_salt(home, name)
 
 
 def deploy_arguments(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--channel", help="only this channel (default: every channel it joined)")
     sub.add_argument(
-        "--commit", action="store_true", help="also commit the definition (one org does this)"
+        "--commit",
+        action="store_true",
+        help="also commit the definition and then set a community channel's key salt "
+        "(one org does this)",
+    )
+    sub.add_argument(
+        "--key-salt",
+        action="store_true",
+        help="set the community channel's key salt though the definition was committed "
+        "before (when that first try failed); a salt set already is kept",
     )
 
 

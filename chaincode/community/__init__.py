@@ -6,7 +6,8 @@ with Merkle proofs, retention), ``ConsentContract`` (households'
 consents to third parties), ``TariffContract`` (time-of-use tariffs approved by the
 regulator), ``MarketContract`` (sealed orders, clearing, settlement),
 ``BillingContract`` (invoices) and
-``GridEventContract`` (the append-only grid event log). Access is decided by the
+``GridEventContract`` (the append-only grid event log) and ``KeySaltContract`` (the
+salt that keys private-data names, :mod:`.keyed`). Access is decided by the
 role table of :mod:`gridspec.roles`, enforced by :mod:`chaincode.access`; private
 data lives in the collections of :mod:`.collections`. Run the server with
 ``python -m chaincode.community --help``.
@@ -17,6 +18,7 @@ from fabric_chaincode_python.fabric_contract_api import ContractChaincode
 from .billing import BillingContract
 from .consent import ConsentContract
 from .events import GridEventContract
+from .keyed import KeySaltContract
 from .market import MarketContract
 from .meters import MeterContract
 from .readings import ReadingContract
@@ -26,6 +28,7 @@ __all__ = [
     "BillingContract",
     "ConsentContract",
     "GridEventContract",
+    "KeySaltContract",
     "MarketContract",
     "MeterContract",
     "ReadingContract",
@@ -44,4 +47,5 @@ def build_chaincode() -> ContractChaincode:
         MarketContract(),
         BillingContract(),
         GridEventContract(),
+        KeySaltContract(),
     )

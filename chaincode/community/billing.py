@@ -31,6 +31,7 @@ from chaincode.community.domain import (
     compute_invoice,
     parse_date,
 )
+from chaincode.community.keyed import keyed_name
 from chaincode.community.meters import (
     check_household_id,
     household_meters_prefix,
@@ -64,8 +65,9 @@ MAX_PERIOD_DAYS = 62
 SETTLED = ("delivered", "partially_delivered", "settled")
 
 
-def invoice_key(household_id: str, start: str, end: str) -> str:
-    return f"invoice~{household_id}~{start}~{end}"
+async def invoice_key(ctx: Any, household_id: str, start: str, end: str) -> str:
+    """Keyed (:mod:`.keyed`): the name's hash on the ledger says nothing of who was billed."""
+    return await keyed_name(ctx, "invoice", household_id, start, end)
 
 
 def evidence_key(household_id: str, start: str, end: str) -> str:
@@ -129,7 +131,7 @@ class BillingContract(Contract):
             )
         except DomainError as exc:
             raise ValidationError(str(exc)) from exc
-        key = invoice_key(household_id, period_start, period_end)
+        key = await invoice_key(ctx, household_id, period_start, period_end)
         existing = await get_private_json(ctx, HOUSEHOLDS, key)
         if existing is not None:
             if existing["inputs_hash"] != invoice.inputs_hash:
@@ -158,7 +160,7 @@ class BillingContract(Contract):
         """An invoice: to its household and the billing system."""
         may_read_invoice(authorize(ctx), household_id)
         record = await get_private_json(
-            ctx, HOUSEHOLDS, invoice_key(household_id, period_start, period_end)
+            ctx, HOUSEHOLDS, await invoice_key(ctx, household_id, period_start, period_end)
         )
         if record is None:
             raise NotFound(

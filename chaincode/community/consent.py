@@ -3,7 +3,8 @@
 A consent names its grantee as ``<MSP id>:<enrollment id>`` (e.g.
 ``CommunityMSP:advisor1``), the readings it covers ``[data_from, data_to)``, a
 purpose, and when it expires. It lives in the households collection, so only the
-utility's and the community's peers know who shares data with whom; its event says
+utility's and the community's peers know who shares data with whom, under a keyed
+name (:mod:`.keyed`) whose hash on the ledger links to no household; its event says
 no more than the consent id. Every read by a third party checks for a live consent
 (not revoked, not expiring within the peers' clock skew of the transaction's
 time, covering the whole period read).
@@ -18,6 +19,7 @@ from fabric_chaincode_python.fabric_contract_api import Contract, TransactionCon
 
 from chaincode.access import authorize
 from chaincode.community.collections import HOUSEHOLDS
+from chaincode.community.keyed import keyed_name
 from chaincode.community.times import check_utc, live_until
 from chaincode.runtime import (
     AccessDenied,
@@ -44,14 +46,14 @@ GRANTEE = re.compile(r"[A-Za-z][A-Za-z0-9.-]{0,63}:[A-Za-z0-9@._-]{1,64}")
 PURPOSE_MAX = 200
 
 
-def consent_prefix(household_id: str) -> str:
-    return f"consent~{household_id}~"
+async def consent_key(ctx: Any, household_id: str, consent_id: str) -> str:
+    return await keyed_name(ctx, "consent", household_id, consent_id)
 
 
-def consent_index_key(household_id: str) -> str:
+async def consent_index_key(ctx: Any, household_id: str) -> str:
     """The ids of a household's consents: private range queries cannot run in a
     transaction that writes, so erasure and listing read this index instead."""
-    return f"consentidx~{household_id}"
+    return await keyed_name(ctx, "consentidx", household_id)
 
 
 def grantee_of(who: Caller) -> str:
@@ -75,13 +77,15 @@ def household_of(who: Caller) -> str:
 
 
 async def consent_ids(ctx: Any, household_id: str) -> list[str]:
-    return list(await get_private_json(ctx, HOUSEHOLDS, consent_index_key(household_id)) or [])
+    index = await consent_index_key(ctx, household_id)
+    return list(await get_private_json(ctx, HOUSEHOLDS, index) or [])
 
 
 async def consents_of(ctx: Any, household_id: str) -> list[dict[str, Any]]:
     records = []
     for consent_id in await consent_ids(ctx, household_id):
-        record = await get_private_json(ctx, HOUSEHOLDS, consent_prefix(household_id) + consent_id)
+        key = await consent_key(ctx, household_id, consent_id)
+        record = await get_private_json(ctx, HOUSEHOLDS, key)
         if record is not None:
             records.append(record)
     return records
@@ -90,9 +94,10 @@ async def consents_of(ctx: Any, household_id: str) -> list[dict[str, Any]]:
 async def purge_consents(ctx: Any, household_id: str) -> None:
     """Purge every consent of a household, and their index (erasure)."""
     for consent_id in await consent_ids(ctx, household_id):
-        await purge_private(ctx, HOUSEHOLDS, consent_prefix(household_id) + consent_id)
-    if await get_private(ctx, HOUSEHOLDS, consent_index_key(household_id)) is not None:
-        await purge_private(ctx, HOUSEHOLDS, consent_index_key(household_id))
+        await purge_private(ctx, HOUSEHOLDS, await consent_key(ctx, household_id, consent_id))
+    index = await consent_index_key(ctx, household_id)
+    if await get_private(ctx, HOUSEHOLDS, index) is not None:
+        await purge_private(ctx, HOUSEHOLDS, index)
 
 
 def is_live(consent: dict[str, Any], grantee: str, start: str, end: str, at: str) -> bool:
@@ -156,7 +161,7 @@ class ConsentContract(Contract):
             "data_to": data_to,
             "expires_at": expires_at,
         }
-        key = consent_prefix(household_id) + consent_id
+        key = await consent_key(ctx, household_id, consent_id)
         existing = await get_private_json(ctx, HOUSEHOLDS, key)
         if existing is not None:
             if {k: existing.get(k) for k in terms} != terms:
@@ -167,14 +172,15 @@ class ConsentContract(Contract):
         record = {**terms, "granted_at": now(ctx), "revoked_at": None}
         await put_private_json(ctx, HOUSEHOLDS, key, record)
         ids = await consent_ids(ctx, household_id)
-        await put_private_json(ctx, HOUSEHOLDS, consent_index_key(household_id), [*ids, consent_id])
+        index = await consent_index_key(ctx, household_id)
+        await put_private_json(ctx, HOUSEHOLDS, index, [*ids, consent_id])
         emit_event(ctx, "ConsentGranted", {"consent_id": consent_id})
         return canonical_json(record)
 
     async def RevokeConsent(self, ctx: TransactionContext, consent_id: str) -> str:
         """Revoke one of the caller household's consents; revoking twice is a no-op."""
         household_id = household_of(authorize(ctx))
-        key = consent_prefix(household_id) + consent_id
+        key = await consent_key(ctx, household_id, consent_id)
         record = await get_private_json(ctx, HOUSEHOLDS, key)
         if record is None:
             raise NotFound(f"consent {consent_id} of household {household_id} does not exist")

@@ -46,6 +46,7 @@ from chaincode.community.domain import (
     parse_interval_start,
     settle_interval,
 )
+from chaincode.community.keyed import keyed_name
 from chaincode.community.meterdays import read_days
 from chaincode.community.meters import erasure_key, household_meters_prefix, meter_key
 from chaincode.community.tariffs import tariff_in_force
@@ -84,12 +85,13 @@ def commitment_prefix(interval_start: str) -> str:
     return f"ordercommit~{interval_start}~"
 
 
-def order_key(interval_start: str, order_id: str) -> str:
-    return f"order~{interval_start}~{order_id}"
+async def order_key(ctx: Any, interval_start: str, order_id: str) -> str:
+    """Keyed (:mod:`.keyed`), like the side marker's: no guessable name on the ledger."""
+    return await keyed_name(ctx, "order", interval_start, order_id)
 
 
-def side_key(interval_start: str, household_id: str) -> str:
-    return f"orderside~{interval_start}~{household_id}"
+async def side_key(ctx: Any, interval_start: str, household_id: str) -> str:
+    return await keyed_name(ctx, "orderside", interval_start, household_id)
 
 
 def clearing_key(interval_start: str) -> str:
@@ -184,13 +186,14 @@ class MarketContract(Contract):
         if not await self._has_active_meter(ctx, household_id):
             raise ValidationError(f"household {household_id} has no active meter to deliver with")
         record = placed.record()
-        key = order_key(interval, order_id)
+        key = await order_key(ctx, interval, order_id)
         existing = await get_private_json(ctx, ORDERS, key)
         if existing is not None:
             if without_time(existing) == without_time(record):
                 return canonical_json({"order_id": order_id, "interval_start": interval})
             raise Conflict(f"order {order_id} already exists with other terms")
-        marker = await get_private_json(ctx, ORDERS, side_key(interval, household_id))
+        marker_key = await side_key(ctx, interval, household_id)
+        marker = await get_private_json(ctx, ORDERS, marker_key)
         if marker is not None and marker["side"] != placed.side:
             other = "an offer" if placed.side == "bid" else "a bid"
             raise ValidationError(
@@ -201,7 +204,7 @@ class MarketContract(Contract):
         await put_private(ctx, ORDERS, key, stored)
         if marker is None:
             side = {"side": placed.side, "salt": placed.salt}
-            await put_private_json(ctx, ORDERS, side_key(interval, household_id), side)
+            await put_private_json(ctx, ORDERS, marker_key, side)
         commitment = {"sha256": hashlib.sha256(stored).hexdigest()}
         await put_json(ctx, commitment_prefix(interval) + order_id, commitment)
         summary = {"order_id": order_id, "interval_start": interval}
@@ -217,7 +220,7 @@ class MarketContract(Contract):
         orders = []
         for key, commitment in await list_json(ctx, *prefix_range(commitment_prefix(interval))):
             order_id = key.rsplit("~", 1)[1]
-            stored = await get_private(ctx, ORDERS, order_key(interval, order_id))
+            stored = await get_private(ctx, ORDERS, await order_key(ctx, interval, order_id))
             if stored is None or hashlib.sha256(stored).hexdigest() != commitment["sha256"]:
                 raise ValidationError(f"order {order_id} does not match its commitment")
             orders.append(json.loads(stored))

@@ -238,7 +238,9 @@ def invoice_op(home: Household, day: date, number: Iterator[int]) -> Operation:
         function="BillingContract:GenerateInvoice",
         household_id=home.household_id,
         args=(home.household_id, *period),
-        keys=(private("households", f"invoice~{suffix}"), f"invoicerec~{suffix}"),
+        # the invoice's private name is keyed with the channel's salt (chaincode/community/
+        # keyed.py), which only the chaincode holds: its public evidence is what is tracked
+        keys=(f"invoicerec~{suffix}",),
     )
 
 
@@ -267,10 +269,9 @@ def order_ops(
                 household_id=household_id,
                 transient={"order": json.dumps(order).encode()},
                 order=order,
-                keys=(
-                    private("orders", f"order~{interval}~{order['order_id']}"),
-                    f"ordercommit~{interval}~{order['order_id']}",
-                ),
+                # keyed private names cannot be computed outside the chaincode: the
+                # order's public commitment is what is tracked
+                keys=(f"ordercommit~{interval}~{order['order_id']}",),
             )
         )
     return ops
@@ -742,7 +743,7 @@ def tampered(plan: Plan) -> tuple[Plan, str, str]:
     dropped = next(op for op in plan.operations if op.kind == "order" and op.acknowledged)
     lanes = [[op for op in lane if op is not dropped] for lane in plan.lanes]
     lanes[0] = [*lanes[0], fake]
-    return replace(plan, lanes=lanes), fake.op_id, dropped.keys[1]
+    return replace(plan, lanes=lanes), fake.op_id, dropped.keys[0]
 
 
 # ---------------------------------------------------------------- totals

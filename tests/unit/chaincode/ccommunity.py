@@ -8,12 +8,14 @@ and ask for it as ``cc``.
 
 import asyncio
 import copy
+import hashlib
+import hmac
 import json
 import secrets
 from datetime import date, timedelta
 
 import pytest
-from ccfakes import identity, make_cert_pem
+from ccfakes import FakeLedger, identity, make_cert_pem
 
 from chaincode.community import build_chaincode
 from client.bundles import MeterKeys, sign_bundle, sign_readings
@@ -24,6 +26,8 @@ DAY = date(2026, 2, 27)
 DAY_START, DAY_END = "2026-02-27T00:00:00Z", "2026-02-28T00:00:00Z"
 #: the simulated meters' device keys, drawn at random for this test run
 KEYS = MeterKeys()
+#: the channel's key salt (chaincode/community/keyed.py), drawn at random for this test run
+KEY_SALT = secrets.token_bytes(32)
 
 OPERATOR = identity("UtilityMSP", "operator", cn="operator1")
 BILLING = identity("UtilityMSP", "billing", cn="billing1")
@@ -65,6 +69,23 @@ HOUSEHOLD1, HOUSEHOLD2, HOUSEHOLD3 = household(1), household(2), household(3)
 def chaincode():
     """The contracts hold no state between transactions; building them takes a while."""
     return build_chaincode()
+
+
+def community_ledger(**fields):
+    """A FakeLedger of a community channel whose key salt is set, as deploy leaves it."""
+    return salted(FakeLedger(**fields))
+
+
+def salted(ledger):
+    """*ledger* with the channel's key salt set (a seed, not a transaction)."""
+    ledger.seed_private("households", "keysalt", KEY_SALT)
+    return ledger
+
+
+def keyed(kind, *parts):
+    """The private key name the chaincode gives a *kind* record of *parts*."""
+    digest = hmac.new(KEY_SALT, "|".join(parts).encode(), hashlib.sha256).hexdigest()
+    return f"{kind}~{digest}"
 
 
 def canonical(value):

@@ -12,20 +12,23 @@ import json
 import secrets
 
 import pytest
-from ccfakes import FakeLedger, identity
+from ccfakes import identity
 from ccommunity import (
     BILLING,
     HEAD_END,
     HOUSEHOLD1,
     HOUSEHOLD2,
     HOUSEHOLD3,
+    KEY_SALT,
     OPERATOR,
     REGULATOR,
     TOU,
     canonical,
     chaincode,  # noqa: F401 (the cc fixture)
+    community_ledger,
     household,
     invoke,
+    keyed,
     member,
     ok,
     register,
@@ -79,7 +82,7 @@ def place(ledger, cc, creator, order_id, side, price):
 def market(cc, *, settle=True):
     """H1-H3 registered with READINGS, tou-1 approved; h-001 sold h-003 800 Wh at 15 in
     INTERVAL, a trade that is settled (delivered) or, with settle=False, still matched."""
-    ledger = FakeLedger()
+    ledger = community_ledger()
     for meter in (H1, H2, H3):
         ok(register(ledger, cc, meter))
     ok(invoke(ledger, cc, OPERATOR, "TariffContract:ProposeTariff", json.dumps(TOU)))
@@ -104,7 +107,7 @@ def generate(ledger, cc, household_id="h-001", start=DAY, end=NEXT_DAY, creator=
 
 
 def invoice_key(household_id="h-001", start=DAY, end=NEXT_DAY):
-    return f"invoice~{household_id}~{start}~{end}"
+    return keyed("invoice", household_id, start, end)
 
 
 def evidence_key(household_id="h-001", start=DAY, end=NEXT_DAY):
@@ -144,7 +147,7 @@ def test_billing_issues_the_invoice_privately_and_publishes_only_its_evidence(cc
 
     # the invoice only in the households collection ...
     assert result.stub.private_writes.keys() == {("households", invoice_key())}
-    assert settled.private["households"] == {invoice_key(): canonical(record)}
+    assert settled.private["households"] == {"keysalt": KEY_SALT, invoice_key(): canonical(record)}
     # ... and in public state only its evidence
     evidence = {
         "household_id": "h-001",

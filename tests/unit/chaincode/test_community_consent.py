@@ -5,10 +5,11 @@ expiry tests count transactions from the grant's own timestamp.
 """
 
 import copy
+import hashlib
 from datetime import timedelta
 
 import pytest
-from ccfakes import FakeLedger, identity
+from ccfakes import identity
 from ccommunity import (
     ADVISOR,
     AUDITOR,
@@ -20,8 +21,10 @@ from ccommunity import (
     OPERATOR,
     canonical,
     chaincode,  # noqa: F401 (the cc fixture)
+    community_ledger,
     day_batch,
     invoke,
+    keyed,
     member,
     next_tx_time,
     register,
@@ -46,7 +49,7 @@ TERMS = {
 @pytest.fixture
 def metered(cc):
     """H1 and H2 registered, with one full day (DAY) of readings each."""
-    ledger = FakeLedger()
+    ledger = community_ledger()
     for household in (H1, H2):
         assert register(ledger, cc, household).status == 200
         submitted = submit(ledger, cc, day_batch(household))
@@ -103,8 +106,12 @@ def test_a_household_grants_a_consent_kept_only_in_the_households_collection(cc,
     }
     assert granted.json() == record
     households = metered.private["households"]
-    assert households["consent~h-001~c-1"] == canonical(record)
-    assert households["consentidx~h-001"] == canonical(["c-1"])
+    assert households[keyed("consent", "h-001", "c-1")] == canonical(record)
+    assert households[keyed("consentidx", "h-001")] == canonical(["c-1"])
+    # and under names whose hashes, on every peer, a guess of the household cannot match
+    guessable = {"consent~h-001~c-1", "consentidx~h-001"}
+    hashed = {hashlib.sha256(k.encode()).digest() for k in metered.private_hashes["households"]}
+    assert not {hashlib.sha256(k.encode()).digest() for k in guessable} & hashed
     # who shares data with whom stays private: the event names only the consent
     assert metered.state == public_before
     assert metered.events[-1] == ("ConsentGranted", canonical({"consent_id": "c-1"}))
@@ -351,7 +358,7 @@ def test_a_revoked_consent_no_longer_lets_its_grantee_read(cc, consented):
     revoked = revoke(consented, cc)
     record = revoked.json()
     assert record["revoked_at"] == stamp(next_tx_time(consented) - timedelta(minutes=1))
-    assert consented.private["households"]["consent~h-001~c-1"] == canonical(record)
+    assert consented.private["households"][keyed("consent", "h-001", "c-1")] == canonical(record)
     assert consented.events[-1] == ("ConsentRevoked", canonical({"consent_id": "c-1"}))
     refused = read(consented, cc)
     assert (refused.status, refused.message) == (500, no_consent())

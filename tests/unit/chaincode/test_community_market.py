@@ -18,7 +18,7 @@ import json
 import secrets
 
 import pytest
-from ccfakes import T0, FakeLedger, identity
+from ccfakes import T0, identity
 from ccommunity import (
     BILLING,
     HEAD_END,
@@ -27,8 +27,10 @@ from ccommunity import (
     TOU,
     canonical,
     chaincode,  # noqa: F401 (the cc fixture)
+    community_ledger,
     household,
     invoke,
+    keyed,
     member,
     register,
     snapshot,
@@ -97,7 +99,7 @@ def settle(ledger, cc, interval=INTERVAL, creator=OPERATOR):
 
 
 def order_key(order_id, interval=INTERVAL):
-    return f"order~{interval}~{order_id}"
+    return keyed("order", interval, order_id)
 
 
 def commitment_key(order_id, interval=INTERVAL):
@@ -105,7 +107,7 @@ def commitment_key(order_id, interval=INTERVAL):
 
 
 def side_key(household_id, interval=INTERVAL):
-    return f"orderside~{interval}~{household_id}"
+    return keyed("orderside", interval, household_id)
 
 
 def metered(ledger, cc, meter, import_wh, export_wh):
@@ -121,7 +123,7 @@ def approve_tariff(ledger, cc):
 
 def with_meters(cc, meters=(H1, H2, H3, H4)):
     """A ledger where the operator has registered *meters* (one transaction each)."""
-    ledger = FakeLedger()
+    ledger = community_ledger()
     for meter in meters:
         result = register(ledger, cc, meter)
         assert result.status == 200, result.message
@@ -162,7 +164,7 @@ def test_a_household_places_a_sealed_order(cc, ledger, side, party, limit):
     )
     marker = canonical({"salt": salt, "side": side})
     # the order and the household's side live only in the orders collection
-    assert ledger.private == {"orders": {order_key("o-1"): stored, side_key("h-001"): marker}}
+    assert ledger.private["orders"] == {order_key("o-1"): stored, side_key("h-001"): marker}
     assert set(result.stub.private_writes) == {
         ("orders", order_key("o-1")),
         ("orders", side_key("h-001")),

@@ -12,7 +12,6 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from ccfakes import FakeLedger
 from ccommunity import (
     ADVISOR,
     AUDITOR,
@@ -25,6 +24,7 @@ from ccommunity import (
     HOUSEHOLD2,
     OPERATOR,
     chaincode,  # noqa: F401 (the cc fixture)
+    community_ledger,
     day_batch,
     invoke,
     member,
@@ -50,7 +50,7 @@ FORGED = (
 
 @pytest.fixture
 def registered(cc):
-    ledger = FakeLedger()
+    ledger = community_ledger()
     for household in (H1, H2):
         assert register(ledger, cc, household).status == 200
     return ledger

@@ -42,6 +42,8 @@ from ccommunity import (
     REGULATOR,
     TOU,
     chaincode,  # noqa: F401 (the cc fixture)
+    community_ledger,
+    keyed,
     register,
     submit_readings,
 )
@@ -247,7 +249,7 @@ def aligned_times(start: datetime, stop: datetime, minutes: int = 15):
 @pytest.fixture(scope="module")
 def base(cc):
     """Meters m-001 (h-001) and m-002 (h-002), four readings of m-001, tariff tou-1 approved."""
-    ledger = FakeLedger()
+    ledger = community_ledger()
     for household in (H1, H2):
         assert register(ledger, cc, household).status == 200
     submit_readings(
@@ -569,7 +571,7 @@ def test_orders_are_refused_cleanly_or_stored_sealed(cc, base, order):
     sent = json.loads(order)
     interval, order_id = sent["interval_start"], sent["order_id"]
     assert outcome.result.json() == {"order_id": order_id, "interval_start": interval}
-    stored = ledger.private["orders"][f"order~{interval}~{order_id}"]
+    stored = ledger.private["orders"][keyed("order", interval, order_id)]
     party, limit = ("seller", "min_price") if sent["side"] == "offer" else ("buyer", "max_price")
     record = json.loads(stored)
     assert record.pop("placed_at").startswith("2026-03-01T")
