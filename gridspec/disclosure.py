@@ -20,6 +20,7 @@ only hashes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,7 @@ from .readings import ReadingError, check_interval_minutes, check_meter_id, pars
 __all__ = ["FORMAT", "Claim", "disclose", "implied_commitment", "verify"]
 
 FORMAT = "gridledger-disclosure/1"
+_SALT = re.compile(r"[A-Za-z0-9_-]{22}")
 _HASH_HEX = 64
 
 
@@ -108,8 +110,8 @@ def _reading(value: Any) -> BundledReading:
     for name in ("import_wh", "export_wh"):
         if type(value[name]) is not int:
             raise ReadingError(f"a disclosure's {name} must be an integer")
-    if not isinstance(value["salt"], str) or len(value["salt"]) > 64:
-        raise ReadingError("a disclosure's salt must be text")
+    if not isinstance(value["salt"], str) or not _SALT.fullmatch(value["salt"]):
+        raise ReadingError("a disclosure's salt must be 16 bytes in unpadded base64url")
     quality = value.get("quality")
     if quality is not None and type(quality) is not int:
         raise ReadingError("a disclosure's quality must be an integer")

@@ -35,13 +35,23 @@ def _split(n: int) -> int:
 
 
 def tree_root(leaves: Sequence[bytes]) -> bytes:
-    """The root over leaf hashes (already :func:`leaf_hash`-ed), at least one."""
+    """The root over leaf hashes (already :func:`leaf_hash`-ed), at least one.
+
+    Level by level, pairing neighbours and carrying an odd last node up unchanged: the
+    same tree as RFC 6962's recursive split at the largest power of two (the left
+    subtrees are always complete), without the recursion."""
     if not leaves:
         raise MerkleError("a tree needs at least one leaf")
-    if len(leaves) == 1:
-        return leaves[0]
-    k = _split(len(leaves))
-    return _node(tree_root(leaves[:k]), tree_root(leaves[k:]))
+    level = list(leaves)
+    sha256 = hashlib.sha256
+    while len(level) > 1:
+        paired = [
+            sha256(b"\x01" + level[i] + level[i + 1]).digest() for i in range(0, len(level) - 1, 2)
+        ]
+        if len(level) % 2:
+            paired.append(level[-1])
+        level = paired
+    return level[0]
 
 
 def inclusion_path(leaves: Sequence[bytes], index: int) -> list[bytes]:

@@ -40,13 +40,16 @@ import hashlib
 import hmac
 import json
 import secrets
+from base64 import urlsafe_b64encode
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cached_property, lru_cache
 from typing import Any
 
 from .merkle import leaf_hash, tree_root
 from .readings import (
+    INTERVAL_MINUTES,
     ReadingError,
     accepted_from,
     check_day,
@@ -103,6 +106,36 @@ def new_secret() -> str:
     return base64.urlsafe_b64encode(secrets.token_bytes(SECRET_BYTES)).rstrip(b"=").decode()
 
 
+def _leaf_json(
+    meter_id: str,
+    start: str,
+    minutes: int,
+    import_wh: int,
+    export_wh: int,
+    salt: str,
+    quality: int | None,
+) -> bytes:
+    """A reading's canonical JSON (sorted keys, no spaces), written out directly: every
+    string in it is plain ASCII that JSON does not escape (an id, a UTC time, base64url),
+    so these are exactly the bytes ``json.dumps(record, sort_keys=True,
+    separators=(",", ":"))`` gives, at a fraction of the cost, which matters at tens of
+    thousands of readings a second."""
+    mark = "" if quality is None else f'"quality":{quality},'
+    return (
+        f'{{"export_wh":{export_wh},"import_wh":{import_wh},"interval_minutes":{minutes},'
+        f'"interval_start":"{start}","meter_id":"{meter_id}",{mark}"salt":"{salt}"}}'
+    ).encode()
+
+
+@lru_cache(maxsize=len(INTERVAL_MINUTES))
+def _slot_times(minutes: int) -> tuple[str, ...]:
+    """``HH:MM:00Z`` of every slot of a day of *minutes* intervals."""
+    return tuple(
+        f"{slot * minutes // 60:02d}:{slot * minutes % 60:02d}:00Z"
+        for slot in range(slots_per_day(minutes))
+    )
+
+
 def _b64url(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
@@ -133,7 +166,17 @@ class BundledReading:
 
     def leaf(self) -> bytes:
         """The leaf hash: RFC 6962 leaf of the record's canonical JSON."""
-        return leaf_hash(json.dumps(self.record(), sort_keys=True, separators=(",", ":")).encode())
+        return leaf_hash(
+            _leaf_json(
+                self.meter_id,
+                self.interval_start,
+                self.interval_minutes,
+                self.import_wh,
+                self.export_wh,
+                self.salt,
+                self.quality,
+            )
+        )
 
     def same_values(self, other: BundledReading) -> bool:
         """Equal but for the salt: a resubmitted reading, not a conflicting one."""
@@ -187,27 +230,60 @@ class ReadingBundle:
         local_time = check_local_time(data.get("local_time"), where)
         return cls(meter_id, day, minutes, secret, rows, local_time, payload)
 
-    def readings(self) -> list[BundledReading]:
-        out = []
-        for row in self.rows:
-            start = format_instant(slot_start(self.day, self.interval_minutes, row[0]))
-            salt = hmac.new(self.secret, f"{self.meter_id}|{start}".encode(), "sha256")
-            quality = row[3] if len(row) == 4 else None
-            out.append(
-                BundledReading(
-                    self.meter_id,
-                    start,
-                    self.interval_minutes,
-                    row[1],
-                    row[2],
-                    base64.urlsafe_b64encode(salt.digest()[:SALT_BYTES]).rstrip(b"=").decode(),
-                    quality,
-                )
-            )
-        return out
+    def readings(self) -> tuple[BundledReading, ...]:
+        """The bundle's readings, each with its own salt (computed once per bundle)."""
+        return self._readings
 
     def root(self) -> bytes:
-        return tree_root([reading.leaf() for reading in self.readings()])
+        """The Merkle root over the readings' leaves (computed once per bundle)."""
+        return self._root
+
+    @cached_property
+    def _readings(self) -> tuple[BundledReading, ...]:
+        minutes, meter_id = self.interval_minutes, self.meter_id
+        return tuple(
+            BundledReading(
+                meter_id, start, minutes, row[1], row[2], salt, row[3] if len(row) == 4 else None
+            )
+            for row, start, salt in zip(self.rows, self._starts, self._salts, strict=True)
+        )
+
+    @cached_property
+    def _starts(self) -> tuple[str, ...]:
+        day, times = self.day.isoformat(), _slot_times(self.interval_minutes)
+        return tuple(f"{day}T{times[row[0]]}" for row in self.rows)
+
+    @cached_property
+    def _salts(self) -> tuple[str, ...]:
+        secret, meter_id = self.secret, self.meter_id
+        return tuple(
+            urlsafe_b64encode(hmac.digest(secret, f"{meter_id}|{start}".encode(), "sha256")[:16])
+            .rstrip(b"=")
+            .decode()
+            for start in self._starts
+        )
+
+    @cached_property
+    def _root(self) -> bytes:
+        """The root over the leaves, straight from the rows: the chaincode computes one
+        per bundle it stores, so no reading objects are made for it."""
+        minutes, meter_id = self.interval_minutes, self.meter_id
+        return tree_root(
+            [
+                leaf_hash(
+                    _leaf_json(
+                        meter_id,
+                        start,
+                        minutes,
+                        row[1],
+                        row[2],
+                        salt,
+                        row[3] if len(row) == 4 else None,
+                    )
+                )
+                for row, start, salt in zip(self.rows, self._starts, self._salts, strict=True)
+            ]
+        )
 
     def check_time(self, now: datetime) -> None:
         """Refuse a day past retention, or an interval not yet over by the clock skew."""

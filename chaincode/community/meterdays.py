@@ -108,8 +108,12 @@ class MeterDay:
 
     def add(self, signed: SignedBundle, bundle: ReadingBundle) -> tuple[int, int]:
         """Keep *bundle* if it brings a new reading: (new, repeated); a changed value conflicts."""
+        if not self.bundles:  # a new day: every reading is new
+            self.signed.append(signed)
+            self.bundles.append(bundle)
+            return len(bundle.rows), 0
         known = self.readings()
-        if self.bundles and self.bundles[0].interval_minutes != bundle.interval_minutes:
+        if self.bundles[0].interval_minutes != bundle.interval_minutes:
             raise ValidationError(
                 f"{bundle.where}: the day already has {self.bundles[0].interval_minutes}-minute "
                 "readings; a meter's day has one interval length"

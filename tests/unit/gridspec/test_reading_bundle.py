@@ -9,7 +9,10 @@ import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from gridspec.merkle import tree_root
 from gridspec.reading_bundle import (
     MAX_BUNDLES,
     ReadingBundle,
@@ -201,3 +204,27 @@ def test_malformed_wire_forms_are_refused(wire, message):
     with pytest.raises(ReadingError) as refused:
         SignedBundle.list_from_wire(wire)
     assert str(refused.value).startswith(message)
+
+
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(0, 50_000), st.integers(0, 50_000), st.sampled_from([None, 0, 8])),
+        min_size=1,
+        max_size=96,
+    ),
+    meter_id=st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", fullmatch=True),
+)
+def test_leaves_are_the_sha256_of_the_records_canonical_json(rows, meter_id):
+    """The leaf bytes written out directly are json.dumps' canonical JSON, and the root
+    computed from the rows is the root over the readings' own leaves."""
+    payload = encode_payload(
+        meter_id,
+        "2026-03-01",
+        15,
+        [[n, i, e] if q is None else [n, i, e, q] for n, (i, e, q) in enumerate(rows)],
+    )
+    bundle = ReadingBundle.parse(payload)
+    for reading in bundle.readings():
+        canonical = json.dumps(reading.record(), sort_keys=True, separators=(",", ":")).encode()
+        assert reading.leaf() == hashlib.sha256(b"\x00" + canonical).digest()
+    assert bundle.root() == tree_root([r.leaf() for r in bundle.readings()])
