@@ -421,6 +421,35 @@ class SignedBundle:
         return cls(decoded[0], decoded[1])
 
     @staticmethod
+    def frames(bundles: Iterable[SignedBundle]) -> bytes:
+        """How the ledger stores a meter-day's bundles, compactly: per bundle the
+        payload's length (4 bytes, big-endian), the payload, the signature's length
+        (2 bytes) and the signature, one after the other."""
+        return b"".join(
+            len(b.payload).to_bytes(4, "big")
+            + b.payload
+            + len(b.signature).to_bytes(2, "big")
+            + b.signature
+            for b in bundles
+        )
+
+    @classmethod
+    def unframe(cls, raw: bytes) -> list[SignedBundle]:
+        """The bundles of :meth:`frames`; a ReadingError when *raw* is not such a record."""
+        found, at = [], 0
+        while at < len(raw):
+            size = int.from_bytes(raw[at : at + 4], "big")
+            payload = raw[at + 4 : at + 4 + size]
+            at += 4 + size
+            length = int.from_bytes(raw[at : at + 2], "big")
+            signature = raw[at + 2 : at + 2 + length]
+            at += 2 + length
+            if len(payload) != size or len(signature) != length or not length:
+                raise ReadingError("a stored meter-day record is cut short")
+            found.append(cls(payload, signature))
+        return found
+
+    @staticmethod
     def submission(bundles: Iterable[SignedBundle]) -> bytes:
         """The transient ``bundles`` value of SubmitReadings: a JSON list of wire forms."""
         return json.dumps([bundle.wire() for bundle in bundles]).encode()

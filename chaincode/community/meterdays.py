@@ -5,8 +5,9 @@ module adds what only the ledger does with them:
 
 - ``meterday~<meter>~<day>`` (readings collection, utility and community peers only)
   holds the day's signed bundles exactly as the head-end sent them, payload and
-  device signature, so that anyone holding the value can check the meter's signature
-  again. Almost always one bundle: a head-end sends a meter's day once it is over.
+  device signature (framed by :meth:`~gridspec.reading_bundle.SignedBundle.frames`),
+  so that anyone holding the value can check the meter's signature again. Almost
+  always one bundle: a head-end sends a meter's day once it is over.
 - ``roots~<meter>~<day>`` (same collection) holds the bundles' Merkle roots,
   concatenated. Every peer of the channel, the regulator's included, keeps the
   SHA-256 of that value: the public commitment a disclosed reading is checked
@@ -18,7 +19,6 @@ endorsement policy (the utility's peer) is all a submission needs.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -95,7 +95,7 @@ class MeterDay:
     @classmethod
     def stored(cls, meter_id: str, day: str, raw: bytes) -> MeterDay:
         """A record this chaincode wrote (so its bundles passed every check already)."""
-        signed = [SignedBundle.from_wire(item) for item in json.loads(raw)]
+        signed = SignedBundle.unframe(raw)
         return cls(meter_id, day, signed, [ReadingBundle.parse(s.payload) for s in signed])
 
     def readings(self) -> dict[str, BundledReading]:
@@ -134,7 +134,7 @@ class MeterDay:
         return new, len(bundle.rows) - new
 
     def value(self) -> bytes:
-        return json.dumps([s.wire() for s in self.signed], separators=(",", ":")).encode()
+        return SignedBundle.frames(self.signed)
 
     def roots(self) -> bytes:
         return b"".join(bundle.root() for bundle in self.bundles)

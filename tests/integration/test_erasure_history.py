@@ -107,7 +107,7 @@ def stored_writes(meter_id: str, bundles: bytes) -> dict[str, bytes]:
     [signed] = SignedBundle.list_from_wire(json.loads(bundles))
     day = DAY.isoformat()
     return {
-        f"meterday~{meter_id}~{day}": json.dumps([signed.wire()], separators=(",", ":")).encode(),
+        f"meterday~{meter_id}~{day}": SignedBundle.frames([signed]),
         commitment_key(meter_id, day): ReadingBundle.parse(signed.payload).root(),
     }
 

@@ -119,7 +119,9 @@ def test_a_day_is_stored_as_the_signed_bytes_with_its_root_and_nothing_public(cc
     sent = json.loads(batch)
     stored = registered.private["readings"]
     assert sorted(stored) == ["meterday~m-001~2026-02-27", "roots~m-001~2026-02-27"]
-    assert json.loads(stored["meterday~m-001~2026-02-27"]) == sent
+    assert SignedBundle.unframe(stored["meterday~m-001~2026-02-27"]) == (
+        SignedBundle.list_from_wire(sent)
+    )
     payload = base64.b64decode(sent[0]["payload"])
     assert stored["roots~m-001~2026-02-27"] == ReadingBundle.parse(payload).root()
     assert (
@@ -156,7 +158,7 @@ def test_a_day_sent_in_parts_keeps_every_bundle_and_root(cc, registered):
     assert result.json()["stored"] == 56
     assert result.json()["duplicates"] == 10
     stored = registered.private["readings"]
-    assert len(json.loads(stored["meterday~m-001~2026-02-27"])) == 2
+    assert len(SignedBundle.unframe(stored["meterday~m-001~2026-02-27"])) == 2
     assert len(stored["roots~m-001~2026-02-27"]) == 64
     assert values(get_readings(registered, cc, OPERATOR).json()) == values(readings)
 

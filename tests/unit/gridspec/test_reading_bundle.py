@@ -228,3 +228,13 @@ def test_leaves_are_the_sha256_of_the_records_canonical_json(rows, meter_id):
         canonical = json.dumps(reading.record(), sort_keys=True, separators=(",", ":")).encode()
         assert reading.leaf() == hashlib.sha256(b"\x00" + canonical).digest()
     assert bundle.root() == tree_root([r.leaf() for r in bundle.readings()])
+
+
+def test_a_meter_days_record_frames_its_bundles_and_refuses_a_cut_one():
+    bundles = [SignedBundle(body(), b"\x30\x02s1"), SignedBundle(b"\n{}\n", b"sig-2")]
+    framed = SignedBundle.frames(bundles)
+    assert SignedBundle.unframe(framed) == bundles
+    assert len(framed) == sum(len(b.payload) + len(b.signature) + 6 for b in bundles)
+    for cut in (1, 7, len(framed) - 1):
+        with pytest.raises(ReadingError, match="a stored meter-day record is cut short"):
+            SignedBundle.unframe(framed[:cut])
