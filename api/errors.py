@@ -43,6 +43,7 @@ LEDGER_ERRORS: dict[int, str] = {
     403: "Refused by the role table or by the chaincode's access checks",
     404: "The chaincode has no such record",
     409: "Conflicts with a recorded value, or lost a concurrent update: retry it",
+    429: "The ledger is busy: retry after the Retry-After header's seconds",
     502: "Not endorsed or not committed (detail: transaction_id, and the peers' answers "
     "or the validation code)",
     503: "The ledger is unreachable: try again shortly (detail: transaction_id)",
@@ -69,6 +70,10 @@ def gateway_error(error: GatewayError) -> Response:
     refusal = chaincode_refusal(error)
     if refusal is not None:
         return body(refusal[0], refusal[1], detail)
+    if error.grpc_code == grpc.StatusCode.RESOURCE_EXHAUSTED:
+        busy = body(429, "the ledger is busy; retry after 1 s", {**detail, "retry_after": 1})
+        busy.headers["Retry-After"] = "1"
+        return busy
     if error.grpc_code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
         return body(503, "the ledger is unavailable; try again shortly", detail)
     detail["peers"] = [f"{d.address} ({d.msp_id}): {d.message}" for d in error.details]

@@ -23,7 +23,11 @@ DEFAULTS: dict[str, Any] = {
     "PAGE_SIZE": 50,
     "MAX_PAGE_SIZE": 500,
     "LEDGER_TIMEOUT_SECONDS": 15,
+    # readings submissions in flight at once (api/backpressure.py); more get a 429
+    "MAX_SUBMISSIONS": 16,
 }
+# integer setting -> environment variable
+INTEGERS = {"MAX_SUBMISSIONS": "GRIDLEDGER_API_MAX_SUBMISSIONS"}
 # setting -> environment variable; a secret may also come from <variable>_FILE
 PATHS = {
     "PROFILE": "GRIDLEDGER_CONNECTION_PROFILE",
@@ -57,6 +61,12 @@ def secret(variable: str) -> str | None:
     return text
 
 
+def positive(variable: str, text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 10_000:
+        raise ConfigError(f"{variable}={text[:20]!r} must be a whole number from 1 to 10000")
+    return int(text)
+
+
 def load(overrides: dict[str, Any] | None) -> dict[str, Any]:
     """Defaults, then the environment, then `overrides`; every required setting present."""
     config = dict(DEFAULTS)
@@ -67,6 +77,9 @@ def load(overrides: dict[str, Any] | None) -> dict[str, Any]:
         value = secret(variable)
         if value is not None:
             config[name] = value
+    for name, variable in INTEGERS.items():
+        if os.environ.get(variable):
+            config[name] = positive(variable, os.environ[variable])
     config.update(overrides or {})
     missing = [
         f"{name} (${variable}{'[_FILE]' if name in SECRETS else ''})"

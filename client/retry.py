@@ -3,9 +3,11 @@
 `Contract.evaluate` and `Contract.submit` (and their async forms) try again in exactly
 two cases:
 
-- **gRPC UNAVAILABLE from evaluate or endorse**: the gateway peer, or every peer it
-  could ask, was unreachable (down, restarting, reconnecting). Nothing was sent for
-  ordering, so sending the same signed proposal again cannot change the ledger twice.
+- **gRPC UNAVAILABLE or RESOURCE_EXHAUSTED from evaluate or endorse**: the gateway
+  peer, or every peer it could ask, was unreachable (down, restarting, reconnecting),
+  or refused the call for now (over its `peer.limits.concurrency` limit: back-pressure).
+  Nothing was sent for ordering, so sending the same signed proposal again cannot
+  change the ledger twice.
 - **A commit invalidated with MVCC_READ_CONFLICT or PHANTOM_READ_CONFLICT**: another
   transaction changed what this one read between its endorsement and its commit. The
   invalid transaction stays in its block under its id for good, so it is never sent
@@ -48,6 +50,9 @@ _CONFLICTS = frozenset(
         transaction_pb2.TxValidationCode.PHANTOM_READ_CONFLICT,
     }
 )
+
+# the peer could not take the call now: nothing was endorsed or ordered
+_BUSY = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED})
 
 T = TypeVar("T")
 
@@ -108,15 +113,16 @@ class Attempts:
     def after_call_error(self, call: str, error: GatewayError) -> float | None:
         """Seconds to wait before sending the same `call` ("evaluate", "endorse") again,
         or None when `error` is not worth another try or none is left."""
-        if error.grpc_code != grpc.StatusCode.UNAVAILABLE:
+        if error.grpc_code not in _BUSY:
             return None
         delay = self._next_delay()
         if delay is not None:
             _logger.info(
-                "%s of transaction %s failed with UNAVAILABLE (%s); trying again in %.2f s,"
+                "%s of transaction %s failed with %s (%s); trying again in %.2f s,"
                 " attempt %d of %d",
                 call,
                 error.transaction_id,
+                error.grpc_code.name if error.grpc_code else "?",
                 error.message,
                 delay,
                 self._attempt,

@@ -15,6 +15,7 @@ from typing import Any
 from apiflask import APIBlueprint
 
 from api.auth import auth
+from api.backpressure import admitted
 from api.ledger import ledger
 from api.routes.common import Page, PageQuery, page_of
 from api.routes.reading_schemas import (
@@ -38,7 +39,8 @@ bp = APIBlueprint("readings", __name__, tag="Readings")
 @bp.output(SubmissionOut, status_code=201)
 @bp.doc(summary="Store meters' signed day bundles, forwarded byte for byte (meter head-end)")
 def ingest(submission: dict[str, Any]) -> Any:
-    return ledger().submit_bundles(signed_bundles(submission))
+    with admitted():
+        return ledger().submit_bundles(signed_bundles(submission))
 
 
 @bp.get("/households/<household_id>/readings")

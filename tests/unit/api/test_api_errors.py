@@ -123,7 +123,7 @@ def test_every_request_body_may_be_refused_as_invalid_json(document):
         ("GET /healthz", {"200"}),
         (
             "GET /communities/{community}/tariffs/in-force/{day}",
-            {"200", "400", "401", "403", "404", "409", "502", "503"},
+            {"200", "400", "401", "403", "404", "409", "429", "502", "503"},
         ),
     ],
 )

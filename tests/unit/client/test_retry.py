@@ -91,6 +91,20 @@ def test_endorse_is_sent_again_with_the_same_proposal_while_unavailable(
     assert len(set(transaction_ids(fake_gateway, "Endorse"))) == 1
 
 
+def test_endorse_is_sent_again_when_the_peer_pushes_back(contract, fake_gateway, caplog) -> None:
+    """RESOURCE_EXHAUSTED: the peer is over its concurrency limit and took nothing."""
+    caplog.set_level(logging.INFO, logger="client.retry")
+    fake_gateway.result = b"ok"
+    busy = (grpc.StatusCode.RESOURCE_EXHAUSTED, "too many requests for /gateway.Gateway")
+    fake_gateway.failures_once["Endorse"] = [busy, busy]
+
+    assert contract.submit("SubmitReadings") == b"ok"
+
+    assert calls(fake_gateway) == (3, 1, 1)
+    assert len(set(transaction_ids(fake_gateway, "Endorse"))) == 1
+    assert "failed with RESOURCE_EXHAUSTED (too many requests" in caplog.records[0].getMessage()
+
+
 # Safe: a read conflict at commit starts again with a new proposal.
 
 

@@ -1,0 +1,72 @@
+"""Back-pressure: over its limit of submissions in flight an API answers 429 at once, and a
+peer's RESOURCE_EXHAUSTED is a 429 too; both say when to come back."""
+
+from __future__ import annotations
+
+import threading
+
+import grpc
+from apiflask import APIFlask
+
+from api import backpressure
+from api.errors import gateway_error
+from client.errors import GatewayError
+
+
+def gated_app(limit: int, release: threading.Event, entered: threading.Semaphore) -> APIFlask:
+    app = APIFlask(__name__)
+    app.config["MAX_SUBMISSIONS"] = limit
+    backpressure.init_app(app)
+
+    @app.post("/work")
+    def work() -> dict[str, bool]:
+        with backpressure.admitted():
+            entered.release()
+            release.wait(10)
+            return {"done": True}
+
+    return app
+
+
+def test_the_submission_over_the_limit_is_a_429_at_once_and_a_place_frees_on_return() -> None:
+    release, entered = threading.Event(), threading.Semaphore(0)
+    app = gated_app(2, release, entered)
+    answers: list[int] = []
+    holders = [
+        threading.Thread(target=lambda: answers.append(app.test_client().post("/work").status_code))
+        for _ in range(2)
+    ]
+    for holder in holders:
+        holder.start()
+    for _ in holders:
+        assert entered.acquire(timeout=5)
+    refused = app.test_client().post("/work")
+    assert refused.status_code == 429
+    assert refused.headers["Retry-After"] == "1"
+    assert refused.get_json()["message"] == (
+        "the ledger is busy with 2 submissions from this API; retry after 1 s"
+    )
+    assert refused.get_json()["detail"] == {"retry_after": 1}
+    release.set()
+    for holder in holders:
+        holder.join(5)
+    assert answers == [200, 200]
+    assert app.test_client().post("/work").status_code == 200
+
+
+def test_a_peers_resource_exhausted_is_a_429_with_retry_after() -> None:
+    app = APIFlask(__name__)
+    busy = GatewayError(
+        "too many requests for /gateway.Gateway, exceeding concurrency limit (64)",
+        transaction_id="tx-1",
+        grpc_code=grpc.StatusCode.RESOURCE_EXHAUSTED,
+    )
+    with app.app_context():
+        response = gateway_error(busy)
+    assert response.status_code == 429
+    assert response.headers["Retry-After"] == "1"
+    assert response.get_json() == {
+        "status": 429,
+        "message": "the ledger is busy; retry after 1 s",
+        "detail": {"transaction_id": "tx-1", "retry_after": 1},
+    }
