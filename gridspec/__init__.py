@@ -1,4 +1,4 @@
-"""What every layer of GridLedger shares, defined once: roles, channels, org bundles.
+"""What every layer of GridLedger shares, defined once: roles, channels, bundles, readings.
 
 The chaincode, the client, the API and the operator's tool all import from here, and
 this package imports none of them (nor Fabric): pure data and pure functions.
@@ -6,5 +6,12 @@ this package imports none of them (nor Fabric): pure data and pure functions.
 - :mod:`gridspec.roles`: the role table, who may call which transaction;
 - :mod:`gridspec.channels`: the channel naming rules of the consortium;
 - :mod:`gridspec.bundle`: the org definition bundle, the public file an organisation
-  hands to the others so that they can admit it to a channel.
+  hands to the others so that they can admit it to a channel;
+- :mod:`gridspec.updates`: channel config update proposals, signatures and receipts;
+- :mod:`gridspec.ids`: the one spelling of a client-chosen id;
+- :mod:`gridspec.readings`: what a valid interval reading is (units, bounds, interval
+  lengths, alignment, the clock skew, retention);
+- :mod:`gridspec.reading_bundle`: a meter's signed day of readings as it travels and is
+  stored, with a salt per reading and a Merkle root (:mod:`gridspec.merkle`);
+- :mod:`gridspec.disclosure`: one reading and its proof, checkable by anyone.
 """
