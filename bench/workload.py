@@ -19,7 +19,7 @@ from pathlib import Path
 
 from client import AsyncContract
 from client.bundles import MeterKeys
-from gridspec.reading_bundle import SignedBundle
+from gridspec.signed_bundle import SignedBundle
 from network.scenario import Household, community, day_readings, signed_days
 
 # inside the demo tariff's validity (from 2026-01-01), so that the days can be invoiced

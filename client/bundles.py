@@ -16,8 +16,9 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from gridspec.reading_bundle import SignedBundle, encode_payload
+from gridspec.reading_bundle import encode_payload
 from gridspec.readings import ReadingError, check_meter_id, parse_instant
+from gridspec.signed_bundle import SignedBundle
 
 __all__ = ["MeterKeys", "day_rows", "load_device_key", "sign_bundle", "sign_readings"]
 

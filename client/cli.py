@@ -27,8 +27,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from gridspec.channels import community_name
 from gridspec.disclosure import verify as verify_disclosure
-from gridspec.reading_bundle import MAX_BUNDLES, SignedBundle
 from gridspec.readings import ReadingError
+from gridspec.signed_bundle import MAX_BUNDLES, SignedBundle
 
 from ._protos import common_pb2
 from .bundles import load_device_key, sign_readings

@@ -25,8 +25,8 @@ from gridspec.channels import (
     CONSORTIUM_CHANNEL,
     community_channel,
 )
-from gridspec.reading_bundle import SignedBundle
 from gridspec.roles import refusal
+from gridspec.signed_bundle import SignedBundle
 
 from .ca import certificate_attributes
 from .contract import Contract

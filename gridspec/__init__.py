@@ -11,7 +11,8 @@ this package imports none of them (nor Fabric): pure data and pure functions.
 - :mod:`gridspec.ids`: the one spelling of a client-chosen id;
 - :mod:`gridspec.readings`: what a valid interval reading is (units, bounds, interval
   lengths, alignment, the clock skew, retention);
-- :mod:`gridspec.reading_bundle`: a meter's signed day of readings as it travels and is
-  stored, with a salt per reading and a Merkle root (:mod:`gridspec.merkle`);
+- :mod:`gridspec.reading_bundle`: a meter's day of readings, with a salt per reading and
+  a Merkle root (:mod:`gridspec.merkle`), and :mod:`gridspec.signed_bundle`: how it
+  travels and is stored with the meter's signature;
 - :mod:`gridspec.disclosure`: one reading and its proof, checkable by anyone.
 """

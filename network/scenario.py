@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from client.bundles import MeterKeys, sign_readings
-from gridspec.reading_bundle import SignedBundle
+from gridspec.signed_bundle import SignedBundle
 
 INTERVAL = timedelta(minutes=15)
 

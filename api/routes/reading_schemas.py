@@ -16,8 +16,9 @@ from apiflask.validators import Length, Range, Regexp
 from marshmallow import ValidationError, validates_schema
 
 from api.routes.schemas import UTC
-from gridspec.reading_bundle import MAX_BUNDLES, MAX_PAYLOAD_BYTES, ReadingBundle, SignedBundle
+from gridspec.reading_bundle import MAX_PAYLOAD_BYTES, ReadingBundle
 from gridspec.readings import INTERVAL_MINUTES, ReadingError
+from gridspec.signed_bundle import MAX_BUNDLES, SignedBundle
 
 HASH = Regexp(r"^[0-9a-fA-F]{64}$", error="must be a SHA-256 hash in hex")
 BASE64_LIMIT = (MAX_PAYLOAD_BYTES + 2) // 3 * 4

@@ -33,13 +33,9 @@ from chaincode.community.collections import READINGS
 from chaincode.runtime import AccessDenied, Conflict, ValidationError
 from chaincode.runtime.private import get_private_many, put_private
 from chaincode.runtime.state import parse_json
-from gridspec.reading_bundle import (
-    BundledReading,
-    ReadingBundle,
-    SignedBundle,
-    commitment_key,
-)
+from gridspec.reading_bundle import BundledReading, ReadingBundle, commitment_key
 from gridspec.readings import ReadingError
+from gridspec.signed_bundle import SignedBundle
 
 __all__ = [
     "MeterDay",

@@ -31,7 +31,8 @@ from gridnet_cli import gridnet
 
 from client import CommitError, GatewayError
 from client.audit import block_header_hash
-from gridspec.reading_bundle import ReadingBundle, SignedBundle, commitment_of
+from gridspec.reading_bundle import ReadingBundle, commitment_of
+from gridspec.signed_bundle import SignedBundle
 from network import admin
 from network.connect import gateway
 from network.health import metric, orderer_endpoint

@@ -63,7 +63,8 @@ from client import (
     Gateway,
     GatewayError,
 )
-from gridspec.reading_bundle import ReadingBundle, SignedBundle, commitment_key, commitment_of
+from gridspec.reading_bundle import ReadingBundle, commitment_key, commitment_of
+from gridspec.signed_bundle import SignedBundle
 from network.connect import gateway, peer_session
 from network.paths import run_dir
 from network.scenario import Household, community, day_readings, signed_days

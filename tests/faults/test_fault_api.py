@@ -17,7 +17,7 @@ from collections.abc import Iterator
 import pytest
 from faultload import ReadingLoad, kill, on_ledger_once, recovered, restart_network
 
-from gridspec.reading_bundle import SignedBundle
+from gridspec.signed_bundle import SignedBundle
 from network import api_server
 from network.home import OrgHome
 from network.procs import owned_pid, stop_pid_file

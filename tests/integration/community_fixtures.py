@@ -11,7 +11,7 @@ from homes import home
 
 from client import Contract, Gateway
 from client.bundles import MeterKeys
-from gridspec.reading_bundle import SignedBundle
+from gridspec.signed_bundle import SignedBundle
 from network.connect import gateway
 from network.demo import TARIFF
 from network.scenario import Household, community, day_readings, signed_days

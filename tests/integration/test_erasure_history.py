@@ -40,7 +40,8 @@ from client import (
     new_private_key_signer,
 )
 from client.disclosures import hashed_writes, verify_in_block
-from gridspec.reading_bundle import ReadingBundle, SignedBundle, commitment_key
+from gridspec.reading_bundle import ReadingBundle, commitment_key
+from gridspec.signed_bundle import SignedBundle
 from network.ca import private_key
 from network.connect import gateway
 from network.scenario import day_readings

@@ -30,7 +30,7 @@ from community_fixtures import (
 from client import CommitError, EndorseError, GatewayError
 from gridspec import disclosure
 from gridspec.merkle import leaf_hash
-from gridspec.reading_bundle import SignedBundle
+from gridspec.signed_bundle import SignedBundle
 from network.connect import gateway
 from network.scenario import day_readings
 from network.topology import COMMUNITY, REGULATOR, UTILITY

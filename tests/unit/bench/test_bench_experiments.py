@@ -13,7 +13,8 @@ from bench.__main__ import numbers, parser
 from bench.experiments import Bench, Settings, jobs_for, loop_for, result_of
 from bench.loadgen import Outcome, Window
 from bench.workload import FIRST_DAY, households
-from gridspec.reading_bundle import ReadingBundle, SignedBundle
+from gridspec.reading_bundle import ReadingBundle
+from gridspec.signed_bundle import SignedBundle
 
 
 def test_jobs_for_is_enough_for_the_whole_run():

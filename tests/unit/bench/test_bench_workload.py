@@ -23,7 +23,8 @@ from bench.workload import (
     run_tag,
     write_jsonl,
 )
-from gridspec.reading_bundle import ReadingBundle, SignedBundle
+from gridspec.reading_bundle import ReadingBundle
+from gridspec.signed_bundle import SignedBundle
 from network.scenario import day_readings
 
 DIVISORS = [d for d in range(1, READINGS_PER_DAY + 1) if READINGS_PER_DAY % d == 0]

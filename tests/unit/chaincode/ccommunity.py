@@ -19,7 +19,7 @@ from ccfakes import FakeLedger, identity, make_cert_pem
 
 from chaincode.community import build_chaincode
 from client.bundles import MeterKeys, sign_bundle, sign_readings
-from gridspec.reading_bundle import SignedBundle
+from gridspec.signed_bundle import SignedBundle
 from network.scenario import day_readings, signed_days
 
 DAY = date(2026, 2, 27)

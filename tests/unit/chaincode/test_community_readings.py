@@ -39,7 +39,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from gridspec import disclosure
 from gridspec.merkle import leaf_hash
-from gridspec.reading_bundle import ReadingBundle, SignedBundle, encode_payload
+from gridspec.reading_bundle import ReadingBundle, encode_payload
+from gridspec.signed_bundle import SignedBundle
 from network.scenario import community, day_readings
 
 H1, H2, H3 = community()[:3]

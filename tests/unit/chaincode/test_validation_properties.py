@@ -62,7 +62,7 @@ from chaincode.runtime.errors import (
     NotFound,
     ValidationError,
 )
-from gridspec.reading_bundle import SignedBundle
+from gridspec.signed_bundle import SignedBundle
 from network.scenario import community
 
 PROPERTIES = settings(

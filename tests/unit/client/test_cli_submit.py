@@ -15,7 +15,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from test_greenbutton_samples import JAN_1, NORTH_AMERICA, feed, series
 
 from client import cli
-from gridspec.reading_bundle import ReadingBundle, SignedBundle
+from gridspec.reading_bundle import ReadingBundle
+from gridspec.signed_bundle import SignedBundle
 
 TWO_METERS = feed(
     [

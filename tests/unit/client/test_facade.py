@@ -15,8 +15,8 @@ from cryptography.x509.oid import NameOID
 from chaincode.community import build_chaincode as community_chaincode
 from chaincode.consortium import build_chaincode as consortium_chaincode
 from client.facade import CONTRACTS, Caller, Forbidden, Ledger
-from gridspec.reading_bundle import SignedBundle
 from gridspec.roles import RULES
+from gridspec.signed_bundle import SignedBundle
 
 
 class Recorder:

@@ -13,14 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gridspec.merkle import tree_root
-from gridspec.reading_bundle import (
-    MAX_BUNDLES,
-    ReadingBundle,
-    SignedBundle,
-    commitment_of,
-    encode_payload,
-)
+from gridspec.reading_bundle import ReadingBundle, commitment_of, encode_payload
 from gridspec.readings import ReadingError, household_max_wh, max_wh
+from gridspec.signed_bundle import MAX_BUNDLES, SignedBundle
 
 SECRET = base64.urlsafe_b64encode(bytes(range(32))).rstrip(b"=").decode()
 WHERE = "readings of meter m-1 on 2026-03-01"
