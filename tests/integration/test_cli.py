@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from community_fixtures import (
@@ -137,6 +137,62 @@ def test_a_head_end_submits_green_button_days_and_a_reading_is_disclosed_and_ver
     assert json.loads(offline.stdout)["verified"] is True
     online = run(UTILITY, "verify-disclosure", str(out), "--as", "utility.operator1")
     assert (online.returncode, json.loads(online.stdout)["sha256"]) == (0, held["sha256"])
+
+
+def test_a_year_of_hourly_green_button_data_imports_in_a_few_transactions(cli):
+    """8,760 hourly readings (the last 365 days), one feed: 365 day bundles, 4
+    transactions of at most 100, every reading back with the file's value."""
+    run, folder = cli
+    household = fresh_household()
+    register(household)
+    today = datetime.now(UTC).date()
+    first = today - timedelta(days=366)
+    readings = [
+        {
+            "meter_id": household.meter_id,
+            "interval_start": f"{first + timedelta(days=d)}T{h:02d}:00:00Z",
+            "interval_minutes": 60,
+            "import_wh": 200 + (d * 24 + h) % 900,
+            "export_wh": (d + h) % 7 * 150 if 9 <= h <= 15 else 0,
+        }
+        for d in range(365)
+        for h in range(24)
+    ]
+    feed = export_readings(
+        readings, household_id=household.household_id, meter_id=household.meter_id, title="year"
+    )
+    (folder / "year.xml").write_bytes(feed)
+    submitted = run(
+        UTILITY,
+        "submit-readings",
+        "--as",
+        "utility.headend1",
+        "--meter",
+        household.meter_id,
+        "--file",
+        str(folder / "year.xml"),
+        "--keys",
+        str(KEYS.folder),
+    )
+    assert submitted.returncode == 0, submitted.stderr
+    summary = json.loads(submitted.stdout)
+    assert (summary["readings"], summary["bundles"], summary["transactions"]) == (8760, 365, 4)
+    assert summary["stored"] == 8760
+    shown = run(
+        UTILITY,
+        "readings",
+        "--as",
+        "utility.operator1",
+        "--household",
+        household.household_id,
+        "--start",
+        f"{first}T00:00:00Z",
+        "--end",
+        f"{first + timedelta(days=365)}T00:00:00Z",
+    )
+    assert shown.returncode == 0, shown.stderr
+    back = {r["interval_start"]: (r["import_wh"], r["export_wh"]) for r in json.loads(shown.stdout)}
+    assert back == {r["interval_start"]: (r["import_wh"], r["export_wh"]) for r in readings}
 
 
 def test_a_refused_command_exits_1_with_the_reason_and_sends_nothing(cli):
