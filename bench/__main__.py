@@ -32,24 +32,29 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     p.add_argument("--duration", type=float, default=15, help="measured seconds per run")
     p.add_argument("--warmup", type=float, default=5, help="unmeasured seconds before each")
-    p.add_argument("--meters", type=int, default=400, help="meters registered for the run")
+    p.add_argument(
+        "--meters",
+        type=int,
+        default=1000,
+        help="meters registered for the run (more are added when its days run out)",
+    )
     p.add_argument(
         "--batch-sizes",
         type=numbers,
-        default=(1, 16, 96),
-        help="readings per transaction to sweep (divisors of 96)",
+        default=(25, 100, 200),
+        help="meter-day bundles (96 readings each) per transaction to sweep",
     )
     p.add_argument(
         "--concurrency",
         type=numbers,
-        default=(8, 32, 64, 128, 256),
+        default=(2, 4, 8),
         help="transactions in flight to sweep",
     )
     p.add_argument(
         "--sustain",
         type=float,
-        default=600,
-        help="seconds of the sustained batched-ingestion run (the target's 600; 0 skips it)",
+        default=1800,
+        help="seconds of the sustained ingestion run (the target's 1,800; 0 skips it)",
     )
     p.add_argument(
         "--households",

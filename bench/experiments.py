@@ -2,8 +2,9 @@
 
 `Bench` holds what every experiment shares: one `grpc.aio` channel to the utility's
 peer, the meter head-end's and the operator's gateways, and this run's meters. Each
-experiment signs its batches first (on days no earlier experiment used), then
-measures, then returns a `Result`.
+experiment takes transactions of signed meter-day bundles (on days no earlier
+experiment used), measures, and returns a `Result`; a result's `batch_size` is the
+bundles per transaction (96 readings each).
 """
 
 from __future__ import annotations
@@ -20,27 +21,31 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench import cpu
+from bench import cpu, footprint
 from bench.loadgen import Window, closed_loop, open_loop
 from bench.results import Result
 from bench.workload import (
-    FIRST_DAY,
     READINGS_PER_DAY,
     Batch,
     batches,
+    days_needed,
+    first_day,
     households,
     register,
+    signed_day,
     write_jsonl,
 )
 from client import (
     AsyncContract,
     AsyncGateway,
     CommitError,
+    GatewayError,
     connect_async,
     load_identity,
     load_private_key,
     new_private_key_signer,
 )
+from gridspec.signed_bundle import SignedBundle
 from network.ca import private_key
 from network.home import OrgHome
 from network.paths import REPO, run_dir
@@ -72,6 +77,7 @@ class Bench:
     gateways: dict[str, AsyncGateway] = field(default_factory=dict)
     homes: list[Any] = field(default_factory=list)
     days_used: int = 0
+    cohorts: int = 0
     full_days: list[tuple[str, date]] = field(default_factory=list)
 
     async def open(self) -> None:
@@ -100,26 +106,24 @@ class Bench:
         network = self.gateways[user].get_network(CHANNEL)
         return network.get_contract("community", name)
 
-    def days_needed(self, batch_size: int, count: int) -> int:
-        turns = -(-count // len(self.homes))
-        return -(-turns * batch_size // READINGS_PER_DAY) + 1
+    async def workload(self, per_tx: int, count: int) -> Iterator[Batch]:
+        """Up to `count` fresh transactions of `per_tx` bundles, on meter-days no earlier
+        experiment used, signed as they are taken (0.13 ms a bundle: signing a long run
+        ahead would hold gigabytes).
 
-    async def workload(self, batch_size: int, count: int) -> list[Batch]:
-        """`count` fresh batches, on days after every earlier experiment's.
-
-        Readings must lie in the past, so the days run out; when they would, more meters
-        are registered (before anything is measured) to spread the batches over.
+        Readings must lie in the past and within retention, so a cohort of meters has a
+        limited number of days; when they would run out, a new cohort, large enough for
+        the whole workload, is registered first (before anything is measured).
         """
-        left = (date.today() - FIRST_DAY).days - 1 - self.days_used
-        if left < 2:
-            raise RuntimeError("no past days are left for readings: run with fewer experiments")
-        if self.days_needed(batch_size, count) > left:
-            wanted = -(-count * batch_size // (READINGS_PER_DAY * (left - 1)))
-            extra = households(wanted, f"{self.tag}x{len(self.homes)}")[len(self.homes) :]
-            await register(self.contract("operator1"), extra)
-            self.homes += extra
-        made = batches(self.homes, batch_size, count, first_day=self.days_used)
-        self.days_used += self.days_needed(batch_size, count)
+        days = (date.today() - first_day()).days - 1
+        if self.days_used + days_needed(len(self.homes), per_tx, count) > days:
+            size = max(len(self.homes), -(-count * per_tx // days))
+            self.cohorts += 1
+            cohort = households(size, f"{self.tag}c{self.cohorts}")
+            await register(self.contract("operator1"), cohort)
+            self.homes, self.days_used = cohort, 0
+        made = batches(self.homes, per_tx, count, first=self.days_used)
+        self.days_used += days_needed(len(self.homes), per_tx, count)
         return made
 
 
@@ -136,7 +140,7 @@ def loop_for(mode: str, load: float, settings: Settings) -> Loop:
 
 # far above anything measured on this machine, so a run never runs dry
 MAX_TX_PER_S = 1_000
-MAX_READINGS_PER_S = 20_000
+MAX_READINGS_PER_S = 100_000
 
 
 def jobs_for(
@@ -148,9 +152,10 @@ def jobs_for(
     so that a long run does not sign hours' worth of batches before it starts.
     """
     seconds = settings.duration + settings.warmup
-    ceiling = min(MAX_TX_PER_S, MAX_READINGS_PER_S / batch_size, most or MAX_TX_PER_S)
+    per_tx = batch_size * READINGS_PER_DAY
+    ceiling = min(MAX_TX_PER_S, MAX_READINGS_PER_S / per_tx, most or MAX_TX_PER_S)
     rate = load if mode == "open" else min(load * 60, ceiling)
-    return int(rate * seconds) + 100
+    return int(rate * seconds * 1.1) + 4
 
 
 def result_of(
@@ -214,22 +219,37 @@ async def python_ingest(
     load: float,
     name: str = "",
     most: float | None = None,
+    track: bool = False,
 ) -> Result:
-    """SubmitReadings through GridLedger's Python client, long form, no retries."""
+    """SubmitReadings through GridLedger's Python client, long form, no retries; with
+    `track`, also the readings committed minute by minute and what the peers kept."""
     contract = bench.contract("headend1", "ReadingContract")
 
     async def submit(batch: Batch) -> int:
         await submit_long_form(contract, "SubmitReadings", transient=batch.transient())
-        if batch.readings == READINGS_PER_DAY:
-            bench.full_days.append((batch.household_id, batch.day))
+        bench.full_days.extend(batch.days)
         return batch.readings
 
     made = await bench.workload(batch_size, jobs_for(mode, load, bench.settings, batch_size, most))
     spending = asyncio.create_task(cpu.during(bench.settings.warmup, bench.settings.duration))
-    window = await loop_for(mode, load, bench.settings)(submit, iter(made))
+    before = asyncio.create_task(footprint.at_window(bench.settings.warmup, track))
+    window = await loop_for(mode, load, bench.settings)(submit, made)
     spent = await spending
     label = name or f"python client, community chaincode, batch {batch_size}, {mode} {load:g}"
-    return result_of(label, "python", "community", mode, load, batch_size, window, spent)
+    result = result_of(label, "python", "community", mode, load, batch_size, window, spent)
+    if track:
+        result.series = series_of(window)
+        result.extra["peers"] = footprint.growth(await before, footprint.peers(), result.items)
+    return result
+
+
+def series_of(window: Window, step: float = 60.0) -> list[tuple[float, int]]:
+    """Items committed in each `step` seconds of the window, by when they committed."""
+    buckets = [0] * max(1, int(-(-window.duration // step)))
+    for outcome in window.committed():
+        at = min(int((outcome.finished - window.start) // step), len(buckets) - 1)
+        buckets[max(at, 0)] += outcome.items
+    return [(n * step, items) for n, items in enumerate(buckets)]
 
 
 NODE_WINDOW_OPEN = b"window open\n"
@@ -305,7 +325,7 @@ async def node_ingest(bench: Bench, batch_size: int, concurrency: int) -> Result
         batch_size=batch_size,
         duration=float(report["duration_s"]),
         committed=committed,
-        items=committed * batch_size,
+        items=committed * batch_size * READINGS_PER_DAY,
         failures=dict(report["failures"]),
         latencies=[x / 1000 for x in report["latencies_ms"]],
         cpu=spent,
@@ -343,7 +363,7 @@ async def api_ingest(
     spending = asyncio.create_task(cpu.during(bench.settings.warmup, bench.settings.duration))
     with pool:
         window = await closed_loop(
-            submit, iter(made), concurrency, bench.settings.duration, bench.settings.warmup
+            submit, made, concurrency, bench.settings.duration, bench.settings.warmup
         )
     spent = await spending
     name = f"HTTP API POST /readings, batch {batch_size}, closed {concurrency}"
@@ -378,3 +398,62 @@ async def invoice_generation(bench: Bench, concurrency: int) -> Result:
     spent = await spending
     name = f"invoices: GenerateInvoice of one day, closed {concurrency}"
     return result_of(name, "python", "community", "closed", concurrency, 1, window, spent)
+
+
+async def purge_year(bench: Bench) -> Result:
+    """PurgeHousehold of a household with a year of 15-minute readings (35,040): how long
+    it takes, and what stays on the ledger: every day's commitment, no reading."""
+    [home] = households(1, f"{bench.tag}p")
+    await register(bench.contract("operator1"), [home])
+    first = date.today() - timedelta(days=366)
+    days = [first + timedelta(days=d) for d in range(365)]
+    readings = bench.contract("headend1", "ReadingContract")
+    for start in range(0, len(days), 73):
+        bundles = [signed_day(home, day) for day in days[start : start + 73]]
+        transient = {"bundles": SignedBundle.submission(bundles)}
+        await submit_long_form(readings, "SubmitReadings", transient=transient)
+    stored = len(days) * READINGS_PER_DAY
+    meters = bench.contract("operator1")
+    started = time.monotonic()
+    done = await submit_long_form(meters, "PurgeHousehold", args=(home.household_id, "retention"))
+    seconds = time.monotonic() - started
+    kept = 0
+    for day in days:
+        try:
+            await readings.evaluate("GetReadingCommitment", args=(home.meter_id, day.isoformat()))
+        except GatewayError as exc:
+            if "no readings are committed under" not in str(exc):
+                raise
+            continue
+        kept += 1
+    period = (f"{days[0].isoformat()}T00:00:00Z", f"{days[-1].isoformat()}T23:59:00Z")
+    left = json.loads(await meters_readings(bench, home.household_id, period))
+    record = json.loads(done.result)
+    return Result(
+        name=f"purge: PurgeHousehold of {stored:,} readings ({len(days)} days)",
+        client="python",
+        chaincode="community",
+        mode="single",
+        load=1,
+        batch_size=73,
+        duration=seconds,
+        committed=1,
+        items=stored,
+        failures={},
+        latencies=[seconds],
+        cpu={},
+        extra={
+            "meter_days_purged": record["meter_days_purged"],
+            "commitments_kept": kept,
+            "readings_left": len(left),
+        },
+    )
+
+
+async def meters_readings(bench: Bench, household_id: str, period: tuple[str, str]) -> bytes:
+    """The household's readings in `period`, as the utility's billing reads them."""
+    contract = (
+        bench.gateways["billing1"].get_network(CHANNEL).get_contract("community", "ReadingContract")
+    )
+    raw: bytes = await contract.evaluate("GetReadings", args=(household_id, *period))
+    return raw

@@ -118,9 +118,7 @@ def chart_sweep(results: Sequence[Result], folder: Path) -> list[str]:
         fig, ax = plt.subplots(figsize=(6, 3.6))
         for size in sorted({r.batch_size for r in sweep}):
             points = sorted((r.load, metric(r)) for r in sweep if r.batch_size == size)
-            ax.plot(
-                [p[0] for p in points], [p[1] for p in points], marker="o", label=f"batch {size}"
-            )
+            ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=f"{size}/tx")
         ax.set_xlabel("concurrency (transactions in flight)")
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
@@ -130,6 +128,36 @@ def chart_sweep(results: Sequence[Result], folder: Path) -> list[str]:
         plt.close(fig)
         made.append(file)
     return made
+
+
+def chart_sustained(results: Sequence[Result], folder: Path) -> list[str]:
+    """Readings/s minute by minute against the readings the run had committed by then."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    run = next((r for r in results if r.series), None)
+    if run is None:
+        return []
+    folder.mkdir(parents=True, exist_ok=True)
+    stored, xs, ys = 0, [], []
+    for start, items in run.series:
+        width = min(60.0, run.duration - start) or 60.0
+        stored += items
+        xs.append(stored / 1e6)
+        ys.append(items / width)
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    ax.plot(xs, ys, marker=".")
+    ax.set_xlabel("readings committed by this run (millions)")
+    ax.set_ylabel("committed readings/s (per minute)")
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.set_title(run.name, fontsize=8)
+    fig.tight_layout()
+    fig.savefig(folder / "sustained.png", dpi=110)
+    plt.close(fig)
+    return ["sustained.png"]
 
 
 def profile_section(profiles: dict[str, list[Any]]) -> list[str]:
@@ -167,7 +195,10 @@ def write(
     notes: Sequence[str],
     profiles: dict[str, list[Any]] | None = None,
 ) -> Path:
-    charts = chart_sweep(results, path.parent / "charts")
+    charts = [
+        *chart_sweep(results, path.parent / "charts"),
+        *chart_sustained(results, path.parent / "charts"),
+    ]
     lines = [
         "# GridLedger benchmark",
         "",

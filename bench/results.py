@@ -33,6 +33,10 @@ class Result:
     failures: dict[str, int]
     latencies: list[float] = field(repr=False)
     cpu: dict[str, float]
+    # (seconds into the window, items committed in the minute from there): long runs
+    series: list[tuple[float, int]] = field(default_factory=list, repr=False)
+    # what else a run measured: the peers' disk bytes and RSS, a purge's timing...
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def tx_per_s(self) -> float:

@@ -42,10 +42,10 @@ options:
   --msp-id MSP          the user's MSP id, e.g. UtilityMSP
   --channel CHANNEL     e.g. community-sunnyside
   --chaincode NAME      e.g. community
-  --contract NAME       contract within the chaincode (default MeterContract); a workload
+  --contract NAME       contract within the chaincode (default ReadingContract); a workload
                         function written "Contract:Function" names its own
   --workload FILE       JSON lines: {"function": "SubmitReadings", "args": [...],
-                        "transient": {"readings": "<base64>"}}; other fields are ignored.
+                        "transient": {"bundles": "<base64>"}}; other fields are ignored.
                         Each line is submitted once: if the lines run out, the run stops
                         early and says so ("workload_exhausted": true, and on stderr)
   --concurrency N       workers, each with one transaction in flight (default 1)
@@ -132,7 +132,7 @@ function commandLine(argv) {
             'msp-id': { type: 'string' },
             channel: { type: 'string' },
             chaincode: { type: 'string' },
-            contract: { type: 'string', default: 'MeterContract' },
+            contract: { type: 'string', default: 'ReadingContract' },
             workload: { type: 'string' },
             concurrency: { type: 'string', default: '1' },
             duration: { type: 'string', default: '10' },

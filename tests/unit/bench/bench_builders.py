@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bench.results import Result
+from bench.workload import READINGS_PER_DAY
 
 
 def result(
@@ -19,8 +22,11 @@ def result(
     failures: dict[str, int] | None = None,
     latencies: list[float] | None = None,
     cpu: dict[str, float] | None = None,
+    series: list[tuple[float, int]] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Result:
-    """A `Result`; unless given, it carried `committed * batch_size` readings."""
+    """A `Result`; unless given, it carried `committed` transactions of `batch_size`
+    meter-day bundles, 96 readings each."""
     return Result(
         name=name,
         client=client,
@@ -30,17 +36,19 @@ def result(
         batch_size=batch_size,
         duration=duration,
         committed=committed,
-        items=committed * batch_size if items is None else items,
+        items=committed * batch_size * READINGS_PER_DAY if items is None else items,
         failures=failures or {},
         latencies=latencies or [],
         cpu=cpu or {},
+        series=series or [],
+        extra=extra or {},
     )
 
 
 def sweep(batch_size: int, load: int, committed: int, **kw) -> Result:
     """A sweep run named as `Plan.execute` names it."""
     return result(
-        f"sweep: batch {batch_size}, closed {load}",
+        f"sweep: {batch_size} bundles/tx, closed {load}",
         batch_size=batch_size,
         load=load,
         committed=committed,

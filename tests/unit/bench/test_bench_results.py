@@ -120,3 +120,27 @@ def test_to_json_of_a_run_that_committed_nothing():
     assert (record["p50_ms"], record["p95_ms"], record["p99_ms"]) == (None, None, None)
     assert record["latencies"] == []
     assert record["tx_per_s"] == 0.0
+
+
+def test_a_result_has_no_series_and_nothing_extra_unless_measured():
+    r = Result("run", "python", "community", "closed", 4, 100, 10, 0, 0, {}, [], {})
+    assert (r.series, r.extra) == ([], {})
+    assert "series" not in repr(r)  # a 30-minute series would drown the repr
+
+
+def test_to_json_carries_the_series_and_the_extras():
+    r = result(
+        "sustained 120s: 100 bundles/tx, closed 4",
+        batch_size=100,
+        duration=120,
+        committed=625,
+        series=[(0.0, 3_000_000), (60.0, 3_000_000)],
+        extra={"peers": {"peer-utility": {"disk_bytes_per_item": 412.4, "rss_mb": 812.6}}},
+    )
+    record = json.loads(json.dumps(r.to_json()))
+    assert record["items"] == 6_000_000
+    assert record["readings_per_s"] == 50_000.0
+    assert record["series"] == [[0.0, 3_000_000], [60.0, 3_000_000]]
+    assert record["extra"] == {
+        "peers": {"peer-utility": {"disk_bytes_per_item": 412.4, "rss_mb": 812.6}}
+    }
