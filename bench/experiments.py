@@ -32,20 +32,17 @@ from bench.workload import (
     first_day,
     households,
     register,
-    signed_day,
     write_jsonl,
 )
 from client import (
     AsyncContract,
     AsyncGateway,
     CommitError,
-    GatewayError,
     connect_async,
     load_identity,
     load_private_key,
     new_private_key_signer,
 )
-from gridspec.signed_bundle import SignedBundle
 from network.ca import private_key
 from network.home import OrgHome
 from network.paths import REPO, run_dir
@@ -398,62 +395,3 @@ async def invoice_generation(bench: Bench, concurrency: int) -> Result:
     spent = await spending
     name = f"invoices: GenerateInvoice of one day, closed {concurrency}"
     return result_of(name, "python", "community", "closed", concurrency, 1, window, spent)
-
-
-async def purge_year(bench: Bench) -> Result:
-    """PurgeHousehold of a household with a year of 15-minute readings (35,040): how long
-    it takes, and what stays on the ledger: every day's commitment, no reading."""
-    [home] = households(1, f"{bench.tag}p")
-    await register(bench.contract("operator1"), [home])
-    first = date.today() - timedelta(days=366)
-    days = [first + timedelta(days=d) for d in range(365)]
-    readings = bench.contract("headend1", "ReadingContract")
-    for start in range(0, len(days), 73):
-        bundles = [signed_day(home, day) for day in days[start : start + 73]]
-        transient = {"bundles": SignedBundle.submission(bundles)}
-        await submit_long_form(readings, "SubmitReadings", transient=transient)
-    stored = len(days) * READINGS_PER_DAY
-    meters = bench.contract("operator1")
-    started = time.monotonic()
-    done = await submit_long_form(meters, "PurgeHousehold", args=(home.household_id, "retention"))
-    seconds = time.monotonic() - started
-    kept = 0
-    for day in days:
-        try:
-            await readings.evaluate("GetReadingCommitment", args=(home.meter_id, day.isoformat()))
-        except GatewayError as exc:
-            if "no readings are committed under" not in str(exc):
-                raise
-            continue
-        kept += 1
-    period = (f"{days[0].isoformat()}T00:00:00Z", f"{days[-1].isoformat()}T23:59:00Z")
-    left = json.loads(await meters_readings(bench, home.household_id, period))
-    record = json.loads(done.result)
-    return Result(
-        name=f"purge: PurgeHousehold of {stored:,} readings ({len(days)} days)",
-        client="python",
-        chaincode="community",
-        mode="single",
-        load=1,
-        batch_size=73,
-        duration=seconds,
-        committed=1,
-        items=stored,
-        failures={},
-        latencies=[seconds],
-        cpu={},
-        extra={
-            "meter_days_purged": record["meter_days_purged"],
-            "commitments_kept": kept,
-            "readings_left": len(left),
-        },
-    )
-
-
-async def meters_readings(bench: Bench, household_id: str, period: tuple[str, str]) -> bytes:
-    """The household's readings in `period`, as the utility's billing reads them."""
-    contract = (
-        bench.gateways["billing1"].get_network(CHANNEL).get_contract("community", "ReadingContract")
-    )
-    raw: bytes = await contract.evaluate("GetReadings", args=(household_id, *period))
-    return raw

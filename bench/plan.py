@@ -17,13 +17,13 @@ import subprocess
 from dataclasses import dataclass, field
 from typing import Any
 
+from bench.erasure import purge_year
 from bench.experiments import (
     Bench,
     Settings,
     api_ingest,
     invoice_generation,
     node_ingest,
-    purge_year,
     python_ingest,
 )
 from bench.ledger_setup import approved_tariff
