@@ -5,10 +5,9 @@
 // Each of --concurrency workers takes the next transaction of the workload file (one JSON
 // object per line, never one line twice: the ledger would refuse a repeat as a conflict),
 // submits it with contract.submitAsync(), waits for its commit with getStatus(), and takes
-// the next. Transactions that start during the warm-up are not measured; the measured
-// window is the --duration seconds after it, with the same rules as bench/loadgen.py: a
-// transaction counts if it started in the window, and as committed if it committed VALID
-// before the window closed. One JSON object goes to stdout (`--help` describes it).
+// the next. The measured window is the --duration seconds after the --warmup, with the
+// same rule as bench/loadgen.py: a transaction counts where it ends, as committed if it
+// committed VALID inside the window, whenever it started. One JSON object goes to stdout (`--help` describes it).
 import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -330,10 +329,7 @@ async function run(options) {
                     failure = failureKind(err);
                     examples[failure] ??= describe(err);
                 }
-                const finished = performance.now();
-                if (started >= windowStart) {
-                    outcomes.push({ started, finished, failure });
-                }
+                outcomes.push({ started, finished: performance.now(), failure });
             }
         };
         await Promise.all(Array.from({ length: options.concurrency }, worker));
@@ -342,9 +338,10 @@ async function run(options) {
         const cpuMeasured = cpuSeconds(process.cpuUsage(cpuWindow));
         const cpuRun = cpuSeconds(process.cpuUsage(cpuBegin));
 
-        const committed = outcomes.filter((o) => o.failure === null && o.finished <= windowEnd);
+        const inWindow = outcomes.filter((o) => o.finished >= windowStart && o.finished <= windowEnd);
+        const committed = inWindow.filter((o) => o.failure === null);
         const failures = {};
-        for (const o of outcomes.filter((x) => x.failure !== null)) {
+        for (const o of inWindow.filter((x) => x.failure !== null)) {
             failures[o.failure] = (failures[o.failure] ?? 0) + 1;
         }
         if (exhausted) {

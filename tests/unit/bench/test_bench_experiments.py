@@ -189,7 +189,8 @@ def test_the_workload_after_a_new_cohort_goes_on_from_its_days(registered, unsig
 def test_result_of_counts_what_committed_inside_the_window():
     window = Window(start=100.0, duration=2.0)
     for outcome in (
-        Outcome(99.0, 100.5, None, 9600),  # warm-up
+        Outcome(98.0, 99.5, None, 9600),  # ended in the warm-up
+        Outcome(99.0, 100.5, None, 9600),  # started in the warm-up, committed in the window
         Outcome(100.0, 100.25, None, 9600),
         Outcome(101.0, 101.5, None, 9600),
         Outcome(101.5, 102.5, None, 9600),  # committed after the end
@@ -198,11 +199,11 @@ def test_result_of_counts_what_committed_inside_the_window():
     ):
         window.record(outcome)
     r = result_of("run", "python", "community", "closed", 8, 100, window, {"peer": 1.5})
-    assert (r.committed, r.items, r.duration) == (2, 19_200, 2.0)
-    assert r.latencies == [0.25, 0.5]
+    assert (r.committed, r.items, r.duration) == (3, 28_800, 2.0)
+    assert r.latencies == [1.5, 0.25, 0.5]
     assert r.failures == {"timeout": 1, "MVCC_READ_CONFLICT": 1}
-    assert r.tx_per_s == 1.0
-    assert r.readings_per_s == 9600.0
+    assert r.tx_per_s == 1.5
+    assert r.readings_per_s == 14_400.0
     assert (r.name, r.client, r.chaincode, r.mode, r.load, r.batch_size) == (
         "run",
         "python",
@@ -218,7 +219,8 @@ def test_result_of_counts_what_committed_inside_the_window():
 def test_series_of_buckets_what_committed_by_the_minute_it_committed():
     window = Window(start=100.0, duration=150.0)
     for outcome in (
-        Outcome(99.0, 100.5, None, 1),  # warm-up: not recorded
+        Outcome(98.0, 99.5, None, 1),  # ended in the warm-up: not recorded
+        Outcome(99.0, 100.5, None, 2),  # started in the warm-up, committed in the first
         Outcome(100.0, 100.5, None, 10),
         Outcome(150.0, 159.99, None, 20),  # started in the first minute, committed in it
         Outcome(150.0, 160.0, None, 40),  # committed in the second
@@ -229,7 +231,7 @@ def test_series_of_buckets_what_committed_by_the_minute_it_committed():
         Outcome(120.0, 130.0, "timeout", 0),
     ):
         window.record(outcome)
-    assert series_of(window) == [(0.0, 30), (60.0, 120), (120.0, 480)]
+    assert series_of(window) == [(0.0, 32), (60.0, 120), (120.0, 480)]
 
 
 def test_series_of_a_whole_number_of_minutes_has_no_bucket_past_the_end():
@@ -255,7 +257,7 @@ def test_loop_for_runs_the_settings_window(mode, load):
     window = asyncio.run(loop_for(mode, load, settings)(submit, itertools.repeat(1)))
     assert window.duration == 0.1
     assert len(window.outcomes) >= 5
-    assert all(window.start <= o.started < window.end for o in window.outcomes)
+    assert all(window.start <= o.finished <= window.end for o in window.outcomes)
 
 
 # --- python_ingest and node_ingest, with the network stood in for ----------------------

@@ -60,23 +60,25 @@ def test_an_outcome_latency_is_finished_minus_started():
     assert Outcome(1.5, 1.75, None, 3).latency == 0.25
 
 
-def test_the_window_records_only_outcomes_started_inside_it():
+def test_the_window_records_only_outcomes_that_ended_inside_it_whenever_they_started():
     window = Window(start=10.0, duration=5.0)
-    for started in (9.999, 10.0, 12.0, 14.999, 15.0, 20.0):
-        window.record(Outcome(started, started + 0.1, None, 1))
+    for finished in (9.999, 10.0, 12.0, 14.999, 15.0, 15.001, 20.0):
+        window.record(Outcome(finished - 3.0, finished, None, 1))
     assert window.end == 15.0
-    assert [o.started for o in window.outcomes] == [10.0, 12.0, 14.999]
+    assert [o.finished for o in window.outcomes] == [10.0, 12.0, 14.999, 15.0]
 
 
-def test_committed_excludes_failures_and_commits_finishing_after_the_end():
+def test_committed_excludes_failures_and_commits_finishing_outside_the_window():
     window = Window(start=10.0, duration=5.0)
+    from_the_warmup = Outcome(2.0, 10.5, None, 1)
     on_time = Outcome(11.0, 14.0, None, 1)
     at_the_end = Outcome(12.0, 15.0, None, 1)
     too_late = Outcome(14.5, 15.001, None, 1)
     failed = Outcome(11.0, 12.0, "timeout", 0)
-    for outcome in (on_time, at_the_end, too_late, failed):
+    failed_late = Outcome(14.0, 16.0, "timeout", 0)
+    for outcome in (from_the_warmup, on_time, at_the_end, too_late, failed, failed_late):
         window.record(outcome)
-    assert window.committed() == [on_time, at_the_end]
+    assert window.committed() == [from_the_warmup, on_time, at_the_end]
     assert window.failures() == Counter({"timeout": 1})
 
 
@@ -125,12 +127,12 @@ def test_closed_loop_keeps_exactly_concurrency_transactions_in_flight():
     assert sum(o.items for o in committed) == 3 * len(committed)
 
 
-def test_closed_loop_records_only_what_starts_in_the_window_and_leaves_out_the_warmup():
+def test_closed_loop_records_only_what_ends_in_the_window_and_leaves_out_the_warmup():
     submit = FakeSubmit(delay=0.01)
     jobs = itertools.count(1)  # the items returned identify the job
     window, _ = timed_run(closed_loop(submit, jobs, 3, 0.2, 0.1))
-    started = [o.started for o in window.outcomes]
-    assert all(window.start <= s < window.end for s in started)
+    finished = [o.finished for o in window.outcomes]
+    assert all(window.start <= f <= window.end for f in finished)
     recorded = {o.items for o in window.outcomes}
     assert recorded.isdisjoint({1, 2, 3})  # the first transactions ran in the warm-up
     # About 10 rounds of 3 in the warm-up were submitted and not recorded.
@@ -195,7 +197,7 @@ def test_open_loop_starts_on_schedule_however_slow_the_submits_are():
     window, elapsed = timed_run(open_loop(submit, itertools.repeat(1), rate, duration, warmup))
     assert 29 <= submit.calls <= 31  # rate x (warm-up + duration)
     assert submit.peak >= 4  # transactions overlap: none waits for the one before
-    assert 19 <= len(window.outcomes) <= 21  # those scheduled inside the window
+    assert 19 <= len(window.outcomes) <= 21  # those that ended inside the window
     starts = sorted(o.started for o in window.outcomes)
     gaps = [b - a for a, b in itertools.pairwise(starts)]
     assert gaps == pytest.approx([1 / rate] * len(gaps), abs=1e-6)  # the schedule itself
@@ -205,8 +207,9 @@ def test_open_loop_starts_on_schedule_however_slow_the_submits_are():
 def test_open_loop_latency_counts_from_the_scheduled_start_so_a_queue_shows():
     # The "network" serves one transaction at a time in 20 ms; arrivals come every 10 ms.
     submit = FakeSubmit(delay=0.02, capacity=1)
-    window, _ = timed_run(open_loop(submit, itertools.repeat(1), 100.0, 0.2, 0.0))
-    assert submit.calls == pytest.approx(20, abs=1)
+    window, _ = timed_run(open_loop(submit, iter([1] * 20), 100.0, 0.6, 0.0))
+    assert submit.calls == 20
+    assert len(window.outcomes) == 20  # the queue drains 0.4 s in, inside the window
     latencies = [o.latency for o in sorted(window.outcomes, key=lambda o: o.started)]
     assert latencies[0] < 0.06
     assert latencies[-1] > latencies[0] + 0.12  # about 20 ms + 19 x 10 ms of queue
