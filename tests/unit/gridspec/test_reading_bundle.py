@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+import zlib
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 from gridspec.merkle import tree_root
 from gridspec.reading_bundle import ReadingBundle, commitment_of, encode_payload
 from gridspec.readings import ReadingError, household_max_wh, max_wh
-from gridspec.signed_bundle import MAX_BUNDLES, SignedBundle
+from gridspec.signed_bundle import MAX_BUNDLES, MAX_RECORD_BYTES, SignedBundle
 
 SECRET = base64.urlsafe_b64encode(bytes(range(32))).rstrip(b"=").decode()
 WHERE = "readings of meter m-1 on 2026-03-01"
@@ -229,7 +230,27 @@ def test_a_meter_days_record_frames_its_bundles_and_refuses_a_cut_one():
     bundles = [SignedBundle(body(), b"\x30\x02s1"), SignedBundle(b"\n{}\n", b"sig-2")]
     framed = SignedBundle.frames(bundles)
     assert SignedBundle.unframe(framed) == bundles
-    assert len(framed) == sum(len(b.payload) + len(b.signature) + 6 for b in bundles)
+    raw = zlib.decompress(framed)
+    assert len(raw) == sum(len(b.payload) + len(b.signature) + 6 for b in bundles)
+    assert raw.startswith(len(bundles[0].payload).to_bytes(4, "big") + bundles[0].payload)
     for cut in (1, 7, len(framed) - 1):
-        with pytest.raises(ReadingError, match="a stored meter-day record is cut short"):
+        with pytest.raises(ReadingError, match="a stored meter-day record is"):
             SignedBundle.unframe(framed[:cut])
+    with pytest.raises(ReadingError, match="cut short or too long"):
+        SignedBundle.unframe(framed + b"more")
+    for inner in (raw[:-1], raw[:5]):  # a framing cut short inside valid compression
+        with pytest.raises(ReadingError, match="a stored meter-day record is cut short"):
+            SignedBundle.unframe(zlib.compress(inner))
+
+
+def test_a_stored_record_that_would_inflate_past_the_bound_is_refused():
+    bomb = zlib.compress(b"\0" * (MAX_RECORD_BYTES + 1), 9)
+    assert len(bomb) < 20_000
+    with pytest.raises(ReadingError, match="cut short or too long"):
+        SignedBundle.unframe(bomb)
+
+
+def test_a_days_record_is_stored_at_about_half_its_size():
+    payload = json.dumps({"readings": [[n, 100 + n % 17, 0] for n in range(96)]}).encode()
+    stored = SignedBundle.frames([SignedBundle(payload, b"s" * 71)])
+    assert len(stored) < 0.6 * (len(payload) + 71)
