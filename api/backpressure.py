@@ -1,11 +1,15 @@
 """Back-pressure: an API offered more readings than its ledger takes says so at once.
 
-Every submission of readings holds one of ``MAX_SUBMISSIONS`` places while its
-transaction is endorsed, ordered and committed. A head-end that sends more at once
-gets a 429 with ``Retry-After`` immediately, instead of a queue that grows until
-every request takes ten seconds and the peers spend their time switching between
-them. The peers push back the same way (gRPC RESOURCE_EXHAUSTED over their
-concurrency limit), which :mod:`api.errors` answers with a 429 too.
+A submission of readings is admitted while the API has fewer than ``MAX_SUBMISSIONS``
+submissions and, with it, at most ``MAX_BUNDLES_IN_FLIGHT`` meter-day bundles in flight
+(being endorsed, ordered and committed). Counting bundles as well as submissions is
+what makes the gate fit both kinds of head-end: one that sends a day of 1,000 meters
+per request and one that sends a meter at a time. A submission over either limit gets
+a 429 with ``Retry-After`` immediately, instead of a queue that grows until every
+request takes ten seconds: the ledger commits as much either way (`make bench`), so a
+queue adds only latency. A submission larger than the whole budget is admitted alone.
+The peers push back the same way (their concurrency limit, which the client reports
+as RESOURCE_EXHAUSTED), and :mod:`api.errors` answers that with a 429 too.
 """
 
 from __future__ import annotations
@@ -17,30 +21,58 @@ from contextlib import contextmanager
 from apiflask import abort
 from flask import Flask, current_app
 
-__all__ = ["RETRY_AFTER_SECONDS", "admitted", "init_app"]
+__all__ = ["RETRY_AFTER_SECONDS", "Gate", "admitted", "init_app"]
 
 EXTENSION = "gridledger-submissions"
 RETRY_AFTER_SECONDS = 1
 
 
+class Gate:
+    """Submissions and bundles in flight, against their limits; safe across threads."""
+
+    def __init__(self, max_submissions: int, max_bundles: int) -> None:
+        self.max_submissions = max_submissions
+        self.max_bundles = max_bundles
+        self._lock = threading.Lock()
+        self._submissions = 0
+        self._bundles = 0
+
+    def enter(self, bundles: int) -> str | None:
+        """Take places for a submission of `bundles`; or, when it does not fit, why not."""
+        with self._lock:
+            if self._submissions >= self.max_submissions:
+                return f"{self._submissions} submissions"
+            if self._submissions and self._bundles + bundles > self.max_bundles:
+                return f"{self._bundles} meter-day bundles"
+            self._submissions += 1
+            self._bundles += bundles
+            return None
+
+    def leave(self, bundles: int) -> None:
+        with self._lock:
+            self._submissions -= 1
+            self._bundles -= bundles
+
+
 def init_app(app: Flask) -> None:
-    app.extensions[EXTENSION] = threading.BoundedSemaphore(app.config["MAX_SUBMISSIONS"])
+    app.extensions[EXTENSION] = Gate(
+        app.config["MAX_SUBMISSIONS"], app.config["MAX_BUNDLES_IN_FLIGHT"]
+    )
 
 
 @contextmanager
-def admitted() -> Iterator[None]:
-    """Hold a place for one submission, or answer 429 when every place is taken."""
-    places: threading.BoundedSemaphore = current_app.extensions[EXTENSION]
-    if not places.acquire(blocking=False):
-        limit = current_app.config["MAX_SUBMISSIONS"]
+def admitted(bundles: int = 1) -> Iterator[None]:
+    """Hold places for a submission of `bundles`, or answer 429 when it does not fit."""
+    gate: Gate = current_app.extensions[EXTENSION]
+    busy = gate.enter(bundles)
+    if busy is not None:
         abort(
             429,
-            f"the ledger is busy with {limit} submissions from this API; "
-            f"retry after {RETRY_AFTER_SECONDS} s",
+            f"the ledger is busy with {busy} from this API; retry after {RETRY_AFTER_SECONDS} s",
             detail={"retry_after": RETRY_AFTER_SECONDS},
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
     try:
         yield
     finally:
-        places.release()
+        gate.leave(bundles)

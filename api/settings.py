@@ -23,11 +23,16 @@ DEFAULTS: dict[str, Any] = {
     "PAGE_SIZE": 50,
     "MAX_PAGE_SIZE": 500,
     "LEDGER_TIMEOUT_SECONDS": 15,
-    # readings submissions in flight at once (api/backpressure.py); more get a 429
+    # readings submissions, and meter-day bundles, in flight at once (api/backpressure.py);
+    # more get a 429. 1,600 bundles: the best setting `make bench` found, 8 x 200
     "MAX_SUBMISSIONS": 16,
+    "MAX_BUNDLES_IN_FLIGHT": 1600,
 }
 # integer setting -> environment variable
-INTEGERS = {"MAX_SUBMISSIONS": "GRIDLEDGER_API_MAX_SUBMISSIONS"}
+INTEGERS = {
+    "MAX_SUBMISSIONS": "GRIDLEDGER_API_MAX_SUBMISSIONS",
+    "MAX_BUNDLES_IN_FLIGHT": "GRIDLEDGER_API_MAX_BUNDLES_IN_FLIGHT",
+}
 # setting -> environment variable; a secret may also come from <variable>_FILE
 PATHS = {
     "PROFILE": "GRIDLEDGER_CONNECTION_PROFILE",

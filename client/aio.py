@@ -206,7 +206,8 @@ class AsyncContract:
         The long form, which this is a thin layer over::
 
             transaction = await contract.new_proposal(name, args, ...).endorse()
-            status = await (await transaction.submit()).status()
+            submitted = await retry_call_async(attempts, "submit", transaction.submit)
+            status = await retry_call_async(attempts, "commit status", submitted.status)
             if not status.successful:
                 raise CommitError(...)
             return transaction.result
@@ -224,7 +225,8 @@ class AsyncContract:
         proposal = new_proposal()
         while True:
             transaction = await retry_call_async(attempts, "endorse", proposal.endorse)
-            status = await (await transaction.submit()).status()
+            submitted = await retry_call_async(attempts, "submit", transaction.submit)
+            status = await retry_call_async(attempts, "commit status", submitted.status)
             if status.successful:
                 return transaction.result
             again = attempts.after_commit(status, transaction.transaction_id, new_proposal)

@@ -81,7 +81,8 @@ class Contract:
         The long form, which this is a thin layer over::
 
             transaction = contract.new_proposal(name, args, ...).endorse()
-            status = transaction.submit().status()
+            submitted = retry_call(attempts, "submit", transaction.submit)
+            status = retry_call(attempts, "commit status", submitted.status)
             if not status.successful:
                 raise CommitError(...)
             return transaction.result
@@ -114,7 +115,8 @@ class Contract:
         proposal = new_proposal()
         while True:
             transaction = retry_call(attempts, "endorse", proposal.endorse)
-            status = transaction.submit().status()
+            submitted = retry_call(attempts, "submit", transaction.submit)
+            status = retry_call(attempts, "commit status", submitted.status)
             if status.successful:
                 return transaction.result
             again = attempts.after_commit(status, transaction.transaction_id, new_proposal)

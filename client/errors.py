@@ -11,6 +11,9 @@
 
 A `GatewayError` carries the gateway's message, the transaction id, the gRPC status code
 and one `ErrorDetail` per peer or orderer that the gateway reports as having failed.
+A peer over its concurrency limit (`peer.limits.concurrency.*`) turns a call away before
+it runs with a plain error (gRPC UNKNOWN); the client reports it as what it is,
+RESOURCE_EXHAUSTED, with `turned_away` set: nothing was endorsed, ordered or read.
 A `ChaincodeEventsError` has no transaction. Nor has a `DeliverError`; when the peer
 answered rather than the call failing, it carries the peer's `common.Status` code
 instead of a gRPC one.
@@ -21,6 +24,7 @@ gRPC exceptions, from `grpc` and from `grpc.aio` alike, are translated here and 
 else, by `translate_rpc_errors`.
 """
 
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -44,6 +48,8 @@ __all__ = [
 ]
 
 _ERROR_DETAIL_TYPE = gateway_pb2.ErrorDetail.DESCRIPTOR.full_name
+# Fabric's grpc_limiters.go, word for word, before the call's handler runs
+_OVER_LIMIT = re.compile(r"too many requests for /[\w.]+, exceeding concurrency limit \(\d+\)")
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,7 @@ class GatewayError(Exception):
         self.transaction_id = transaction_id
         self.grpc_code = grpc_code
         self.details = list(details)
+        self.turned_away = False
 
     @classmethod
     def from_rpc_error(cls, exc: grpc.RpcError, transaction_id: str | None) -> Self:
@@ -78,12 +85,15 @@ class GatewayError(Exception):
         call: Any = exc if isinstance(exc, grpc.Call | grpc.aio.AioRpcError) else None
         message = (call.details() if call is not None else None) or str(exc) or type(exc).__name__
         details, problem = _error_details(call.trailing_metadata() if call is not None else None)
+        code = call.code() if call is not None else None
+        turned_away = code == grpc.StatusCode.UNKNOWN and _OVER_LIMIT.fullmatch(message)
         error = cls(
             message,
             transaction_id=transaction_id,
-            grpc_code=call.code() if call is not None else None,
+            grpc_code=grpc.StatusCode.RESOURCE_EXHAUSTED if turned_away else code,
             details=details,
         )
+        error.turned_away = bool(turned_away)
         if problem:
             error.add_note(problem)
         return error

@@ -7,7 +7,8 @@ two cases:
   peer, or every peer it could ask, was unreachable (down, restarting, reconnecting),
   or refused the call for now (over its `peer.limits.concurrency` limit: back-pressure).
   Nothing was sent for ordering, so sending the same signed proposal again cannot
-  change the ledger twice.
+  change the ledger twice. A submit or commit status call the peer's concurrency limit
+  turned away (`GatewayError.turned_away`) is sent again too: it never ran.
 - **A commit invalidated with MVCC_READ_CONFLICT or PHANTOM_READ_CONFLICT**: another
   transaction changed what this one read between its endorsement and its commit. The
   invalid transaction stays in its block under its id for good, so it is never sent
@@ -111,9 +112,11 @@ class Attempts:
         self._attempt = 1
 
     def after_call_error(self, call: str, error: GatewayError) -> float | None:
-        """Seconds to wait before sending the same `call` ("evaluate", "endorse") again,
-        or None when `error` is not worth another try or none is left."""
-        if error.grpc_code not in _BUSY:
+        """Seconds to wait before sending the same `call` ("evaluate", "endorse", "submit",
+        "commit status") again, or None when `error` is not worth another try or none is
+        left."""
+        before_ordering = call in ("evaluate", "endorse") and error.grpc_code in _BUSY
+        if not (before_ordering or error.turned_away):
             return None
         delay = self._next_delay()
         if delay is not None:

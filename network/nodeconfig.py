@@ -31,6 +31,11 @@ from network.topology import (
 
 GOSSIP_RECONNECT = "1s"
 RECONCILE_INTERVAL = "10s"
+# Gateway calls a peer runs at once (endorse, submit, commit status, event streams); more
+# are turned away at once, and the client sends them again after a backoff. Fabric's 500
+# lets a peer queue minutes of work; 64 is 8x the readings' best load (`make bench`)
+# and twice the market's
+GATEWAY_CONCURRENCY = 64
 
 
 def set_path(tree: dict[str, Any], dotted: str, value: Any) -> None:
@@ -62,6 +67,7 @@ def peer_overrides(home: OrgHome) -> dict[str, Any]:
         "peer.chaincodeListenAddress": f"{LOOPBACK}:{org.port(PEER_CHAINCODE_OFFSET)}",
         "peer.chaincodeAddress": f"{LOOPBACK}:{org.port(PEER_CHAINCODE_OFFSET)}",
         "peer.gateway.enabled": True,
+        "peer.limits.concurrency.gatewayService": GATEWAY_CONCURRENCY,
         "peer.gossip.bootstrap": org.peer_address,
         "peer.gossip.externalEndpoint": org.peer_address,
         "peer.gossip.useLeaderElection": True,

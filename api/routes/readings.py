@@ -39,8 +39,9 @@ bp = APIBlueprint("readings", __name__, tag="Readings")
 @bp.output(SubmissionOut, status_code=201)
 @bp.doc(summary="Store meters' signed day bundles, forwarded byte for byte (meter head-end)")
 def ingest(submission: dict[str, Any]) -> Any:
-    with admitted():
-        return ledger().submit_bundles(signed_bundles(submission))
+    bundles = signed_bundles(submission)
+    with admitted(len(bundles)):
+        return ledger().submit_bundles(bundles)
 
 
 @bp.get("/households/<household_id>/readings")

@@ -1,5 +1,5 @@
-"""Back-pressure: over its limit of submissions in flight an API answers 429 at once, and a
-peer's RESOURCE_EXHAUSTED is a 429 too; both say when to come back."""
+"""Back-pressure: over its limit of submissions or bundles in flight an API answers 429 at
+once, and a peer's RESOURCE_EXHAUSTED is a 429 too; both say when to come back."""
 
 from __future__ import annotations
 
@@ -7,20 +7,24 @@ import threading
 
 import grpc
 from apiflask import APIFlask
+from flask import request
 
 from api import backpressure
 from api.errors import gateway_error
 from client.errors import GatewayError
 
 
-def gated_app(limit: int, release: threading.Event, entered: threading.Semaphore) -> APIFlask:
+def gated_app(
+    limit: int, release: threading.Event, entered: threading.Semaphore, bundles: int = 10_000
+) -> APIFlask:
     app = APIFlask(__name__)
     app.config["MAX_SUBMISSIONS"] = limit
+    app.config["MAX_BUNDLES_IN_FLIGHT"] = bundles
     backpressure.init_app(app)
 
     @app.post("/work")
     def work() -> dict[str, bool]:
-        with backpressure.admitted():
+        with backpressure.admitted(int(request.args.get("bundles", "1"))):
             entered.release()
             release.wait(10)
             return {"done": True}
@@ -52,6 +56,39 @@ def test_the_submission_over_the_limit_is_a_429_at_once_and_a_place_frees_on_ret
         holder.join(5)
     assert answers == [200, 200]
     assert app.test_client().post("/work").status_code == 200
+
+
+def test_bundles_in_flight_are_limited_too_and_a_lone_large_submission_still_passes() -> None:
+    gate = backpressure.Gate(max_submissions=16, max_bundles=300)
+    assert gate.enter(500) is None  # alone: admitted whatever its size
+    assert gate.enter(1) == "500 meter-day bundles"
+    gate.leave(500)
+    assert gate.enter(200) is None
+    assert gate.enter(100) is None
+    assert gate.enter(1) == "300 meter-day bundles"
+    gate.leave(100)
+    assert gate.enter(101) == "200 meter-day bundles"
+    assert gate.enter(100) is None
+
+
+def test_a_large_submission_beside_others_over_the_bundle_budget_is_a_429() -> None:
+    release, entered = threading.Event(), threading.Semaphore(0)
+    app = gated_app(16, release, entered, bundles=300)
+    answers: list[int] = []
+    holder = threading.Thread(
+        target=lambda: answers.append(app.test_client().post("/work?bundles=200").status_code)
+    )
+    holder.start()
+    assert entered.acquire(timeout=5)
+    refused = app.test_client().post("/work?bundles=200")
+    assert refused.status_code == 429
+    assert refused.get_json()["message"] == (
+        "the ledger is busy with 200 meter-day bundles from this API; retry after 1 s"
+    )
+    release.set()
+    holder.join(5)
+    assert answers == [200]
+    assert app.test_client().post("/work?bundles=200").status_code == 200
 
 
 def test_a_peers_resource_exhausted_is_a_429_with_retry_after() -> None:

@@ -105,6 +105,60 @@ def test_endorse_is_sent_again_when_the_peer_pushes_back(contract, fake_gateway,
     assert "failed with RESOURCE_EXHAUSTED (too many requests" in caplog.records[0].getMessage()
 
 
+OVER_LIMIT = (
+    grpc.StatusCode.UNKNOWN,
+    "too many requests for /gateway.Gateway, exceeding concurrency limit (64)",
+)
+
+
+@pytest.mark.parametrize(
+    ("method", "expected_calls"),
+    [("Endorse", (3, 1, 1)), ("Submit", (1, 3, 1)), ("CommitStatus", (1, 1, 3))],
+)
+def test_any_call_the_peers_concurrency_limit_turned_away_is_sent_again(
+    contract, fake_gateway, caplog, method, expected_calls
+) -> None:
+    """Fabric's limiter refuses before the call runs, with a plain error (UNKNOWN):
+    the same call is safe to send again, even a submit or a commit status request."""
+    caplog.set_level(logging.INFO, logger="client.retry")
+    fake_gateway.result = b"ok"
+    fake_gateway.failures_once[method] = [OVER_LIMIT, OVER_LIMIT]
+
+    assert contract.submit("SubmitReadings") == b"ok"
+
+    assert calls(fake_gateway) == expected_calls
+    assert len(set(transaction_ids(fake_gateway, method))) == 1
+    assert "failed with RESOURCE_EXHAUSTED (too many requests" in caplog.records[0].getMessage()
+
+
+def test_a_submit_turned_away_past_the_budget_says_it_was_never_ordered(
+    contract, fake_gateway
+) -> None:
+    fake_gateway.failures["Submit"] = (*OVER_LIMIT, [])
+
+    with pytest.raises(SubmitError) as caught:
+        contract.submit("SubmitReadings")
+
+    assert caught.value.turned_away
+    assert caught.value.grpc_code == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert calls(fake_gateway) == (1, 3, 0)
+
+
+def test_an_unknown_error_that_only_resembles_the_limiter_is_not_retried(
+    contract, fake_gateway
+) -> None:
+    fake_gateway.failures_once["Submit"] = [
+        (grpc.StatusCode.UNKNOWN, "orderer: too many requests for /gateway.Gateway")
+    ]
+
+    with pytest.raises(SubmitError) as caught:
+        contract.submit("SubmitReadings")
+
+    assert not caught.value.turned_away
+    assert caught.value.grpc_code == grpc.StatusCode.UNKNOWN
+    assert calls(fake_gateway) == (1, 1, 0)
+
+
 # Safe: a read conflict at commit starts again with a new proposal.
 
 

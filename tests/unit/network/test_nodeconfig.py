@@ -16,6 +16,7 @@ import yaml
 from network_builders import home_of
 
 from network.nodeconfig import (
+    GATEWAY_CONCURRENCY,
     apply,
     orderer_overrides,
     peer_overrides,
@@ -187,3 +188,9 @@ def test_render_fails_loudly_on_a_path_not_in_the_defaults_and_writes_nothing(ho
         "peer.gossip.nosuch.thing: 'nosuch' is not a section of the default configuration",
     )
     assert not out.exists()
+
+
+def test_the_peer_turns_away_gateway_calls_over_its_limit_and_keeps_fabrics_others(home):
+    limits = peer(home)["peer"]["limits"]["concurrency"]
+    assert limits["gatewayService"] == GATEWAY_CONCURRENCY < 500
+    assert (limits["endorserService"], limits["deliverService"]) == (2500, 2500)
