@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import cpu, footprint
-from bench.loadgen import Window, closed_loop, open_loop
+from bench.loadgen import Refused, Window, closed_loop, open_loop
 from bench.results import Result
 from bench.workload import (
     READINGS_PER_DAY,
@@ -330,9 +330,10 @@ async def node_ingest(bench: Bench, batch_size: int, concurrency: int) -> Result
 
 
 async def api_ingest(
-    bench: Bench, api_url: str, api_key: str, batch_size: int, concurrency: int
+    bench: Bench, api_url: str, api_key: str, batch_size: int, concurrency: int, name: str = ""
 ) -> Result:
-    """POST /readings to the running API with the head-end's API key (closed loop)."""
+    """POST /readings to the running API with the head-end's API key (closed loop); a
+    429 is waited out and the same bundles posted again, as a head-end does."""
 
     def post(batch: Batch) -> int:
         request = urllib.request.Request(
@@ -345,6 +346,8 @@ async def api_ingest(
             with urllib.request.urlopen(request, timeout=60) as response:
                 response.read()
         except urllib.error.HTTPError as exc:
+            if exc.code == 429:
+                raise Refused(float(exc.headers.get("Retry-After", "1"))) from exc
             raise RuntimeError(f"HTTP {exc.code}") from exc
         return batch.readings
 
@@ -363,7 +366,7 @@ async def api_ingest(
             submit, made, concurrency, bench.settings.duration, bench.settings.warmup
         )
     spent = await spending
-    name = f"HTTP API POST /readings, batch {batch_size}, closed {concurrency}"
+    name = name or f"HTTP API POST /readings, batch {batch_size}, closed {concurrency}"
     return result_of(name, "api", "community", "closed", concurrency, batch_size, window, spent)
 
 

@@ -9,7 +9,9 @@ inside it would miss a latency's worth of commits at each end: at 13 s of latenc
 15-s window, nearly all of them).
 
 A transaction is submitted in Fabric's long form (endorse, submit, commit status)
-without the client's retries, so every failure is seen and counted by kind.
+without the client's retries, so every failure is seen and counted by kind. A system
+that pushes back (`Refused`: an HTTP 429) is counted as refusing, and a closed-loop
+worker offers the same job again after the wait it asked for, as a head-end does.
 """
 
 from __future__ import annotations
@@ -82,15 +84,28 @@ def failure_kind(exc: BaseException) -> str:
 
 
 Submit = Callable[[T], Awaitable[int]]
+REFUSED = "refused: come back later"
 
 
-async def timed(submit: Submit[T], job: T, started: float, window: Window) -> None:
+class Refused(Exception):
+    """The system under test said "not now" (back-pressure) and stored nothing."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"refused; retry after {retry_after:g} s")
+        self.retry_after = retry_after
+
+
+async def timed(submit: Submit[T], job: T, started: float, window: Window) -> float | None:
+    """Submit `job` and record how it ended; the wait asked for when it was refused."""
+    retry_after, failure, items = None, None, 0
     try:
         items = await submit(job)
-        failure = None
+    except Refused as exc:
+        retry_after, failure = exc.retry_after, REFUSED
     except Exception as exc:  # every failure is counted by kind, none stops the run
-        items, failure = 0, failure_kind(exc)
+        failure = failure_kind(exc)
     window.record(Outcome(started, time.monotonic(), failure, items))
+    return retry_after
 
 
 async def closed_loop(
@@ -101,10 +116,13 @@ async def closed_loop(
 
     async def worker() -> None:
         for job in jobs:
-            now = time.monotonic()
-            if now >= window.end:
+            while (now := time.monotonic()) < window.end:
+                retry_after = await timed(submit, job, now, window)
+                if retry_after is None:
+                    break
+                await asyncio.sleep(retry_after)
+            else:
                 return
-            await timed(submit, job, now, window)
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return window

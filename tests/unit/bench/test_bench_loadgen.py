@@ -13,7 +13,7 @@ from collections import Counter
 import grpc
 import pytest
 
-from bench.loadgen import Outcome, Window, closed_loop, failure_kind, open_loop
+from bench.loadgen import REFUSED, Outcome, Refused, Window, closed_loop, failure_kind, open_loop
 from client import CommitError, CommitStatusError, EndorseError, GatewayError, SubmitError
 
 
@@ -189,6 +189,49 @@ def test_closed_loop_counts_every_failure_by_kind_and_keeps_going():
 
 
 # --- open loop -----------------------------------------------------------------------
+
+
+class PushingBack:
+    """Admits `capacity` jobs at once and refuses the rest with a retry hint, like an API's
+    429; records the jobs it stored."""
+
+    def __init__(self, capacity: int, delay: float, retry_after: float) -> None:
+        self.capacity, self.delay, self.retry_after = capacity, delay, retry_after
+        self.in_flight, self.peak, self.refusals = 0, 0, 0
+        self.stored: list[int] = []
+
+    async def __call__(self, job: int) -> int:
+        if self.in_flight >= self.capacity:
+            self.refusals += 1
+            raise Refused(self.retry_after)
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+        try:
+            await asyncio.sleep(self.delay)
+        finally:
+            self.in_flight -= 1
+        self.stored.append(job)
+        return 1
+
+
+def test_a_refused_job_is_offered_again_after_the_wait_and_stored_once():
+    target = PushingBack(capacity=2, delay=0.02, retry_after=0.01)
+    window, _ = timed_run(closed_loop(target, iter(range(20)), 6, 5.0, 0.0))
+    assert target.peak == 2
+    assert sorted(target.stored) == list(range(20))
+    assert len(window.committed()) == 20
+    assert window.failures() == Counter({REFUSED: target.refusals})
+    assert target.refusals > 0
+    # only what was admitted has a latency: each about one delay, not a queue's worth
+    assert max(o.latency for o in window.committed()) < 0.02 + 0.05
+
+
+def test_a_refused_worker_stops_waiting_when_the_window_ends():
+    target = PushingBack(capacity=0, delay=0.0, retry_after=0.05)
+    window, elapsed = timed_run(closed_loop(target, itertools.repeat(1), 2, 0.2, 0.0))
+    assert elapsed < 0.2 + 0.05 + 0.1
+    assert not window.committed()
+    assert window.failures()[REFUSED] >= 2 * 3
 
 
 def test_open_loop_starts_on_schedule_however_slow_the_submits_are():

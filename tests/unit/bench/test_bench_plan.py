@@ -12,7 +12,9 @@ import pytest
 from bench_builders import result, sweep
 
 from bench.experiments import Settings
+from bench.loadgen import REFUSED
 from bench.plan import (
+    API_OVERLOAD,
     API_PAIR,
     PAIRED,
     Plan,
@@ -74,8 +76,21 @@ def api_runs(api_committed=45, pair_committed=50):
             load=4,
             batch_size=100,
             committed=api_committed,
+            latencies=[1.0] * api_committed,
         ),
     ]
+
+
+def api_overload_run(committed=44, latency=1.5, refused=120):
+    return result(
+        f"{API_OVERLOAD} 100 bundles/post, closed 16 (4x the best)",
+        client="api",
+        load=16,
+        batch_size=100,
+        committed=committed,
+        latencies=[latency] * committed,
+        failures={REFUSED: refused},
+    )
 
 
 def purge_run():
@@ -127,6 +142,7 @@ def everything():
         overload_run(),
         *node_runs(),
         *api_runs(),
+        api_overload_run(),
         purge_run(),
         sustained_run(),
     ]
@@ -135,8 +151,8 @@ def everything():
 def targets_of(results, **plan_kw) -> dict[str, Target]:
     """The targets by the first word that tells them apart."""
     targets = summarise(plan(**plan_kw), results)[0]
-    keys = ["sustained", "flatness", "overload", "api", "purge"]
-    return dict(zip(keys + [f"client {n}" for n in range(len(targets) - 5)], targets, strict=True))
+    keys = ["sustained", "flatness", "overload", "api", "api overload", "purge"]
+    return dict(zip(keys + [f"client {n}" for n in range(len(targets) - 6)], targets, strict=True))
 
 
 # --- best, find, ratio -----------------------------------------------------------------
@@ -233,6 +249,13 @@ def test_summarise_every_target_of_a_full_run():
             True,
         ),
         Target(
+            "through the API with 4x the best posts in flight (429s honoured)",
+            ">= 90 % of the API at the best load; accepted posts' p50 <= 2x its p50",
+            "42,240 readings/s, p50 1,500 ms, 120 posts answered 429",
+            "43,200 readings/s, p50 1,000 ms",
+            True,
+        ),
+        Target(
             "PurgeHousehold of a year of 15-minute readings (35,040)",
             "time, and what stays",
             "12.3 s",
@@ -282,6 +305,13 @@ def test_only_the_sweep_measured_nothing_else_is_judged():
         "api": Target(
             "ingestion through the HTTP API vs the client directly",
             "within 10 %",
+            "not measured",
+            "-",
+            None,
+        ),
+        "api overload": Target(
+            "through the API with 4x the best posts in flight (429s honoured)",
+            ">= 90 % of the API at the best load; accepted posts' p50 <= 2x its p50",
             "not measured",
             "-",
             None,
@@ -415,6 +445,24 @@ def test_the_api_without_its_pair_or_the_pair_without_the_api_is_not_measured(ke
     assert (target.measured, target.met) == ("not measured", None)
 
 
+@pytest.mark.parametrize(
+    ("committed", "latency", "met"),
+    [
+        (41, 2.0, True),  # 39,360 readings/s is 91 % of 43,200; p50 twice the best's
+        (40, 1.0, False),  # 38,400 readings/s: 89 %
+        (45, 2.1, False),  # as fast, but the accepted posts waited too long
+    ],
+)
+def test_the_api_under_overload_keeps_its_throughput_and_its_latency(committed, latency, met):
+    runs = [*sweep_runs(), *api_runs(), api_overload_run(committed, latency)]
+    assert targets_of(runs)["api overload"].met is met
+
+
+def test_the_api_under_overload_without_its_best_load_run_is_not_measured():
+    target = targets_of([*sweep_runs(), api_overload_run()])["api overload"]
+    assert (target.measured, target.met) == ("not measured", None)
+
+
 def test_the_purge_is_timed_not_judged():
     target = targets_of([*sweep_runs(), purge_run()])["purge"]
     assert (target.measured, target.met) == ("12.3 s", None)
@@ -463,7 +511,7 @@ def test_the_paired_run_is_enough_without_a_sweep_run_at_that_load():
 
 def test_no_node_runs_no_client_targets():
     targets = summarise(plan(), [*sweep_runs(), *api_runs(), purge_run()])[0]
-    assert len(targets) == 5
+    assert len(targets) == 6
     assert not [t for t in targets if "Node client" in t.what]
 
 
