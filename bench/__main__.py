@@ -30,8 +30,8 @@ def numbers(text: str) -> tuple[int, ...]:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    p.add_argument("--duration", type=float, default=15, help="measured seconds per run")
-    p.add_argument("--warmup", type=float, default=5, help="unmeasured seconds before each")
+    p.add_argument("--duration", type=float, default=30, help="measured seconds per run")
+    p.add_argument("--warmup", type=float, default=10, help="unmeasured seconds before each")
     p.add_argument(
         "--meters",
         type=int,
@@ -47,7 +47,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--concurrency",
         type=numbers,
-        default=(2, 4, 8),
+        default=(4, 8, 16),
         help="transactions in flight to sweep",
     )
     p.add_argument(

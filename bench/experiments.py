@@ -38,6 +38,7 @@ from client import (
     AsyncContract,
     AsyncGateway,
     CommitError,
+    GatewayError,
     connect_async,
     load_identity,
     load_private_key,
@@ -50,6 +51,8 @@ from network.topology import UTILITY
 
 CHANNEL = "community-sunnyside"
 NODE_CLIENT = REPO / "bench" / "node" / "client" / "submit.mjs"
+# seconds before a job a peer turned away is offered again (the client's first backoff)
+PEER_RETRY_AFTER = 0.1
 
 
 def identity_files(user: str) -> tuple[Path, Path]:
@@ -198,10 +201,18 @@ async def submit_long_form(
     transient: dict[str, bytes] | None = None,
 ) -> Committed:
     """Endorse, submit and wait for the commit status, without the client's retries, so
-    that every failure reaches the load generator and is counted by its kind."""
+    that every failure reaches the load generator and is counted by its kind. A peer
+    that turns the endorsement or the submission away (its concurrency limit) ordered
+    nothing: the load generator offers the job again after a short wait."""
     proposal = contract.new_proposal(name, args=args, transient=transient)
-    transaction = await proposal.endorse()
-    status = await (await transaction.submit()).status()
+    try:
+        transaction = await proposal.endorse()
+        committing = await transaction.submit()
+    except GatewayError as exc:
+        if exc.turned_away:
+            raise Refused(PEER_RETRY_AFTER) from exc
+        raise
+    status = await committing.status()
     if not status.successful:
         raise CommitError(
             proposal.transaction_id, status.code, status.code_name, status.block_number

@@ -33,8 +33,8 @@ GOSSIP_RECONNECT = "1s"
 RECONCILE_INTERVAL = "10s"
 # Gateway calls a peer runs at once (endorse, submit, commit status, event streams); more
 # are turned away at once, and the client sends them again after a backoff. Fabric's 500
-# lets a peer queue minutes of work; 64 is 8x the readings' best load (`make bench`)
-# and twice the market's
+# lets a peer queue minutes of work; 64 is 4x the readings' best load (`make bench`: 16
+# transactions of 200 meter-days) and twice the market's
 GATEWAY_CONCURRENCY = 64
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from apiflask import APIBlueprint
 
 from api.auth import auth
-from api.backpressure import admitted
+from api.backpressure import admitted, gated
 from api.ledger import ledger
 from api.routes.common import Page, PageQuery, page_of
 from api.routes.reading_schemas import (
@@ -35,6 +35,7 @@ bp = APIBlueprint("readings", __name__, tag="Readings")
 
 @bp.post("/readings")
 @bp.auth_required(auth)
+@gated
 @bp.input(SubmissionIn, arg_name="submission")
 @bp.output(SubmissionOut, status_code=201)
 @bp.doc(summary="Store meters' signed day bundles, forwarded byte for byte (meter head-end)")

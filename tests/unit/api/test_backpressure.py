@@ -91,6 +91,33 @@ def test_a_large_submission_beside_others_over_the_bundle_budget_is_a_429() -> N
     assert app.test_client().post("/work?bundles=200").status_code == 200
 
 
+def test_a_full_gate_refuses_before_the_body_is_read() -> None:
+    """A refused head-end costs the API no parsing: an unreadable body still gets the 429."""
+    app = APIFlask(__name__)
+    app.config.update(MAX_SUBMISSIONS=16, MAX_BUNDLES_IN_FLIGHT=300)
+    backpressure.init_app(app)
+    parsed: list[object] = []
+
+    @app.post("/readings")
+    @backpressure.gated
+    def readings() -> dict[str, int]:
+        parsed.append(request.get_json())
+        return {"stored": 1}
+
+    gate: backpressure.Gate = app.extensions[backpressure.EXTENSION]
+    assert gate.full() is None
+    assert gate.enter(300) is None
+    assert gate.full() == "300 meter-day bundles"
+    refused = app.test_client().post(
+        "/readings", data=b"{not json", content_type="application/json"
+    )
+    assert refused.status_code == 429
+    assert parsed == []
+    gate.leave(300)
+    assert app.test_client().post("/readings", json={"n": 1}).status_code == 200
+    assert parsed == [{"n": 1}]
+
+
 def test_a_peers_resource_exhausted_is_a_429_with_retry_after() -> None:
     app = APIFlask(__name__)
     busy = GatewayError(

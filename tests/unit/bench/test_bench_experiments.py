@@ -9,6 +9,7 @@ import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import grpc
 import pytest
 
 from bench import cpu, experiments, footprint, workload
@@ -26,8 +27,9 @@ from bench.experiments import (
     run_node,
     series_of,
 )
-from bench.loadgen import Outcome, Window
+from bench.loadgen import Outcome, Refused, Window
 from bench.workload import first_day, households
+from client import GatewayError
 from gridspec.reading_bundle import ReadingBundle
 from gridspec.signed_bundle import SignedBundle
 
@@ -393,9 +395,9 @@ def test_the_node_client_is_pinned_by_its_committed_lock_file():
 
 def test_the_command_line_defaults():
     args = parser().parse_args([])
-    assert (args.duration, args.warmup, args.meters, args.sustain) == (15, 5, 1000, 1800)
+    assert (args.duration, args.warmup, args.meters, args.sustain) == (30, 10, 1000, 1800)
     assert args.batch_sizes == (25, 100, 200)
-    assert args.concurrency == (2, 4, 8)
+    assert args.concurrency == (4, 8, 16)
     assert args.skip_node_client is False
     assert args.households == 100
     assert args.out.name == "REPORT.md"
@@ -407,3 +409,43 @@ def test_the_command_line_reads_lists_of_numbers():
         ["--batch-sizes", "1,1000", "--concurrency", "4", "--skip-node-client"]
     )
     assert (args.batch_sizes, args.concurrency, args.skip_node_client) == ((1, 1000), (4,), True)
+
+
+class RefusingContract:
+    """A contract whose proposals fail to endorse with `error`."""
+
+    def __init__(self, error: GatewayError) -> None:
+        self.error = error
+
+    def new_proposal(self, name, args=(), transient=None):
+        error = self.error
+
+        class Proposal:
+            transaction_id = "tx-refused"
+
+            async def endorse(self):
+                raise error
+
+        return Proposal()
+
+
+def over_limit() -> GatewayError:
+    error = GatewayError(
+        "too many requests for /gateway.Gateway, exceeding concurrency limit (64)",
+        grpc_code=grpc.StatusCode.RESOURCE_EXHAUSTED,
+    )
+    error.turned_away = True
+    return error
+
+
+def test_a_transaction_the_peer_turned_away_is_refused_to_be_offered_again():
+    with pytest.raises(Refused) as caught:
+        asyncio.run(experiments.submit_long_form(RefusingContract(over_limit()), "SubmitReadings"))
+    assert caught.value.retry_after == experiments.PEER_RETRY_AFTER
+
+
+def test_any_other_endorsement_failure_reaches_the_load_generator_as_it_is():
+    failed = GatewayError("chaincode said no", grpc_code=grpc.StatusCode.ABORTED)
+    with pytest.raises(GatewayError) as caught:
+        asyncio.run(experiments.submit_long_form(RefusingContract(failed), "SubmitReadings"))
+    assert caught.value is failed
