@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from bench import cpu, footprint
 from bench.loadgen import Refused, Window, closed_loop, open_loop
@@ -51,8 +51,13 @@ from network.topology import UTILITY
 
 CHANNEL = "community-sunnyside"
 NODE_CLIENT = REPO / "bench" / "node" / "client" / "submit.mjs"
-# seconds before a job a peer turned away is offered again (the client's first backoff)
-PEER_RETRY_AFTER = 0.1
+# seconds before a job a peer turned away is offered again: the API's Retry-After. Each
+# try sends the whole proposal before the peer can refuse it, so trying often costs
+PEER_RETRY_AFTER = 1.0
+# and before an endorsed transaction's submission or commit status request is sent again
+RESEND_AFTER = 0.1
+
+T = TypeVar("T")
 
 
 def identity_files(user: str) -> tuple[Path, Path]:
@@ -194,6 +199,17 @@ class Committed:
     result: bytes
 
 
+async def until_taken(call: Callable[[], Awaitable[T]]) -> T:
+    """`await call()`, sent again after a wait each time a peer turns it away unrun."""
+    while True:
+        try:
+            return await call()
+        except GatewayError as exc:
+            if not exc.turned_away:
+                raise
+        await asyncio.sleep(RESEND_AFTER)
+
+
 async def submit_long_form(
     contract: AsyncContract,
     name: str,
@@ -202,17 +218,18 @@ async def submit_long_form(
 ) -> Committed:
     """Endorse, submit and wait for the commit status, without the client's retries, so
     that every failure reaches the load generator and is counted by its kind. A peer
-    that turns the endorsement or the submission away (its concurrency limit) ordered
-    nothing: the load generator offers the job again after a short wait."""
+    that turns the endorsement away (its concurrency limit) took nothing: the load
+    generator offers the job again after a wait. A submission or commit status request
+    turned away is sent again as it is, so an endorsement is never thrown away."""
     proposal = contract.new_proposal(name, args=args, transient=transient)
     try:
         transaction = await proposal.endorse()
-        committing = await transaction.submit()
     except GatewayError as exc:
         if exc.turned_away:
             raise Refused(PEER_RETRY_AFTER) from exc
         raise
-    status = await committing.status()
+    committing = await until_taken(transaction.submit)
+    status = await until_taken(committing.status)
     if not status.successful:
         raise CommitError(
             proposal.transaction_id, status.code, status.code_name, status.block_number

@@ -449,3 +449,51 @@ def test_any_other_endorsement_failure_reaches_the_load_generator_as_it_is():
     with pytest.raises(GatewayError) as caught:
         asyncio.run(experiments.submit_long_form(RefusingContract(failed), "SubmitReadings"))
     assert caught.value is failed
+
+
+class TurnedAwayOnce:
+    """An endorsed transaction whose submission, then commit status request, the peer
+    turns away once each."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        self.refuse = {"submit", "status"}
+
+    async def _call(self, what: str, answer):
+        self.calls.append(what)
+        if what in self.refuse:
+            self.refuse.discard(what)
+            raise over_limit()
+        return answer
+
+    def new_proposal(self, name, args=(), transient=None):
+        outer = self
+
+        class Status:
+            successful, code, code_name, block_number = True, 0, "VALID", 7
+
+        class Commit:
+            async def status(self):
+                return await outer._call("status", Status())
+
+        class Transaction:
+            result = b"ok"
+
+            async def submit(self):
+                return await outer._call("submit", Commit())
+
+        class Proposal:
+            transaction_id = "tx-1"
+
+            async def endorse(self):
+                return await outer._call("endorse", Transaction())
+
+        return Proposal()
+
+
+def test_an_endorsed_transaction_turned_away_is_sent_again_not_endorsed_again(monkeypatch):
+    monkeypatch.setattr(experiments, "RESEND_AFTER", 0)
+    contract = TurnedAwayOnce()
+    done = asyncio.run(experiments.submit_long_form(contract, "SubmitReadings"))
+    assert contract.calls == ["endorse", "submit", "submit", "status", "status"]
+    assert (done.transaction_id, done.block_number, done.result) == ("tx-1", 7, b"ok")
