@@ -43,24 +43,26 @@ class Gate:
         self._bundles = 0
 
     def full(self) -> str | None:
-        """Why no submission at all fits now, or None."""
+        """Why no submission at all fits now (not even of one bundle), or None."""
         with self._lock:
-            if self._submissions >= self.max_submissions:
-                return f"{self._submissions} submissions"
-            if self._bundles >= self.max_bundles:
-                return f"{self._bundles} meter-day bundles"
-            return None
+            return self._refusal(1)
 
     def enter(self, bundles: int) -> str | None:
         """Take places for a submission of `bundles`; or, when it does not fit, why not."""
         with self._lock:
-            if self._submissions >= self.max_submissions:
-                return f"{self._submissions} submissions"
-            if self._submissions and self._bundles + bundles > self.max_bundles:
-                return f"{self._bundles} meter-day bundles"
-            self._submissions += 1
-            self._bundles += bundles
-            return None
+            why = self._refusal(bundles)
+            if why is None:
+                self._submissions += 1
+                self._bundles += bundles
+            return why
+
+    def _refusal(self, bundles: int) -> str | None:
+        """Why a submission of `bundles` does not fit now (the lock held), or None."""
+        if self._submissions >= self.max_submissions:
+            return f"{self._submissions} submissions"
+        if self._submissions and self._bundles + bundles > self.max_bundles:
+            return f"{self._bundles} meter-day bundles"
+        return None
 
     def leave(self, bundles: int) -> None:
         with self._lock:

@@ -13,8 +13,9 @@ import json
 import time
 from datetime import date, timedelta
 
-from bench.experiments import CHANNEL, Bench, submit_long_form
+from bench.experiments import CHANNEL, Bench
 from bench.results import Result
+from bench.submission import submit_long_form
 from bench.workload import READINGS_PER_DAY, households, register, signed_day
 from client import GatewayError
 from gridspec.signed_bundle import SignedBundle

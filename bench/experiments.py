@@ -19,11 +19,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from bench import cpu, footprint
 from bench.loadgen import Refused, Window, closed_loop, open_loop
 from bench.results import Result
+from bench.submission import submit_long_form
 from bench.workload import (
     READINGS_PER_DAY,
     Batch,
@@ -37,8 +38,6 @@ from bench.workload import (
 from client import (
     AsyncContract,
     AsyncGateway,
-    CommitError,
-    GatewayError,
     connect_async,
     load_identity,
     load_private_key,
@@ -51,13 +50,6 @@ from network.topology import UTILITY
 
 CHANNEL = "community-sunnyside"
 NODE_CLIENT = REPO / "bench" / "node" / "client" / "submit.mjs"
-# seconds before a job a peer turned away is offered again: the API's Retry-After. Each
-# try sends the whole proposal before the peer can refuse it, so trying often costs
-PEER_RETRY_AFTER = 1.0
-# and before an endorsed transaction's submission or commit status request is sent again
-RESEND_AFTER = 0.1
-
-T = TypeVar("T")
 
 
 def identity_files(user: str) -> tuple[Path, Path]:
@@ -188,53 +180,6 @@ def result_of(
         latencies=[o.latency for o in committed],
         cpu=spent,
     )
-
-
-@dataclass(frozen=True)
-class Committed:
-    """A transaction that committed VALID: where, and what the chaincode returned."""
-
-    transaction_id: str
-    block_number: int
-    result: bytes
-
-
-async def until_taken(call: Callable[[], Awaitable[T]]) -> T:
-    """`await call()`, sent again after a wait each time a peer turns it away unrun."""
-    while True:
-        try:
-            return await call()
-        except GatewayError as exc:
-            if not exc.turned_away:
-                raise
-        await asyncio.sleep(RESEND_AFTER)
-
-
-async def submit_long_form(
-    contract: AsyncContract,
-    name: str,
-    args: tuple[str, ...] = (),
-    transient: dict[str, bytes] | None = None,
-) -> Committed:
-    """Endorse, submit and wait for the commit status, without the client's retries, so
-    that every failure reaches the load generator and is counted by its kind. A peer
-    that turns the endorsement away (its concurrency limit) took nothing: the load
-    generator offers the job again after a wait. A submission or commit status request
-    turned away is sent again as it is, so an endorsement is never thrown away."""
-    proposal = contract.new_proposal(name, args=args, transient=transient)
-    try:
-        transaction = await proposal.endorse()
-    except GatewayError as exc:
-        if exc.turned_away:
-            raise Refused(PEER_RETRY_AFTER) from exc
-        raise
-    committing = await until_taken(transaction.submit)
-    status = await until_taken(committing.status)
-    if not status.successful:
-        raise CommitError(
-            proposal.transaction_id, status.code, status.code_name, status.block_number
-        )
-    return Committed(proposal.transaction_id, status.block_number, transaction.result)
 
 
 async def python_ingest(

@@ -27,9 +27,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench import cpu
-from bench.experiments import CHANNEL, Bench, result_of, submit_long_form
+from bench.experiments import CHANNEL, Bench, result_of
 from bench.loadgen import Window, closed_loop, timed
 from bench.results import Result
+from bench.submission import submit_long_form
 from client import (
     AsyncContract,
     AsyncGateway,

@@ -206,8 +206,7 @@ class AsyncContract:
         The long form, which this is a thin layer over::
 
             transaction = await contract.new_proposal(name, args, ...).endorse()
-            submitted = await retry_call_async(attempts, "submit", transaction.submit)
-            status = await retry_call_async(attempts, "commit status", submitted.status)
+            status = await (await transaction.submit()).status()
             if not status.successful:
                 raise CommitError(...)
             return transaction.result

@@ -81,8 +81,7 @@ class Contract:
         The long form, which this is a thin layer over::
 
             transaction = contract.new_proposal(name, args, ...).endorse()
-            submitted = retry_call(attempts, "submit", transaction.submit)
-            status = retry_call(attempts, "commit status", submitted.status)
+            status = transaction.submit().status()
             if not status.successful:
                 raise CommitError(...)
             return transaction.result

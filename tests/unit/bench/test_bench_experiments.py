@@ -12,12 +12,11 @@ from pathlib import Path
 import grpc
 import pytest
 
-from bench import cpu, experiments, footprint, workload
+from bench import cpu, experiments, footprint, submission, workload
 from bench.__main__ import numbers, parser
 from bench.experiments import (
     NODE_CLIENT,
     Bench,
-    Committed,
     Settings,
     jobs_for,
     loop_for,
@@ -28,6 +27,7 @@ from bench.experiments import (
     series_of,
 )
 from bench.loadgen import Outcome, Refused, Window
+from bench.submission import Committed
 from bench.workload import first_day, households
 from client import GatewayError
 from gridspec.reading_bundle import ReadingBundle
@@ -440,14 +440,14 @@ def over_limit() -> GatewayError:
 
 def test_a_transaction_the_peer_turned_away_is_refused_to_be_offered_again():
     with pytest.raises(Refused) as caught:
-        asyncio.run(experiments.submit_long_form(RefusingContract(over_limit()), "SubmitReadings"))
-    assert caught.value.retry_after == experiments.PEER_RETRY_AFTER
+        asyncio.run(submission.submit_long_form(RefusingContract(over_limit()), "SubmitReadings"))
+    assert caught.value.retry_after == submission.PEER_RETRY_AFTER
 
 
 def test_any_other_endorsement_failure_reaches_the_load_generator_as_it_is():
     failed = GatewayError("chaincode said no", grpc_code=grpc.StatusCode.ABORTED)
     with pytest.raises(GatewayError) as caught:
-        asyncio.run(experiments.submit_long_form(RefusingContract(failed), "SubmitReadings"))
+        asyncio.run(submission.submit_long_form(RefusingContract(failed), "SubmitReadings"))
     assert caught.value is failed
 
 
@@ -492,8 +492,8 @@ class TurnedAwayOnce:
 
 
 def test_an_endorsed_transaction_turned_away_is_sent_again_not_endorsed_again(monkeypatch):
-    monkeypatch.setattr(experiments, "RESEND_AFTER", 0)
+    monkeypatch.setattr(submission, "RESEND_AFTER", 0)
     contract = TurnedAwayOnce()
-    done = asyncio.run(experiments.submit_long_form(contract, "SubmitReadings"))
+    done = asyncio.run(submission.submit_long_form(contract, "SubmitReadings"))
     assert contract.calls == ["endorse", "submit", "submit", "status", "status"]
     assert (done.transaction_id, done.block_number, done.result) == ("tx-1", 7, b"ok")
