@@ -124,14 +124,16 @@ def cleared():
     return interval, clear(interval), (offer, bid, bid2)
 
 
-def test_a_double_auction_clears_at_one_uniform_price_between_the_marginal_orders(cleared):
+def test_a_double_auction_clears_at_one_uniform_equilibrium_price(cleared):
+    """h-001 offers 300 Wh from 10 and sells 250 of them: at any price above 10 it would
+    want to sell all 300, so 10 is the only price at which everyone gets what they ask."""
     interval, clearing, (offer, bid, bid2) = cleared
-    assert clearing["price_per_kwh"] == (25 + 10) // 2
+    assert clearing["price_per_kwh"] == 10
     assert clearing["matched_wh"] == 250
     trades = {(t["seller"], t["buyer"]): t for t in clearing["trades"]}
     assert set(trades) == {("h-001", "h-009"), ("h-001", "h-010")}
     first = trades[("h-001", "h-009")]
-    assert (first["energy_wh"], first["price_per_kwh"], first["status"]) == (200, 17, "matched")
+    assert (first["energy_wh"], first["price_per_kwh"], first["status"]) == (200, 10, "matched")
     assert first["interval_start"] == interval and first["trade_id"] and first["timestamp"]
     assert {o["order_id"] for o in clearing["orders"]} == {
         offer["order_id"],

@@ -20,13 +20,19 @@ Rules:
    split as needed. The matched quantity is the largest any single uniform price can
    clear (where the demand and supply curves cross); an order further down the merit
    order is filled only once every better one is.
-4. **Price (pay-as-clear).** With at least one match, the uniform clearing price is
-   ``floor((marginal bid price + marginal offer price) / 2)``: the marginal bid is the
-   last (lowest-priced) accepted bid, the marginal offer the last (highest-priced)
-   accepted offer; both belong to the last match, whose bid price is at least its
-   offer price. So ``every accepted offer's min <= price <= every accepted bid's max``.
-   Every trade executes at that price. With no match (no orders on one side, or the
-   best bid below the best offer) the price is ``None`` and there are no trades.
+4. **Price (pay-as-clear, competitive equilibrium).** With at least one match, the
+   uniform price lies in the competitive-equilibrium interval ``[low, high]``, the
+   prices at which every household gets what it asked for at that price:
+   ``low`` is the highest of the accepted offers' ``min_price_per_kwh`` and the
+   ``max_price_per_kwh`` of every bid left (partly) unserved; ``high`` is the lowest
+   of the accepted bids' ``max_price_per_kwh`` and the ``min_price_per_kwh`` of every
+   offer left (partly) unsold (:func:`equilibrium_prices`). So nobody who bid above
+   the price is left unserved, and nobody who offered below it is left unsold. The
+   greedy matching of rule 3 makes ``low <= high``. The price is the interval's
+   midpoint, ``floor((low + high) / 2)``: when the marginal order is only partly
+   filled the interval is that order's price alone. Every trade executes at that
+   price. With no match (no orders on one side, or the best bid below the best
+   offer) the price is ``None`` and there are no trades.
 5. **Trades.** One trade per match, in match order, status ``matched``, stamped with
    the clearing transaction's *timestamp*. Trade ids are ``t-<interval>-<nnnnn>``: the
    compact interval start (``20260301T0915Z``) and the 1-based match number, five
@@ -58,6 +64,7 @@ __all__ = [
     "Fill",
     "clear_interval",
     "clearing_price",
+    "equilibrium_prices",
     "merit_order_bids",
     "merit_order_offers",
     "trade_id",
@@ -154,9 +161,28 @@ def merit_order_bids(bids: Iterable[Bid]) -> list[Bid]:
     )
 
 
-def clearing_price(marginal_bid_price: int, marginal_offer_price: int) -> int:
-    """``floor((marginal_bid_price + marginal_offer_price) / 2)``."""
-    return (marginal_bid_price + marginal_offer_price) // 2
+def equilibrium_prices(
+    offers: Sequence[Offer],
+    bids: Sequence[Bid],
+    offer_matched: dict[str, int],
+    bid_matched: dict[str, int],
+) -> tuple[int, int]:
+    """The competitive-equilibrium interval ``(low, high)`` of a book with matches
+    (rule 4): every price in it leaves each order as content as it can be."""
+    low = max(
+        [o.min_price_per_kwh for o in offers if offer_matched[o.order_id]]
+        + [b.max_price_per_kwh for b in bids if bid_matched[b.order_id] < b.energy_wh]
+    )
+    high = min(
+        [b.max_price_per_kwh for b in bids if bid_matched[b.order_id]]
+        + [o.min_price_per_kwh for o in offers if offer_matched[o.order_id] < o.energy_wh]
+    )
+    return low, high
+
+
+def clearing_price(low: int, high: int) -> int:
+    """``floor((low + high) / 2)``: the midpoint of the equilibrium interval."""
+    return (low + high) // 2
 
 
 def trade_id(interval_start: str, number: int) -> str:
@@ -206,14 +232,15 @@ def clear_interval(
     ranked_bids = merit_order_bids(bids)
     matches = _match(ranked_offers, ranked_bids)
 
+    offer_matched = dict.fromkeys((offer.order_id for offer in offers), 0)
+    bid_matched = dict.fromkeys((bid.order_id for bid in bids), 0)
+    for b, o, quantity in matches:
+        offer_matched[ranked_offers[o].order_id] += quantity
+        bid_matched[ranked_bids[b].order_id] += quantity
     price: int | None = None
     trades: list[Trade] = []
     if matches:
-        last_bid, last_offer, _ = matches[-1]
-        price = clearing_price(
-            ranked_bids[last_bid].max_price_per_kwh,
-            ranked_offers[last_offer].min_price_per_kwh,
-        )
+        price = clearing_price(*equilibrium_prices(offers, bids, offer_matched, bid_matched))
         for number, (b, o, quantity) in enumerate(matches, start=1):
             bid, offer = ranked_bids[b], ranked_offers[o]
             trades.append(
@@ -230,11 +257,6 @@ def clear_interval(
                 )
             )
 
-    offer_matched = dict.fromkeys((offer.order_id for offer in offers), 0)
-    bid_matched = dict.fromkeys((bid.order_id for bid in bids), 0)
-    for trade in trades:
-        offer_matched[trade.seller_order_id] += trade.energy_wh
-        bid_matched[trade.buyer_order_id] += trade.energy_wh
     return ClearingResult(
         interval_start=interval_start,
         price_per_kwh=price,

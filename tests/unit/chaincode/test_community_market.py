@@ -581,13 +581,14 @@ def test_clearing_records_the_trades_at_one_price_and_reveals_the_orders(cc, led
 
     result = clear(ledger, cc)  # after 4 registrations and 4 orders: the 9th transaction
     assert result.status == 200, result.message
-    # bids 20 and 12 meet offers 10 and 14: 800 + 200 Wh match, at floor((12 + 10) / 2)
+    # bids 20 and 12 meet offers 10 and 14: 800 + 200 Wh match. b-2 (12) is left partly
+    # unserved, so the price cannot be below 12, nor above the accepted bid of 12
     trades = [
-        trade(1, "h-001", "h-003", "o-1", "b-1", 800, 11, 9, at(9)),
-        trade(2, "h-001", "h-004", "o-1", "b-2", 200, 11, 2, at(9)),
+        trade(1, "h-001", "h-003", "o-1", "b-1", 800, 12, 10, at(9)),
+        trade(2, "h-001", "h-004", "o-1", "b-2", 200, 12, 2, at(9)),
     ]
     record = result.json()
-    assert (record["price_per_kwh"], record["matched_wh"], record["trades"]) == (11, 1000, trades)
+    assert (record["price_per_kwh"], record["matched_wh"], record["trades"]) == (12, 1000, trades)
     assert (record["unmatched_supply"], record["unmatched_demand"]) == (
         {"h-002": 500},
         {"h-004": 400},
@@ -610,7 +611,7 @@ def test_clearing_records_the_trades_at_one_price_and_reveals_the_orders(cc, led
         **{f"trade~{INTERVAL}~{t['trade_id']}": canonical(t) for t in trades},
     }
     assert result.stub.private_writes == {}
-    summary = {"interval_start": INTERVAL, "price_per_kwh": 11, "matched_wh": 1000, "trades": 2}
+    summary = {"interval_start": INTERVAL, "price_per_kwh": 12, "matched_wh": 1000, "trades": 2}
     assert ledger.events[-1] == ("IntervalCleared", canonical(summary))
 
     read = invoke(ledger, cc, HOUSEHOLDS[2], "MarketContract:GetClearing", INTERVAL)

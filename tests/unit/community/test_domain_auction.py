@@ -19,14 +19,16 @@ ID_RULE = "use 1-64 letters, digits, '.', '_' or '-', starting with a letter or 
 
 
 def worked_example():
-    """Three sellers and three buyers; the curves cross between 14 and 18.
+    """Three sellers and three buyers; the curves cross at 14.
 
     merit order: bids b-1 25, b-2 18, b-3 12; offers o-1 10, o-2 14, o-3 20
       1. b-1 x o-1: 1200 Wh (b-1 filled, o-1 has 800 left)
       2. b-2 x o-1:  800 Wh (o-1 filled, b-2 has 1000 left)
       3. b-2 x o-2: 1000 Wh (b-2 filled, o-2 has 500 left)
       b-3 (12) < o-2 (14): stop.
-    marginal bid b-2 = 18, marginal offer o-2 = 14: price = (18 + 14) // 2 = 16.
+    Equilibrium: no lower than the accepted offers (10, 14) and the unserved b-3 (12),
+    no higher than the accepted bids (25, 18) and the partly unsold o-2 (14): price 14.
+    (The old midpoint of the marginal orders, 16, left o-2 with 500 Wh unsold below it.)
     """
     offers = [
         offer("o-3", "h-3", 1000, 20, "2026-03-01T09:02:00Z"),
@@ -46,7 +48,7 @@ def test_worked_example_clears_at_one_uniform_price():
 
     result = clear_interval(INTERVAL, offers, bids, CLEARED_AT)
 
-    assert result.price_per_kwh == 16
+    assert result.price_per_kwh == 14
     assert [
         (t.trade_id, t.seller, t.buyer, t.seller_order_id, t.buyer_order_id, t.energy_wh)
         for t in result.trades
@@ -55,10 +57,10 @@ def test_worked_example_clears_at_one_uniform_price():
         ("t-20260301T0915Z-00002", "h-1", "h-5", "o-1", "b-2", 800),
         ("t-20260301T0915Z-00003", "h-2", "h-5", "o-2", "b-2", 1000),
     ]
-    assert all(t.price_per_kwh == 16 and t.status == "matched" for t in result.trades)
+    assert all(t.price_per_kwh == 14 and t.status == "matched" for t in result.trades)
     assert all(t.interval_start == INTERVAL and t.timestamp == CLEARED_AT for t in result.trades)
-    # 1200 Wh * 16 / 1000 = 19.2 -> 19; 800 * 16 = 12.8 -> 13; 1000 * 16 = 16
-    assert [t.amount for t in result.trades] == [19, 13, 16]
+    # 1200 Wh * 14 / 1000 = 16.8 -> 17; 800 * 14 = 11.2 -> 11; 1000 * 14 = 14
+    assert [t.amount for t in result.trades] == [17, 11, 14]
     assert result.matched_wh == 3000
     assert result.offer_fills == (
         Fill("o-1", "h-1", "offer", 2000, 2000),
@@ -78,7 +80,7 @@ def test_result_record_is_plain_json_of_ints():
     offers, bids = worked_example()
     record = clear_interval(INTERVAL, offers, bids, CLEARED_AT).to_record()
 
-    assert record["price_per_kwh"] == 16
+    assert record["price_per_kwh"] == 14
     assert record["trades"][0] == {
         "trade_id": "t-20260301T0915Z-00001",
         "interval_start": INTERVAL,
@@ -87,8 +89,8 @@ def test_result_record_is_plain_json_of_ints():
         "seller_order_id": "o-1",
         "buyer_order_id": "b-1",
         "energy_wh": 1200,
-        "price_per_kwh": 16,
-        "amount": 19,
+        "price_per_kwh": 14,
+        "amount": 17,
         "timestamp": CLEARED_AT,
         "status": "matched",
     }
@@ -129,8 +131,9 @@ def test_one_offer_is_split_over_several_bids():
         [bid("b-1", "h-2", 1000, 30), bid("b-2", "h-3", 1500, 20), bid("b-3", "h-4", 4000, 15)],
         CLEARED_AT,
     )
-    # every bid crosses; the supply runs out in b-3: marginal bid 15, offer 10 -> 12
-    assert result.price_per_kwh == 12
+    # every bid crosses; the supply runs out in b-3 (15), which is left partly unserved:
+    # no price below 15 clears, and none above the accepted bids' lowest, 15
+    assert result.price_per_kwh == 15
     assert [(t.buyer, t.energy_wh) for t in result.trades] == [
         ("h-2", 1000),
         ("h-3", 1500),
@@ -139,15 +142,16 @@ def test_one_offer_is_split_over_several_bids():
     assert result.unmatched_demand == {"h-4": 1500}
 
 
-def test_the_marginal_orders_are_those_of_the_last_match():
-    # b-1 (30) clears against o-1 (10) and o-2 (25); o-2 is the marginal offer
+def test_a_partly_unsold_marginal_offer_sets_the_price():
+    # b-1 (30) clears against o-1 (10) and o-2 (25); o-2 is left partly unsold, so the
+    # price is its 25: above it o-2 would want to sell all it offered
     result = clear_interval(
         INTERVAL,
         [offer("o-1", "h-1", 400, 10), offer("o-2", "h-2", 400, 25)],
         [bid("b-1", "h-3", 600, 30)],
         CLEARED_AT,
     )
-    assert result.price_per_kwh == 27  # (30 + 25) // 2
+    assert result.price_per_kwh == 25
     assert [t.energy_wh for t in result.trades] == [400, 200]
 
 

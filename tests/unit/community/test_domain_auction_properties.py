@@ -66,6 +66,64 @@ def test_energy_is_conserved_and_no_order_is_over_filled(order_book):
     assert sum(result.unmatched_demand.values()) == demand - total
 
 
+def curves(offers, bids, price):
+    """The textbook's supply and demand at `price`, each as (least, most) Wh: an order
+    priced exactly at it may take any part, one strictly better must take all."""
+    demand = (
+        sum(b.energy_wh for b in bids if b.max_price_per_kwh > price),
+        sum(b.energy_wh for b in bids if b.max_price_per_kwh >= price),
+    )
+    supply = (
+        sum(o.energy_wh for o in offers if o.min_price_per_kwh < price),
+        sum(o.energy_wh for o in offers if o.min_price_per_kwh <= price),
+    )
+    return demand, supply
+
+
+@PROPERTIES
+@given(book())
+def test_the_price_is_a_competitive_equilibrium_for_the_quantity_traded(order_book):
+    """At the price, the quantity traded is one both curves allow, and no other price
+    outside the interval the chaincode picks from would allow it."""
+    offers, bids = order_book
+    result = clear_interval(INTERVAL, offers, bids, CLEARED_AT)
+    if not result.trades:
+        return
+    traded = result.matched_wh
+    (least_demand, most_demand), (least_supply, most_supply) = curves(
+        offers, bids, result.price_per_kwh
+    )
+    assert least_demand <= traded <= most_demand
+    assert least_supply <= traded <= most_supply
+    # and no more could trade at any one price: the curves cross at the traded quantity
+    for price in range(0, 41):
+        (_, most_d), (_, most_s) = curves(offers, bids, price)
+        assert min(most_d, most_s) <= traded
+
+
+@PROPERTIES
+@given(book())
+def test_every_household_gets_what_it_asked_for_at_the_price(order_book):
+    """Whoever bid above the price is served in full and whoever offered below it sells
+    in full; whoever bid below or offered above it trades nothing."""
+    offers, bids = order_book
+    result = clear_interval(INTERVAL, offers, bids, CLEARED_AT)
+    if not result.trades:
+        return
+    price = result.price_per_kwh
+    matched = {f.order_id: f.matched_wh for f in (*result.offer_fills, *result.bid_fills)}
+    for b in bids:
+        if b.max_price_per_kwh > price:
+            assert matched[b.order_id] == b.energy_wh, (b, price)
+        if b.max_price_per_kwh < price:
+            assert matched[b.order_id] == 0, (b, price)
+    for o in offers:
+        if o.min_price_per_kwh < price:
+            assert matched[o.order_id] == o.energy_wh, (o, price)
+        if o.min_price_per_kwh > price:
+            assert matched[o.order_id] == 0, (o, price)
+
+
 @PROPERTIES
 @given(book())
 def test_the_price_lies_within_every_accepted_limit(order_book):

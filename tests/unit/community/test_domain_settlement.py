@@ -87,7 +87,7 @@ def test_zero_delivery():
 
 
 def test_metered_energy_is_allocated_to_trades_in_trade_id_order():
-    """The auction's worked example (price 16) against short meters.
+    """The auction's worked example (price 14) against short meters.
 
     h-1 sold 1200 (t-1 to h-4) + 800 (t-2 to h-5) but exported 1500;
     h-2 sold 1000 (t-3 to h-5) and exported 1000; h-5 bought 1800 but imported 1500.
@@ -122,7 +122,7 @@ def test_metered_energy_is_allocated_to_trades_in_trade_id_order():
         ("t-20260301T0915Z-00002", "partially_delivered", 300, 500, 15),
         ("t-20260301T0915Z-00003", "delivered", 1000, 0, 0),
     ]
-    assert [s.delivered_amount for s in settled] == [19, 5, 16]  # 19.2, 4.8, 16.0
+    assert [s.delivered_amount for s in settled] == [17, 4, 14]  # 16.8, 4.2, 14.0
     record = settled[1].to_record()
     assert record == {
         "trade_id": "t-20260301T0915Z-00002",
@@ -132,11 +132,11 @@ def test_metered_energy_is_allocated_to_trades_in_trade_id_order():
         "seller_order_id": "o-1",
         "buyer_order_id": "b-2",
         "energy_wh": 800,
-        "price_per_kwh": 16,
-        "amount": 13,
+        "price_per_kwh": 14,
+        "amount": 11,
         "timestamp": CLEARED_AT,
         "delivered_wh": 300,
-        "delivered_amount": 5,
+        "delivered_amount": 4,
         "shortfall_wh": 500,
         "shortfall_price_per_kwh": 30,
         "shortfall_charge": 15,
