@@ -33,6 +33,7 @@ from gridspec.signed_bundle import MAX_BUNDLES, SignedBundle
 from ._protos import common_pb2
 from .bundles import load_device_key, sign_readings
 from .ca import CAClient, CAError
+from .cli_market import add_market_commands, progress
 from .disclosures import verify_in_block
 from .errors import CommitError, GatewayError
 from .facade import Caller, Forbidden, Ledger
@@ -42,10 +43,6 @@ from .profile import ConnectionProfile
 from .wallet import FileWallet, WalletError
 
 __all__ = ["main"]
-
-
-def progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def wallet(args: argparse.Namespace) -> FileWallet:
@@ -255,18 +252,6 @@ def cmd_bill(args: argparse.Namespace) -> Any:
     return ledger.invoice(args.household, args.start, args.end)
 
 
-def cmd_clear(args: argparse.Namespace) -> Any:
-    ledger = open_ledger(args)
-    clearing = ledger.clear_interval(args.interval)
-    progress(
-        f"cleared {args.interval}: price {clearing['price_per_kwh']}, "
-        f"{len(clearing['trades'])} trades"
-    )
-    if args.settle:
-        return {"clearing": clearing, "settlement": ledger.settle_interval(args.interval)}
-    return clearing
-
-
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="gridledger", description=__doc__.splitlines()[0])
     top.add_argument(
@@ -380,9 +365,7 @@ def parser() -> argparse.ArgumentParser:
     bill.add_argument("--end", required=True, help="day after the last, YYYY-MM-DD")
     bill.add_argument("--generate", action="store_true")
 
-    clear = command("clear", cmd_clear, "clear a market interval (operator), optionally settle")
-    clear.add_argument("--interval", required=True, help="e.g. 2026-03-01T12:00:00Z")
-    clear.add_argument("--settle", action="store_true")
+    add_market_commands(command, open_ledger)
     return top
 
 

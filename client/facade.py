@@ -88,6 +88,9 @@ CONTRACTS: dict[str, tuple[str, bool]] = {
     "SettleInterval": ("MarketContract", True),
     "GetOrderBook": ("MarketContract", False),
     "GetClearing": ("MarketContract", False),
+    "GetClearingDetail": ("MarketContract", False),
+    "GetClearingDisclosure": ("MarketContract", False),
+    "AuditClearing": ("MarketContract", False),
     "ListTrades": ("MarketContract", False),
     "GenerateInvoice": ("BillingContract", True),
     "GetInvoice": ("BillingContract", False),
@@ -119,7 +122,15 @@ CONTRACTS: dict[str, tuple[str, bool]] = {
 }
 CONSORTIUM_CONTRACTS = {"MemberContract", "AggregateContract", "FundingContract"}
 # reads of private data go to a peer that holds it, whoever asks
-PRIVATE_READS = {"GetReadings", "DiscloseReading", "GetInvoice", "ListConsents"}
+PRIVATE_READS = {
+    "GetReadings",
+    "DiscloseReading",
+    "GetInvoice",
+    "ListConsents",
+    "GetClearingDetail",
+    "GetClearingDisclosure",
+    "ListTrades",
+}
 
 
 class Ledger:
@@ -283,15 +294,33 @@ class Ledger:
         return self.call("SettleInterval", interval_start)
 
     def clearing(self, interval_start: str) -> Any:
+        """The public clearing record: price, volume, counts, commitments."""
         return self.call("GetClearing", interval_start)
 
+    def clearing_detail(self, interval_start: str) -> Any:
+        """The clearing with its trades and fills (the utility's and community's staff)."""
+        return self.call("GetClearingDetail", interval_start)
+
+    def clearing_disclosure(self, interval_start: str) -> Any:
+        """The orders of a cleared interval, for the regulator's audit."""
+        return self.call("GetClearingDisclosure", interval_start)
+
+    def audit_clearing(self, interval_start: str, orders: Sequence[Mapping[str, Any]]) -> Any:
+        """Check disclosed *orders* against the public clearing record, on this org's peer."""
+        payload = json.dumps([dict(order) for order in orders]).encode()
+        return self.call("AuditClearing", interval_start, transient={"orders": payload})
+
     def trades(self, start: str, end: str) -> Any:
+        """A household's own trades, or every trade for the market's staff."""
         return self.call("ListTrades", start, end)
 
     # billing --------------------------------------------------------------------------
 
     def generate_invoice(self, household_id: str, period_start: str, period_end: str) -> Any:
-        return self.call("GenerateInvoice", household_id, period_start, period_end)
+        """Issue the invoice, then read it: the transaction answers with its evidence only,
+        since a submit's answer is written into every peer's blocks."""
+        self.call("GenerateInvoice", household_id, period_start, period_end)
+        return self.invoice(household_id, period_start, period_end)
 
     def invoice(self, household_id: str, period_start: str, period_end: str) -> Any:
         if self.caller.role == "household" and self.caller.household_id != household_id:

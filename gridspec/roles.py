@@ -48,6 +48,8 @@ class Rule:
 OPERATOR = Rule(("operator",), (UTILITY,))
 ANYONE = Rule(ANY_ROLE, ALL_ORGS)
 HOUSEHOLD = Rule(("household",), (COMMUNITY,))
+# who sees every order and trade of the market: the utility's and the community's staff
+MARKET_STAFF = Rule(("operator", "billing", "admin"), (UTILITY, COMMUNITY))
 
 RULES: dict[str, Rule] = {
     # community chaincode
@@ -73,7 +75,10 @@ RULES: dict[str, Rule] = {
     "SettleInterval": Rule(("operator", "billing"), (UTILITY,)),
     "GetOrderBook": ANYONE,
     "GetClearing": ANYONE,
-    "ListTrades": ANYONE,
+    "GetClearingDetail": MARKET_STAFF,
+    "GetClearingDisclosure": MARKET_STAFF,
+    "AuditClearing": ANYONE,
+    "ListTrades": Rule(("household", *MARKET_STAFF.roles), (UTILITY, COMMUNITY)),
     "GenerateInvoice": Rule(("billing",), (UTILITY,)),
     "GetInvoice": Rule(("household", "billing"), (UTILITY, COMMUNITY)),
     "GetInvoiceEvidence": ANYONE,

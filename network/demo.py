@@ -199,7 +199,7 @@ def clear(api: OrgApi, _: Path | None) -> None:
             api.community("operator1", "POST", f"/intervals/{interval}/clearing")
         result = api.community("operator1", "GET", f"/intervals/{interval}/clearing")
         info(
-            f"{interval}: {len(result['orders'])} sealed orders, price "
+            f"{interval}: {result['offers']} offers and {result['bids']} bids, price "
             f"{result['price_per_kwh']} c/kWh, {result['matched_wh']} Wh traded"
         )
 

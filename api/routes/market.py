@@ -9,7 +9,18 @@ from apiflask import APIBlueprint
 from api.auth import auth
 from api.ledger import ledger
 from api.routes.common import Page, PageQuery, page_of
-from api.routes.schemas import Clearing, OrderBook, OrderIn, OrderOut, Period, Settlement
+from api.routes.market_schemas import (
+    AuditIn,
+    AuditReport,
+    Clearing,
+    ClearingDetail,
+    Disclosure,
+    OrderBook,
+    OrderIn,
+    OrderOut,
+    Settlement,
+)
+from api.routes.schemas import Period
 
 bp = APIBlueprint("market", __name__, tag="Market")
 
@@ -42,8 +53,37 @@ def clear(interval_start: str) -> Any:
 @bp.get("/intervals/<interval_start>/clearing")
 @bp.auth_required(auth)
 @bp.output(Clearing)
+@bp.doc(summary="The public clearing record: price, volume, counts and commitments (anyone)")
 def clearing(interval_start: str) -> Any:
     return ledger().clearing(interval_start)
+
+
+@bp.get("/intervals/<interval_start>/clearing/detail")
+@bp.auth_required(auth)
+@bp.output(ClearingDetail)
+@bp.doc(summary="The clearing with its trades and fills (utility and community staff)")
+def clearing_detail(interval_start: str) -> Any:
+    return ledger().clearing_detail(interval_start)
+
+
+@bp.get("/intervals/<interval_start>/disclosure")
+@bp.auth_required(auth)
+@bp.output(Disclosure)
+@bp.doc(summary="The orders of a cleared interval, as placed, for the regulator's audit")
+def disclosure(interval_start: str) -> Any:
+    return ledger().clearing_disclosure(interval_start)
+
+
+@bp.post("/intervals/<interval_start>/audit")
+@bp.auth_required(auth)
+@bp.input(AuditIn, arg_name="disclosed")
+@bp.output(AuditReport)
+@bp.doc(
+    summary="Audit a clearing: check disclosed orders against its commitments and the "
+    "clearing rule, on this org's own peer (the regulator's, for the regulator)"
+)
+def audit(interval_start: str, disclosed: dict[str, Any]) -> Any:
+    return ledger().audit_clearing(interval_start, disclosed["orders"])
 
 
 @bp.post("/intervals/<interval_start>/settlement")
@@ -59,6 +99,9 @@ def settle(interval_start: str) -> Any:
 @bp.input(Period, location="query", arg_name="period")
 @bp.input(PageQuery, location="query", arg_name="paging")
 @bp.output(Page)
-@bp.doc(summary="Trades of the intervals in [start, end)")
+@bp.doc(
+    summary="Trades of the intervals in [start, end): a household's own, every trade for "
+    "the utility's and community's staff"
+)
 def trades(period: dict[str, str], paging: dict[str, Any]) -> Any:
     return page_of(ledger().trades(period["start"], period["end"]), paging)

@@ -73,66 +73,6 @@ class Consent(Schema):
     revoked_at = String(allow_none=True)
 
 
-class OrderIn(Schema):
-    order_id = String(required=True, validate=Length(1, 64))
-    side = String(required=True, validate=OneOf(["offer", "bid"]))
-    interval_start = String(required=True, validate=UTC)
-    energy_wh = Integer(required=True, strict=True, validate=Range(1, MAX_WH))
-    price_per_kwh = Integer(required=True, strict=True, validate=Range(0, 100_000))
-    salt = String(
-        required=True,
-        validate=Length(22, 86),
-        metadata={"description": "16-64 random bytes, base64url: seals the order"},
-    )
-
-
-class OrderOut(Schema):
-    order_id = String()
-    interval_start = String()
-
-
-class OrderBook(Schema):
-    interval_start = String()
-    orders = Integer()
-    cleared = Boolean()
-
-
-class Trade(Schema):
-    trade_id = String()
-    interval_start = String()
-    seller = String()
-    buyer = String()
-    seller_order_id = String()
-    buyer_order_id = String()
-    energy_wh = Integer()
-    price_per_kwh = Integer()
-    timestamp = String()
-    status = String()
-    delivered_wh = Integer()
-    shortfall_wh = Integer()
-    shortfall_charge = Integer()
-
-
-class Clearing(Schema):
-    interval_start = String()
-    price_per_kwh = Integer(allow_none=True)
-    matched_wh = Integer()
-    trades = List(Nested(Trade))
-    orders = List(Raw())
-    offer_fills = List(Raw())
-    bid_fills = List(Raw())
-    tx_id = String()
-
-
-class Settlement(Schema):
-    interval_start = String()
-    tariff_id = String()
-    trades = Integer()
-    delivered_wh = Integer()
-    shortfall_wh = Integer()
-    settled = List(Nested(Trade))
-
-
 class InvoiceIn(BillingPeriod):
     household_id = String(required=True, validate=Length(3, 64))
 

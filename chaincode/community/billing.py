@@ -9,9 +9,15 @@ of the invoice and of its inputs. Generating the same invoice again returns it
 unchanged; if the inputs changed since (a late reading, say), it is refused, because
 an issued invoice is corrected by a credit note, never rewritten.
 
-Readings are found through the per-day private index (a transaction that writes may
-not run private range queries). A 30- or 60-minute reading is billed in the band of
-its start.
+Readings are found through the per-day private index, trades through the
+per-interval one (a transaction that writes may not run private range queries). A
+30- or 60-minute reading is billed in the band of its start.
+
+An invoice settles its household's side of every trade it carries; a trade is
+``settled`` once both sides' invoices are issued (:mod:`.market_trades`). The
+transaction answers with the evidence only: a submit's answer is written into the
+block, which every peer of the channel keeps, the regulator's too; the invoice itself
+is read with ``GetInvoice``.
 """
 
 from __future__ import annotations
@@ -23,15 +29,23 @@ from typing import Any
 from fabric_chaincode_python.fabric_contract_api import Contract, TransactionContext
 
 from chaincode.access import COMMUNITY, UTILITY, authorize, org_kind
-from chaincode.community.collections import HOUSEHOLDS
+from chaincode.community.collections import HOUSEHOLDS, ORDERS
 from chaincode.community.domain import (
     DomainError,
     IntervalReading,
-    SettledTrade,
     compute_invoice,
+    date_start,
+    iter_intervals,
     parse_date,
 )
-from chaincode.community.keyed import keyed_name
+from chaincode.community.keyed import key_salt, keyed_name
+from chaincode.community.market_trades import (
+    TradeView,
+    index_key,
+    invoiced_key,
+    load_json,
+    trades_of,
+)
 from chaincode.community.meters import (
     check_household_id,
     household_meters_prefix,
@@ -62,7 +76,6 @@ from chaincode.runtime.private import (
 __all__ = ["BillingContract"]
 
 MAX_PERIOD_DAYS = 62
-SETTLED = ("delivered", "partially_delivered", "settled")
 
 
 async def invoice_key(ctx: Any, household_id: str, start: str, end: str) -> str:
@@ -116,7 +129,8 @@ class BillingContract(Contract):
     async def GenerateInvoice(
         self, ctx: TransactionContext, household_id: str, period_start: str, period_end: str
     ) -> str:
-        """Bill a household for [period_start, period_end) (the billing role), once."""
+        """Bill a household for [period_start, period_end) (the billing role), once;
+        the answer is the invoice's public evidence."""
         authorize(ctx)
         check_household_id(household_id)
         days = period_days(period_start, period_end)
@@ -125,9 +139,10 @@ class BillingContract(Contract):
         tariff = await tariff_in_force(ctx, period_start)
         readings = await self._readings(ctx, household_id, days)
         trades = await self._trades(ctx, household_id, period_start, period_end)
+        settled = [view.settled() for view, _ in trades]
         try:
             invoice = compute_invoice(
-                household_id, period_start, period_end, tariff, readings, trades
+                household_id, period_start, period_end, tariff, readings, settled
             )
         except DomainError as exc:
             raise ValidationError(str(exc)) from exc
@@ -139,7 +154,9 @@ class BillingContract(Contract):
                     f"invoice of household {household_id} for {period_start}/{period_end} "
                     "was issued from other inputs; correct it with a credit note"
                 )
-            return canonical_json(existing)
+            return canonical_json(
+                await get_json(ctx, evidence_key(household_id, period_start, period_end))
+            )
         record = {**invoice.to_record(), "total": invoice.total, "issued_at": tx_timestamp(ctx)}
         await put_private_json(ctx, HOUSEHOLDS, key, record)
         evidence = {
@@ -151,8 +168,9 @@ class BillingContract(Contract):
             "tx_id": ctx.get_stub().get_txid(),
         }
         await put_json(ctx, evidence_key(household_id, period_start, period_end), evidence)
+        await self._mark_invoiced(ctx, trades, evidence)
         emit_event(ctx, "InvoiceGenerated", evidence)
-        return canonical_json(record)
+        return canonical_json(evidence)
 
     async def GetInvoice(
         self, ctx: TransactionContext, household_id: str, period_start: str, period_end: str
@@ -205,18 +223,34 @@ class BillingContract(Contract):
 
     async def _trades(
         self, ctx: Any, household_id: str, start: str, end: str
-    ) -> list[SettledTrade]:
-        trades = []
-        for _, record in await list_json(ctx, f"trade~{start}T", f"trade~{end}T"):
-            if household_id not in (record["seller"], record["buyer"]):
-                continue
-            if record["status"] not in SETTLED:
+    ) -> list[tuple[TradeView, str]]:
+        """The household's settled trades of the days [start, end), each with its side.
+
+        Found through its per-interval trade index (:mod:`.market_trades`): a
+        transaction that writes may not run a private range query."""
+        salt = await key_salt(ctx)
+        intervals = list(iter_intervals(date_start(start), date_start(end)))
+        indexes = await load_json(ctx, [index_key(salt, household_id, i) for i in intervals])
+        keys = [
+            (interval, trade_id)
+            for interval, index in zip(intervals, indexes, strict=True)
+            if index is not None
+            for trade_id in index["trade_ids"]
+        ]
+        views = await trades_of(ctx, salt, keys)
+        for view in views:
+            if view.delivery is None:
                 raise ValidationError(
-                    f"trade {record['trade_id']} of household {household_id} is not settled yet; "
-                    f"settle interval {record['interval_start']} first"
+                    f"trade {view.trade.trade_id} of household {household_id} is not settled "
+                    f"yet; settle interval {view.trade.interval_start} first"
                 )
-            try:
-                trades.append(SettledTrade.from_record(record))
-            except DomainError as exc:
-                raise ValidationError(str(exc)) from exc
-        return trades
+        return [(v, "seller" if v.trade.seller == household_id else "buyer") for v in views]
+
+    async def _mark_invoiced(
+        self, ctx: Any, trades: list[tuple[TradeView, str]], evidence: dict[str, Any]
+    ) -> None:
+        """Settle this household's side of each trade its new invoice carries."""
+        salt = await key_salt(ctx)
+        mark = {"invoice_sha256": evidence["invoice_sha256"], "tx_id": evidence["tx_id"]}
+        for view, side in trades:
+            await put_private_json(ctx, ORDERS, invoiced_key(salt, view.trade.trade_id, side), mark)

@@ -27,14 +27,14 @@ from chaincode.community.collections import HOUSEHOLDS
 from chaincode.runtime import Conflict, ValidationError, canonical_json, emit_event
 from chaincode.runtime.private import get_private, put_private, transient
 
-__all__ = ["KeySaltContract", "keyed_name"]
+__all__ = ["KeySaltContract", "key_salt", "keyed_name", "keyed_with"]
 
 SALT_KEY = "keysalt"
 SALT_BYTES = 32
 
 
-async def keyed_name(ctx: Any, kind: str, *parts: str) -> str:
-    """The private key name of a *kind* record identified by *parts*."""
+async def key_salt(ctx: Any) -> bytes:
+    """The channel's key salt; read it once when a transaction names many records."""
     salt = await get_private(ctx, HOUSEHOLDS, SALT_KEY)
     if salt is None:
         raise ValidationError(
@@ -42,8 +42,18 @@ async def keyed_name(ctx: Any, kind: str, *parts: str) -> str:
             "chaincode is committed (python -m network deploy --commit does; "
             "--key-salt sets it on a channel committed before)"
         )
+    return salt
+
+
+def keyed_with(salt: bytes, kind: str, *parts: str) -> str:
+    """The private key name of a *kind* record identified by *parts*, under *salt*."""
     digest = hmac.new(salt, "|".join(parts).encode(), hashlib.sha256).hexdigest()
     return f"{kind}~{digest}"
+
+
+async def keyed_name(ctx: Any, kind: str, *parts: str) -> str:
+    """The private key name of a *kind* record identified by *parts*."""
+    return keyed_with(await key_salt(ctx), kind, *parts)
 
 
 class KeySaltContract(Contract):

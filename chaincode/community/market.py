@@ -1,33 +1,35 @@
 """The community's P2P energy market: sealed orders, interval clearing, settlement.
 
-Sealed orders: an order travels in the transient map (key ``order``) and is kept in
-the ``orders`` private collection; public state holds only a commitment (the SHA-256
-of the stored order) under its order id, with no household and no price. Each order
-carries a random salt from the household's app, so neither that commitment nor the
-private data hashes every peer keeps can be brute-forced before clearing. Whether a
-household sells or buys in an interval is kept privately too (salted the same way),
-so a household cannot both sell and buy in one interval (refused when it places the
-second order). Only a household with an active meter may place orders.
+Orders are sealed (:mod:`.market_orders`): the ``orders`` private collection keeps
+them, public state a commitment each. Whether a household sells or buys in an
+interval is kept privately too (salted the same way), so a household cannot both
+sell and buy in one interval (refused when it places the second order). Only a
+household with an active meter may place orders.
 
 Gate closure is the ``ClearInterval`` transaction itself: the utility's operator (a
 scheduler, in production) clears each interval once; orders for a cleared interval
-are refused, and so are orders for intervals that started over seven days ago.
-Clearing reveals every order of the interval in the public clearing record, so the
-regulator can recompute the price. The auction's rules (merit order, ties, uniform
-pay-as-clear price, trade ids) are those of :mod:`.domain.auction`.
+are refused, and so are orders for intervals that started over seven days ago. The
+auction's rules (merit order, ties, the uniform price inside the competitive
+equilibrium, trade ids) are those of :mod:`.domain.auction`.
+
+What clearing writes stays as private as the orders (:mod:`.market_trades`): the
+trades and each order's fill go to the ``orders`` collection. Public state gets the
+clearing record: the price, the volume, the counts of offers, bids and trades, a
+commitment per trade, and the clearing's time and transaction. That is all the
+regulator's peer and every other non-member sees; a submit's answer and its event
+carry no more, since both are written into the block. The regulator audits a
+clearing with the orders the utility discloses (:mod:`.market_audit`).
 
 ``SettleInterval`` compares each trade with the household's metered import and
 export of that interval (the sum over its meters' 15-minute readings, or of three
 5-minute ones) and prices shortfalls at the import price of the tariff in force
-(:mod:`.domain.settlement`).
+(:mod:`.domain.settlement`); billing then settles each side (:mod:`.billing`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
-from dataclasses import dataclass
+from collections import Counter
 from datetime import timedelta
 from typing import Any
 
@@ -37,7 +39,6 @@ from chaincode.access import authorize
 from chaincode.community.collections import ORDERS
 from chaincode.community.domain import (
     Bid,
-    DomainError,
     IntervalReading,
     Offer,
     Trade,
@@ -46,17 +47,40 @@ from chaincode.community.domain import (
     parse_interval_start,
     settle_interval,
 )
-from chaincode.community.keyed import keyed_name
+from chaincode.community.keyed import key_salt
+from chaincode.community.market_audit import audit_clearing, parse_disclosure
+from chaincode.community.market_orders import (
+    MAX_ORDER_AGE,
+    commitment_of,
+    commitment_prefix,
+    domain,
+    order_key,
+    order_key_with,
+    parse_order,
+    side_key,
+    stored_order,
+    without_time,
+)
+from chaincode.community.market_trades import (
+    delivery_key,
+    index_key,
+    load_json,
+    seal_trades,
+    trade_commitments,
+    trade_key,
+    trades_of,
+    write_index,
+)
 from chaincode.community.meterdays import read_days
 from chaincode.community.meters import erasure_key, household_meters_prefix, meter_key
 from chaincode.community.tariffs import tariff_in_force
 from chaincode.community.times import format_utc, parse_utc
 from chaincode.runtime import (
     AccessDenied,
+    Caller,
     Conflict,
     NotFound,
     ValidationError,
-    canonical_bytes,
     canonical_json,
     emit_event,
     get_json,
@@ -66,102 +90,37 @@ from chaincode.runtime import (
     tx_timestamp,
 )
 from chaincode.runtime.private import (
-    get_private,
     get_private_json,
+    get_private_many,
+    list_private,
     put_private,
     put_private_json,
     transient,
 )
-from chaincode.runtime.state import parse_json
 
 __all__ = ["MarketContract"]
-
-ORDER_FIELDS = {"order_id", "side", "interval_start", "energy_wh", "price_per_kwh", "salt"}
-SALT = re.compile(r"[A-Za-z0-9_-]{22,86}")
-MAX_ORDER_AGE = timedelta(days=7)
-
-
-def commitment_prefix(interval_start: str) -> str:
-    return f"ordercommit~{interval_start}~"
-
-
-async def order_key(ctx: Any, interval_start: str, order_id: str) -> str:
-    """Keyed (:mod:`.keyed`), like the side marker's: no guessable name on the ledger."""
-    return await keyed_name(ctx, "order", interval_start, order_id)
-
-
-async def side_key(ctx: Any, interval_start: str, household_id: str) -> str:
-    return await keyed_name(ctx, "orderside", interval_start, household_id)
 
 
 def clearing_key(interval_start: str) -> str:
     return f"clearing~{interval_start}"
 
 
+def detail_key(interval_start: str) -> str:
+    return f"clearingdetail~{interval_start}"
+
+
 def settlement_key(interval_start: str) -> str:
     return f"settlement~{interval_start}"
 
 
-def trade_prefix(interval_start: str) -> str:
-    return f"trade~{interval_start}~"
-
-
-def without_time(record: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in record.items() if k != "placed_at"}
-
-
-def domain(call: Any, *args: Any) -> Any:
-    """Run a domain function; its ValueErrors are the client's validation errors."""
-    try:
-        return call(*args)
-    except DomainError as exc:
-        raise ValidationError(str(exc)) from exc
-
-
-@dataclass(frozen=True)
-class PlacedOrder:
-    """A household's validated order: the domain order, its interval and its salt."""
-
-    order: Offer | Bid
-    interval_start: str
-    salt: str
-
-    @property
-    def side(self) -> str:
-        return "offer" if isinstance(self.order, Offer) else "bid"
-
-    def record(self) -> dict[str, Any]:
-        """What the orders collection keeps (and the public commitment hashes)."""
-        return {
-            "side": self.side,
-            "interval_start": self.interval_start,
-            "salt": self.salt,
-            **self.order.to_record(),
-        }
-
-
-def parse_order(raw: bytes | None, household_id: str, placed_at: str) -> PlacedOrder:
-    if raw is None:
-        raise ValidationError("the order must be sent in the transient map under 'order'")
-    data = parse_json("transient 'order'", raw)
-    if not isinstance(data, dict) or set(data) != ORDER_FIELDS:
-        raise ValidationError(
-            f"transient 'order' must have exactly: {', '.join(sorted(ORDER_FIELDS))}"
-        )
-    interval = domain(check_interval_start, data["interval_start"])
-    salt = data["salt"]
-    if not isinstance(salt, str) or not SALT.fullmatch(salt):
-        raise ValidationError(
-            f"order {data['order_id']}: salt must be 16 to 64 random bytes in base64url"
-        )
-    common = {"order_id": data["order_id"], "energy_wh": data["energy_wh"], "placed_at": placed_at}
-    if data["side"] == "offer":
-        record = {**common, "seller": household_id, "min_price_per_kwh": data["price_per_kwh"]}
-        return PlacedOrder(domain(Offer.from_record, record), interval, salt)
-    if data["side"] == "bid":
-        record = {**common, "buyer": household_id, "max_price_per_kwh": data["price_per_kwh"]}
-        return PlacedOrder(domain(Bid.from_record, record), interval, salt)
-    raise ValidationError(f"order {data['order_id']}: side must be 'offer' or 'bid'")
+def household_of(who: Caller) -> str | None:
+    """The household a caller acts for, or None for the utility's and community's staff."""
+    if who.role != "household":
+        return None
+    household_id = who.attributes.get("household_id")
+    if not household_id:
+        raise AccessDenied("caller has no household_id attribute")
+    return household_id
 
 
 class MarketContract(Contract):
@@ -170,14 +129,20 @@ class MarketContract(Contract):
     Name = "MarketContract"
 
     def get_evaluate_transactions(self) -> list[str]:
-        return ["GetOrderBook", "GetClearing", "ListTrades"]
+        return [
+            "GetOrderBook",
+            "GetClearing",
+            "GetClearingDetail",
+            "GetClearingDisclosure",
+            "AuditClearing",
+            "ListTrades",
+        ]
 
     async def PlaceOrder(self, ctx: TransactionContext) -> str:
         """Place a sealed offer or bid (a household); the same order again is a no-op."""
-        household = authorize(ctx)
-        household_id = household.attributes.get("household_id")
-        if not household_id:
-            raise AccessDenied("caller has no household_id attribute")
+        household_id = household_of(authorize(ctx))
+        if household_id is None:
+            raise AccessDenied("only a household places orders")
         placed = parse_order(transient(ctx).get("order"), household_id, tx_timestamp(ctx))
         interval, order_id = placed.interval_start, placed.order.order_id
         self._check_open(ctx, interval)
@@ -200,13 +165,14 @@ class MarketContract(Contract):
                 f"household {household_id} already has {other} in interval {interval}; "
                 "a household may not both sell and buy in one interval"
             )
-        stored = canonical_bytes(record)
+        stored = placed.stored()
         await put_private(ctx, ORDERS, key, stored)
         if marker is None:
             side = {"side": placed.side, "salt": placed.salt}
             await put_private_json(ctx, ORDERS, marker_key, side)
-        commitment = {"sha256": hashlib.sha256(stored).hexdigest()}
-        await put_json(ctx, commitment_prefix(interval) + order_id, commitment)
+        await put_json(
+            ctx, commitment_prefix(interval) + order_id, {"sha256": commitment_of(stored)}
+        )
         summary = {"order_id": order_id, "interval_start": interval}
         emit_event(ctx, "OrderPlaced", summary)
         return canonical_json(summary)
@@ -217,45 +183,59 @@ class MarketContract(Contract):
         interval = domain(check_interval_start, interval_start)
         if await get_json(ctx, clearing_key(interval)) is not None:
             raise Conflict(f"interval {interval} is already cleared")
-        orders = []
-        for key, commitment in await list_json(ctx, *prefix_range(commitment_prefix(interval))):
-            order_id = key.rsplit("~", 1)[1]
-            stored = await get_private(ctx, ORDERS, await order_key(ctx, interval, order_id))
-            if stored is None or hashlib.sha256(stored).hexdigest() != commitment["sha256"]:
-                raise ValidationError(f"order {order_id} does not match its commitment")
-            orders.append(json.loads(stored))
-        offers = [domain(Offer.from_record, o) for o in orders if o["side"] == "offer"]
-        bids = [domain(Bid.from_record, o) for o in orders if o["side"] == "bid"]
-        result = domain(clear_interval, interval, offers, bids, tx_timestamp(ctx))
-        for trade in result.trades:
-            await put_json(ctx, trade_prefix(interval) + trade.trade_id, trade.to_record())
-        record = {
-            **result.to_record(),
-            "orders": sorted(orders, key=lambda o: o["order_id"]),
-            "tx_id": ctx.get_stub().get_txid(),
+        salt = await key_salt(ctx)
+        placed = await self._committed_orders(ctx, salt, interval)
+        offers = [p.order for p in placed if isinstance(p.order, Offer)]
+        bids = [p.order for p in placed if isinstance(p.order, Bid)]
+        cleared_at = tx_timestamp(ctx)
+        result = domain(clear_interval, interval, offers, bids, cleared_at)
+        sealed = seal_trades(result, {p.order.order_id: p for p in placed})
+        for trade, stored in sealed:
+            await put_private(ctx, ORDERS, trade_key(interval, trade.trade_id), stored)
+        await write_index(ctx, salt, interval, result.trades)
+        detail = {
+            name: value
+            for name, value in result.to_record().items()
+            if name not in ("trades", "matched_wh", "price_per_kwh", "interval_start")
         }
-        await put_json(ctx, clearing_key(interval), record)
-        summary = {
+        await put_private_json(ctx, ORDERS, detail_key(interval), detail)
+        public = {
             "interval_start": interval,
             "price_per_kwh": result.price_per_kwh,
             "matched_wh": result.matched_wh,
+            "offers": len(offers),
+            "bids": len(bids),
             "trades": len(result.trades),
+            "trade_commitments": trade_commitments(sealed),
+            "cleared_at": cleared_at,
+            "tx_id": ctx.get_stub().get_txid(),
         }
-        emit_event(ctx, "IntervalCleared", summary)
-        return canonical_json(record)
+        await put_json(ctx, clearing_key(interval), public)
+        summary = {name: public[name] for name in ("interval_start", "price_per_kwh")}
+        emit_event(
+            ctx,
+            "IntervalCleared",
+            {**summary, "matched_wh": result.matched_wh, "trades": len(result.trades)},
+        )
+        return canonical_json(public)
 
     async def SettleInterval(self, ctx: TransactionContext, interval_start: str) -> str:
         """Settle a cleared interval's trades against metered delivery, once."""
         authorize(ctx)
         interval = domain(check_interval_start, interval_start)
-        if await get_json(ctx, clearing_key(interval)) is None:
+        public = await get_json(ctx, clearing_key(interval))
+        if public is None:
             raise NotFound(f"interval {interval} is not cleared")
         if await get_json(ctx, settlement_key(interval)) is not None:
             raise Conflict(f"interval {interval} is already settled")
-        trades = [
-            domain(Trade.from_record, r)
-            for _, r in await list_json(ctx, *prefix_range(trade_prefix(interval)))
-        ]
+        ids = sorted(public["trade_commitments"])
+        stored = await load_json(ctx, [trade_key(interval, t) for t in ids])
+        if any(record is None for record in stored):
+            raise ValidationError(
+                f"interval {interval}: this peer does not hold the trades; "
+                "settle through a peer of the utility or the community"
+            )
+        trades = [domain(Trade.from_record, record) for record in stored]
         households = sorted({t.seller for t in trades} | {t.buyer for t in trades})
         readings = [await self._metered(ctx, h, interval) for h in households]
         tariff = await tariff_in_force(ctx, interval[:10])
@@ -263,18 +243,26 @@ class MarketContract(Contract):
             settle_interval, interval, trades, readings, tariff.import_price_at(interval)
         )
         for trade in settled:
-            await put_json(ctx, trade_prefix(interval) + trade.trade_id, trade.to_record())
+            delivery = {
+                "delivered_wh": trade.delivered_wh,
+                "shortfall_price_per_kwh": trade.shortfall_price_per_kwh,
+                "status": trade.status,
+            }
+            await put_private_json(ctx, ORDERS, delivery_key(interval, trade.trade_id), delivery)
+        statuses = Counter(trade.status for trade in settled)
         summary = {
             "interval_start": interval,
             "tariff_id": tariff.tariff_id,
             "trades": len(settled),
+            "delivered": statuses["delivered"],
+            "partially_delivered": statuses["partially_delivered"],
             "delivered_wh": sum(t.delivered_wh for t in settled),
             "shortfall_wh": sum(t.shortfall_wh for t in settled),
             "tx_id": ctx.get_stub().get_txid(),
         }
         await put_json(ctx, settlement_key(interval), summary)
         emit_event(ctx, "IntervalSettled", summary)
-        return canonical_json({**summary, "settled": [t.to_record() for t in settled]})
+        return canonical_json(summary)
 
     async def GetOrderBook(self, ctx: TransactionContext, interval_start: str) -> str:
         """How many sealed orders an interval has and whether it is cleared (no contents)."""
@@ -287,19 +275,98 @@ class MarketContract(Contract):
         )
 
     async def GetClearing(self, ctx: TransactionContext, interval_start: str) -> str:
+        """The public clearing record: price, volume, counts and commitments (anyone)."""
         authorize(ctx)
-        record = await get_json(ctx, clearing_key(interval_start))
-        if record is None:
-            raise NotFound(f"interval {interval_start} is not cleared")
-        return canonical_json(record)
+        return canonical_json(await self._public_clearing(ctx, interval_start))
+
+    async def GetClearingDetail(self, ctx: TransactionContext, interval_start: str) -> str:
+        """The clearing with every trade and fill (the utility's and community's staff)."""
+        authorize(ctx)
+        public = await self._public_clearing(ctx, interval_start)
+        interval = public["interval_start"]
+        detail = await get_private_json(ctx, ORDERS, detail_key(interval))
+        if detail is None:
+            raise NotFound(
+                f"this peer does not hold the details of interval {interval}; "
+                "ask a peer of the utility or the community"
+            )
+        views = await trades_of(
+            ctx, await key_salt(ctx), [(interval, t) for t in sorted(public["trade_commitments"])]
+        )
+        return canonical_json({**public, **detail, "trades": [v.record() for v in views]})
+
+    async def GetClearingDisclosure(self, ctx: TransactionContext, interval_start: str) -> str:
+        """The orders of a cleared interval, as stored, for the regulator's audit."""
+        authorize(ctx)
+        public = await self._public_clearing(ctx, interval_start)
+        interval = public["interval_start"]
+        placed = await self._committed_orders(ctx, await key_salt(ctx), interval)
+        orders = sorted((p.record() for p in placed), key=lambda o: o["order_id"])
+        return canonical_json({"interval_start": interval, "orders": orders})
+
+    async def AuditClearing(self, ctx: TransactionContext, interval_start: str) -> str:
+        """Check disclosed orders (transient ``orders``) against the public record."""
+        authorize(ctx)
+        public = await self._public_clearing(ctx, interval_start)
+        interval = public["interval_start"]
+        disclosed = parse_disclosure(transient(ctx).get("orders"), interval)
+        commitments = {
+            key.rsplit("~", 1)[1]: value["sha256"]
+            for key, value in await list_json(ctx, *prefix_range(commitment_prefix(interval)))
+        }
+        return canonical_json(audit_clearing(public, commitments, disclosed))
 
     async def ListTrades(self, ctx: TransactionContext, start: str, end: str) -> str:
-        """Every trade of the intervals in [start, end), in interval and trade order."""
-        authorize(ctx)
+        """The trades of the intervals in [start, end): a household's own, or all of them
+        for the utility's and community's staff, with their status."""
+        who = authorize(ctx)
         domain(check_interval_start, start)
         domain(check_interval_start, end)
-        entries = await list_json(ctx, trade_prefix(start), trade_prefix(end))
-        return canonical_json([record for _, record in entries])
+        salt = await key_salt(ctx)
+        household_id = household_of(who)
+        if household_id is None:
+            entries = await list_private(ctx, ORDERS, f"trade~{start}", f"trade~{end}")
+            keys = [tuple(key.split("~")[1:3]) for key, _ in entries]
+        else:
+            low, high = index_key(salt, household_id, start), index_key(salt, household_id, end)
+            keys = [
+                (key.rsplit("~", 1)[1], trade_id)
+                for key, raw in await list_private(ctx, ORDERS, low, high)
+                for trade_id in self._index_ids(key, raw)
+            ]
+        views = await trades_of(ctx, salt, [(i, t) for i, t in keys])
+        return canonical_json([view.record() for view in views])
+
+    async def _public_clearing(self, ctx: Any, interval_start: str) -> dict[str, Any]:
+        interval = domain(check_interval_start, interval_start)
+        record = await get_json(ctx, clearing_key(interval))
+        if record is None:
+            raise NotFound(f"interval {interval} is not cleared")
+        return dict(record)
+
+    async def _committed_orders(self, ctx: Any, salt: bytes, interval: str) -> list[Any]:
+        """Every order committed for *interval*, each checked against its commitment."""
+        commitments = await list_json(ctx, *prefix_range(commitment_prefix(interval)))
+        ids = [key.rsplit("~", 1)[1] for key, _ in commitments]
+        stored = await get_private_many(
+            ctx, ORDERS, [order_key_with(salt, interval, order_id) for order_id in ids]
+        )
+        placed = []
+        for order_id, (_, commitment), raw in zip(ids, commitments, stored, strict=True):
+            if raw is None:
+                raise NotFound(
+                    f"this peer does not hold order {order_id} of interval {interval}; "
+                    "ask a peer of the utility or the community"
+                )
+            if commitment_of(raw) != commitment["sha256"]:
+                raise ValidationError(f"order {order_id} does not match its commitment")
+            placed.append(stored_order(json.loads(raw), interval))
+        return placed
+
+    @staticmethod
+    def _index_ids(key: str, raw: bytes) -> list[str]:
+        ids = json.loads(raw)["trade_ids"]
+        return [str(trade_id) for trade_id in ids]
 
     def _check_open(self, ctx: Any, interval: str) -> None:
         now = parse_utc(tx_timestamp(ctx)[:19] + "Z")

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
 
-from homes import home
+from cryptography.hazmat.primitives import serialization
+from homes import ca_cert, home, msp_dir
 
-from client import Contract, Gateway
+from client import CAClient, Contract, Enrollment, Gateway, connect
 from client.bundles import MeterKeys
 from gridspec.signed_bundle import SignedBundle
+from network.ca import read_enrollment
 from network.connect import gateway
 from network.demo import TARIFF
 from network.scenario import Household, community, day_readings, signed_days
-from network.topology import REGULATOR, UTILITY
+from network.topology import COMMUNITY, REGULATOR, UTILITY
 
 CHANNEL = "community-sunnyside"
 DAY = date(2026, 3, 1)
@@ -78,3 +82,30 @@ def approved_tariff() -> dict:
         return json.loads(
             contract(gw, "TariffContract").submit("ApproveTariff", args=(TARIFF["tariff_id"],))
         )
+
+
+def enrolled(name: str, attributes: dict[str, str]) -> Enrollment:
+    """A fresh identity of the community, registered by its admin and enrolled."""
+    ca = CAClient(COMMUNITY.ca_url, COMMUNITY.ca_name, ca_cert(COMMUNITY).read_bytes())
+    secret = ca.register(read_enrollment(msp_dir(COMMUNITY, "admin")), name, attributes=attributes)
+    return ca.enroll(name, secret)
+
+
+@contextmanager
+def gateway_as(enrollment: Enrollment) -> Iterator[Gateway]:
+    """The community peer's gateway as `enrollment` (its certificate is its TLS client cert)."""
+    key = enrollment.private_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    channel = connect(
+        COMMUNITY.peer_address,
+        tls_root_cert=ca_cert(COMMUNITY).read_bytes(),
+        client_cert=enrollment.certificate,
+        client_key=key,
+    )
+    try:
+        yield Gateway(enrollment.identity(COMMUNITY.msp_id), enrollment.signer(), channel)
+    finally:
+        channel.close()

@@ -315,15 +315,19 @@ def test_7_the_operator_clears_the_interval(api: Api, story: dict) -> None:
         (OFFER_PRICE + BID_PRICE) // 2,
         OFFER_WH,
     )
-    (trade,) = clearing["trades"]
+    assert (clearing["offers"], clearing["bids"], clearing["trades"]) == (1, 1, 1)
+    assert api.ok("GET", f"{SUNNYSIDE}/intervals/{interval}/clearing", REGULATOR, 200) == clearing
+    detail = api.ok("GET", f"{SUNNYSIDE}/intervals/{interval}/clearing/detail", OPERATOR, 200)
+    (trade,) = detail["trades"]
     assert (trade["seller"], trade["buyer"], trade["energy_wh"], trade["status"]) == (
         story["household"].household_id,
         BUYER.household_id,
         OFFER_WH,
         "matched",
     )
-    assert {o["order_id"] for o in clearing["orders"]} == {offer["order_id"], bid["order_id"]}
-    assert api.ok("GET", f"{SUNNYSIDE}/intervals/{interval}/clearing", REGULATOR, 200) == clearing
+    assert list(clearing["trade_commitments"]) == [trade["trade_id"]]
+    filled = {f["order_id"] for f in detail["offer_fills"] + detail["bid_fills"]}
+    assert filled == {offer["order_id"], bid["order_id"]}
     story["trade"] = trade
 
 
@@ -335,7 +339,9 @@ def test_8_the_operator_settles_it_against_the_meters(api: Api, story: dict) -> 
         metered(story["household"], day, interval)["export_wh"],
         metered(BUYER, day, interval)["import_wh"],
     )
-    (done,) = settled["settled"]
+    end = (datetime.strptime(interval, FMT) + timedelta(minutes=15)).strftime(FMT)
+    window = f"start={interval}&end={end}"
+    (done,) = api.ok("GET", f"{SUNNYSIDE}/trades?{window}", OPERATOR, 200)["items"]
     assert done["trade_id"] == trade["trade_id"]
     assert (done["delivered_wh"], done["shortfall_wh"]) == (delivered, OFFER_WH - delivered)
     assert done["status"] == ("delivered" if delivered == OFFER_WH else "partially_delivered")

@@ -92,6 +92,7 @@ UTIL_OPERATOR_200 = "org   org   role  200   role  org   role  org   org"
 READERS = "200   own   role  200   200   role  role  200   consent"
 INVOICE_READERS = "200   own   role  role  200   org   role  role  role"
 ALL_ORGS = "utility, community, regulator"
+MARKET_STAFF = "utility, community / operator, billing, admin"
 AUDITORS = "audit audit audit audit audit 200   audit audit audit"
 AUDIT_WHO = "any org / regulator (checked by the API)"
 UPDATES = "updates updates updates updates updates updates {} updates updates"
@@ -142,7 +143,13 @@ ROWS: list[Row] = [
     row(f"GET {C}/intervals/<interval_start>/clearing", "GetClearing", "anyone", A),
     row(f"POST {C}/intervals/<interval_start>/settlement", "SettleInterval",
         "utility / operator, billing", "org   org   role  201   201   org   role  org   org"),
-    row(f"GET {C}/trades", "ListTrades", "anyone", A),
+    row(f"GET {C}/intervals/<interval_start>/clearing/detail", "GetClearingDetail",
+        MARKET_STAFF, "role  role  role  200   200   org   200   role  role"),
+    row(f"GET {C}/intervals/<interval_start>/disclosure", "GetClearingDisclosure",
+        MARKET_STAFF, "role  role  role  200   200   org   200   role  role"),
+    row(f"POST {C}/intervals/<interval_start>/audit", "AuditClearing", "anyone", A),
+    row(f"GET {C}/trades", "ListTrades", "utility, community / household, operator, billing, admin",
+        "200   200   role  200   200   org   200   role  role"),
     row(f"POST {C}/invoices", "GenerateInvoice", "utility / billing",
         "org   org   role  role  201   org   role  org   org"),
     row(f"GET {C}/households/<household_id>/invoices/<period_start>/<period_end>", "GetInvoice",
@@ -553,6 +560,15 @@ REQUESTS: dict[str, Callable[[Scene, Role], Request]] = {
     f"POST {C}/intervals/<interval_start>/settlement": lambda s, r: Request(
         f"{SUNNYSIDE}/intervals/{settle_interval(s, r)}/settlement"
     ),
+    f"GET {C}/intervals/<interval_start>/clearing/detail": lambda s, r: Request(
+        f"{SUNNYSIDE}/intervals/{s.settle_intervals['operator']}/clearing/detail"
+    ),
+    f"GET {C}/intervals/<interval_start>/disclosure": lambda s, r: Request(
+        f"{SUNNYSIDE}/intervals/{s.settle_intervals['operator']}/disclosure"
+    ),
+    f"POST {C}/intervals/<interval_start>/audit": lambda s, r: Request(
+        f"{SUNNYSIDE}/intervals/{s.settle_intervals['operator']}/audit", json={"orders": []}
+    ),
     f"GET {C}/trades": lambda s, r: Request(f"{SUNNYSIDE}/trades", query=DAY_QUERY),
     f"POST {C}/invoices": lambda s, r: Request(
         f"{SUNNYSIDE}/invoices",
@@ -657,7 +673,10 @@ CHECKS: dict[str, Callable[[Any, Scene, Role], None]] = {
     f"POST {C}/readings/verify": lambda body, s, r: _verified(body),
     f"POST {C}/orders": lambda body, s, r: _equal(body["order_id"], order_of(s, r)["order_id"]),
     f"POST {C}/intervals/<interval_start>/clearing": lambda body, s, r: _equal(
-        (body["price_per_kwh"], body["trades"], len(body["orders"])), (None, [], 2)
+        (body["price_per_kwh"], body["trades"], body["offers"] + body["bids"]), (None, 0, 2)
+    ),
+    f"POST {C}/intervals/<interval_start>/audit": lambda body, s, r: _equal(
+        (body["verified"], body["orders_disclosed"], body["problems"]), (True, 0, [])
     ),
     f"POST {C}/intervals/<interval_start>/settlement": lambda body, s, r: _equal(
         (body["interval_start"], body["trades"]), (s.settle_intervals[r.key], 0)
@@ -837,6 +856,9 @@ def chaincode_call(transaction: str, scene: Scene) -> tuple[tuple[str, ...], dic
         "PlaceOrder": ((), {"order": order}),
         "ClearInterval": ((scene.order_interval,), {}),
         "SettleInterval": ((scene.settle_intervals["operator"],), {}),
+        "GetClearingDetail": ((scene.settle_intervals["operator"],), {}),
+        "GetClearingDisclosure": ((scene.settle_intervals["operator"],), {}),
+        "ListTrades": ((DAY_QUERY["start"], DAY_QUERY["end"]), {}),
         "GenerateInvoice": (("h-001", DAY, NEXT_DAY), {}),
         "GetInvoice": (("h-001", DAY, NEXT_DAY), {}),
         "ReportGridEvent": ((json.dumps(FIXED_EVENT),), {}),

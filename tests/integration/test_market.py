@@ -89,6 +89,14 @@ def clear(interval: str) -> dict:
         return json.loads(contract(gw, "MarketContract").submit("ClearInterval", args=(interval,)))
 
 
+def trades_of(interval: str, org=UTILITY, user="operator1") -> list[dict]:
+    """The trades of one interval, as `user` of `org` may list them."""
+    end = (datetime.strptime(interval, FMT) + timedelta(minutes=15)).strftime(FMT)
+    with gateway(org, user) as gw:
+        market = contract(gw, "MarketContract")
+        return json.loads(market.evaluate("ListTrades", args=(interval, end)))
+
+
 def settle_open_trades() -> None:
     """Settle every interval of the test day whose trades are still `matched`, as billing does."""
     with gateway(UTILITY, "billing1") as gw:
@@ -130,16 +138,18 @@ def test_a_double_auction_clears_at_one_uniform_equilibrium_price(cleared):
     interval, clearing, (offer, bid, bid2) = cleared
     assert clearing["price_per_kwh"] == 10
     assert clearing["matched_wh"] == 250
-    trades = {(t["seller"], t["buyer"]): t for t in clearing["trades"]}
+    assert (clearing["offers"], clearing["bids"], clearing["trades"]) == (1, 2, 2)
+    listed = trades_of(interval)
+    trades = {(t["seller"], t["buyer"]): t for t in listed}
     assert set(trades) == {("h-001", "h-009"), ("h-001", "h-010")}
     first = trades[("h-001", "h-009")]
     assert (first["energy_wh"], first["price_per_kwh"], first["status"]) == (200, 10, "matched")
     assert first["interval_start"] == interval and first["trade_id"] and first["timestamp"]
-    assert {o["order_id"] for o in clearing["orders"]} == {
-        offer["order_id"],
-        bid["order_id"],
-        bid2["order_id"],
+    assert {(t["seller_order_id"], t["buyer_order_id"]) for t in listed} == {
+        (offer["order_id"], bid["order_id"]),
+        (offer["order_id"], bid2["order_id"]),
     }
+    assert sorted(clearing["trade_commitments"]) == sorted(t["trade_id"] for t in listed)
 
 
 def test_orders_are_sealed_until_clearing_and_refused_after(cleared):
@@ -167,8 +177,13 @@ def test_orders_are_sealed_until_clearing_and_refused_after(cleared):
     assert "a household may not both sell and buy in one interval" in str(both_sides.value)
 
     one_sided = clear(next_interval)
-    assert (one_sided["price_per_kwh"], one_sided["trades"]) == (None, [])
-    assert [o["order_id"] for o in one_sided["orders"]] == [order["order_id"]]
+    assert (one_sided["price_per_kwh"], one_sided["trades"]) == (None, 0)
+    assert (one_sided["offers"], one_sided["bids"], one_sided["trade_commitments"]) == (1, 0, {})
+    with gateway(UTILITY, "operator1") as gw:
+        disclosed = json.loads(
+            contract(gw, "MarketContract").evaluate("GetClearingDisclosure", args=(next_interval,))
+        )
+    assert [o["order_id"] for o in disclosed["orders"]] == [order["order_id"]]
 
 
 def test_settlement_marks_trades_delivered_or_partly_against_the_meters(cleared):
@@ -178,7 +193,8 @@ def test_settlement_marks_trades_delivered_or_partly_against_the_meters(cleared)
             contract(gw, "MarketContract").submit("SettleInterval", args=(interval,))
         )
     export_left = metered(SELLER, interval)["export_wh"]
-    by_buyer = {t["buyer"]: t for t in settled["settled"]}
+    listed = sorted(trades_of(interval, UTILITY, "billing1"), key=lambda t: t["trade_id"])
+    by_buyer = {t["buyer"]: t for t in listed}
     for buyer in (BUYER, BUYER2):
         trade = by_buyer[buyer.household_id]
         expected = min(trade["energy_wh"], metered(buyer, interval)["import_wh"], export_left)
@@ -189,6 +205,8 @@ def test_settlement_marks_trades_delivered_or_partly_against_the_meters(cleared)
         assert trade["shortfall_wh"] == trade["energy_wh"] - expected
         assert trade["shortfall_charge"] == ((trade["energy_wh"] - expected) * 28 + 500) // 1000
     assert settled["tariff_id"] == "sunnyside-tou-2026"
+    assert settled["delivered_wh"] == sum(t["delivered_wh"] for t in listed)
+    assert settled["delivered"] + settled["partially_delivered"] == settled["trades"] == 2
 
 
 def test_an_invoice_nets_grid_import_and_p2p_purchases_once_per_period(cleared):
@@ -197,9 +215,12 @@ def test_an_invoice_nets_grid_import_and_p2p_purchases_once_per_period(cleared):
     settle_open_trades()
     with gateway(UTILITY, "billing1") as gw:
         billing = contract(gw, "BillingContract")
-        invoice = json.loads(billing.submit("GenerateInvoice", args=("h-009", *period)))
+        issued = json.loads(billing.submit("GenerateInvoice", args=("h-009", *period)))
         again = json.loads(billing.submit("GenerateInvoice", args=("h-009", *period)))
-    assert again == invoice
+        invoice = json.loads(billing.evaluate("GetInvoice", args=("h-009", *period)))
+    assert again == issued
+    assert set(issued) == {"household_id", "period_start", "period_end", "invoice_sha256",
+                           "inputs_hash", "tx_id"}  # fmt: skip
     lines = {line["code"]: line for line in invoice["lines"]}
     assert {"grid_import", "p2p_purchase", "p2p_grid_fee", "feed_in", "fixed_charge"} <= set(lines)
     assert invoice["total"] == sum(line["amount"] for line in invoice["lines"])

@@ -14,21 +14,17 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import grpc
 import pytest
-from community_fixtures import CHANNEL, DAY_END, DAY_START
+from community_fixtures import CHANNEL, DAY_END, DAY_START, gateway_as
+from community_fixtures import enrolled as enrolled_identity
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 from gridnet_cli import gridnet
-from homes import ca_cert, msp_dir
 
-from client import CAClient, EndorseError, Enrollment, Gateway, GatewayError, connect
+from client import EndorseError, Enrollment, Gateway, GatewayError
 from client.configblock import ConfigBlock
 from client.orgconfig import revocation_list
-from network.ca import read_enrollment
 from network.connect import gateway, peer_session
 from network.procs import wait_until
 from network.topology import COMMUNITY, FOUNDING_CHANNELS
@@ -42,26 +38,6 @@ REFUSAL = (
     "channel [community-sunnyside] creator org [CommunityMSP]"
 )
 EXPIRES = "2030-01-01T00:00:00Z"
-
-
-@contextmanager
-def gateway_as(enrollment: Enrollment) -> Iterator[Gateway]:
-    """The community peer's gateway as `enrollment` (its certificate is its TLS client cert)."""
-    key = enrollment.private_key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    channel = connect(
-        COMMUNITY.peer_address,
-        tls_root_cert=ca_cert(COMMUNITY).read_bytes(),
-        client_cert=enrollment.certificate,
-        client_key=key,
-    )
-    try:
-        yield Gateway(enrollment.identity(COMMUNITY.msp_id), enrollment.signer(), channel)
-    finally:
-        channel.close()
 
 
 def readings(gw: Gateway, household_id: str) -> list[dict]:
@@ -97,15 +73,9 @@ def config_block(channel: str) -> ConfigBlock:
 
 
 def test_a_revoked_household_is_refused_by_the_peer_and_others_are_not():
-    ca = CAClient(COMMUNITY.ca_url, COMMUNITY.ca_name, ca_cert(COMMUNITY).read_bytes())
     tag = uuid.uuid4().hex[:8]
     name, household_id = f"household-rv-{tag}", f"h-rv{tag}"
-    secret = ca.register(
-        read_enrollment(msp_dir(COMMUNITY, "admin")),
-        name,
-        attributes={"role": "household", "household_id": household_id},
-    )
-    enrolled = ca.enroll(name, secret)
+    enrolled = enrolled_identity(name, {"role": "household", "household_id": household_id})
     with gateway_as(enrolled) as gw:
         assert readings(gw, household_id) == []
     channels = [c.name for c in FOUNDING_CHANNELS]

@@ -114,13 +114,26 @@ def evidence_key(household_id="h-001", start=DAY, end=NEXT_DAY):
     return f"invoicerec~{household_id}~{start}~{end}"
 
 
-def expected_invoice(ledger, household_id):
+def trades(ledger, cc):
+    """The trades of INTERVAL as the utility's operator lists them."""
+    end = "2026-02-28T08:30:00Z"
+    return ok(invoke(ledger, cc, OPERATOR, "MarketContract:ListTrades", INTERVAL, end)).json()
+
+
+def issued(ledger, cc, household_id="h-001"):
+    """The invoice of the day, as billing reads it."""
+    read = invoke(ledger, cc, BILLING, "BillingContract:GetInvoice", household_id, DAY, NEXT_DAY)
+    return ok(read).json()
+
+
+def expected_invoice(ledger, cc, household_id):
     """The domain's invoice of the day from the same inputs, as the ledger holds them."""
     readings = [IntervalReading(household_id, *r) for r in INTERVAL_READINGS[household_id]]
-    trade = SettledTrade.from_record(json.loads(ledger.state[f"trade~{INTERVAL}~{TRADE_ID}"]))
-    trades = [trade] if household_id in (trade.seller, trade.buyer) else []
+    (listed,) = trades(ledger, cc)
+    trade = SettledTrade.from_record({**listed, "status": "delivered"})
+    carried = [trade] if household_id in (trade.seller, trade.buyer) else []
     tariff = Tariff.from_record(TOU)
-    return compute_invoice(household_id, DAY, NEXT_DAY, tariff, readings, trades)
+    return compute_invoice(household_id, DAY, NEXT_DAY, tariff, readings, carried)
 
 
 # --- GenerateInvoice -------------------------------------------------------------------
@@ -129,7 +142,7 @@ def expected_invoice(ledger, household_id):
 def test_billing_issues_the_invoice_privately_and_publishes_only_its_evidence(cc, settled):
     result = generate(settled, cc)
     assert result.status == 200, result.message
-    record = result.json()
+    record = issued(settled, cc)
     # day import 200 Wh at 30 + peak 400 Wh at 45 - p2p sale 800 Wh at 15
     # - feed-in 200 Wh at 8 + fixed 25 = 6 + 18 - 12 - 2 + 25
     assert record["total"] == 35
@@ -141,12 +154,17 @@ def test_billing_issues_the_invoice_privately_and_publishes_only_its_evidence(cc
         "feed_in",
         "fixed_charge",
     ]
-    invoice = expected_invoice(settled, "h-001")
+    invoice = expected_invoice(settled, cc, "h-001")
     issued_at = result.stub.get_tx_timestamp().ToJsonString()
     assert record == {**invoice.to_record(), "issued_at": issued_at}
 
-    # the invoice only in the households collection ...
-    assert result.stub.private_writes.keys() == {("households", invoice_key())}
+    # the invoice only in the households collection, and the mark that settles the
+    # seller's side of its trade in the orders collection ...
+    mark = keyed("tradeinvoiced", TRADE_ID, "seller")
+    assert result.stub.private_writes.keys() == {
+        ("households", invoice_key()),
+        ("orders", mark),
+    }
     assert settled.private["households"] == {"keysalt": KEY_SALT, invoice_key(): canonical(record)}
     # ... and in public state only its evidence
     evidence = {
@@ -158,6 +176,11 @@ def test_billing_issues_the_invoice_privately_and_publishes_only_its_evidence(cc
         "tx_id": result.stub.tx_id,
     }
     assert result.stub.writes == {evidence_key(): canonical(evidence)}
+    assert settled.private["orders"][mark] == canonical(
+        {"invoice_sha256": evidence["invoice_sha256"], "tx_id": evidence["tx_id"]}
+    )
+    # ... and the answer, written into the block, is the evidence: no consumption
+    assert result.json() == evidence
     assert settled.events[-1] == ("InvoiceGenerated", canonical(evidence))
 
     for creator in (REGULATOR, HOUSEHOLD2, OPERATOR):
@@ -181,10 +204,27 @@ def test_billing_issues_the_invoice_privately_and_publishes_only_its_evidence(cc
 def test_the_invoice_is_computed_from_the_households_readings_and_settled_trades(
     cc, settled, household_id, codes
 ):
-    record = ok(generate(settled, cc, household_id)).json()
+    ok(generate(settled, cc, household_id))
+    record = issued(settled, cc, household_id)
     assert [line["code"] for line in record["lines"]] == codes
-    invoice = expected_invoice(settled, household_id)
+    invoice = expected_invoice(settled, cc, household_id)
     assert {k: v for k, v in record.items() if k != "issued_at"} == invoice.to_record()
+
+
+def test_a_trade_is_settled_once_both_of_its_invoices_are_issued(cc, settled):
+    (delivered,) = trades(settled, cc)
+    assert (delivered["status"], delivered["invoiced"]) == ("delivered", [])
+    ok(generate(settled, cc, "h-003"))  # the buyer's invoice first
+    (half,) = trades(settled, cc)
+    assert half == {**delivered, "invoiced": ["buyer"]}
+    ok(generate(settled, cc, "h-002"))  # no trade: changes nothing
+    assert trades(settled, cc) == [half]
+    ok(generate(settled, cc, "h-001"))
+    (done,) = trades(settled, cc)
+    assert done == {**delivered, "status": "settled", "invoiced": ["seller", "buyer"]}
+    # an invoice generated again sees the inputs it was issued from, not the new status
+    again = generate(settled, cc, "h-003")
+    assert (again.status, again.stub.private_writes) == (200, {})
 
 
 def test_generating_the_same_invoice_again_is_a_no_op(cc, settled):

@@ -573,55 +573,151 @@ def trade(number, seller, buyer, seller_order, buyer_order, energy_wh, price, am
     }
 
 
-def test_clearing_records_the_trades_at_one_price_and_reveals_the_orders(cc, ledger):
-    place_book(ledger, cc)
-    stored = {
-        key: value for key, value in ledger.private["orders"].items() if key.startswith("order~")
-    }
+def sealed(matched):
+    """A trade as the orders collection keeps it: salted by its two orders' salts."""
+    offer, bid = order_salt(matched["seller_order_id"]), order_salt(matched["buyer_order_id"])
+    salt = sha256(f"trade|{offer}|{bid}|{matched['trade_id']}".encode())
+    return {**matched, "salt": salt}
 
-    result = clear(ledger, cc)  # after 4 registrations and 4 orders: the 9th transaction
+
+def index_key(household_id, interval=INTERVAL):
+    return f"{keyed('tradesof', household_id)}~{interval}"
+
+
+def list_trades(ledger, cc, creator=OPERATOR, start=INTERVAL, end="2026-03-01T08:30:00Z"):
+    result = invoke(ledger, cc, creator, "MarketContract:ListTrades", start, end)
     assert result.status == 200, result.message
+    return result.json()
+
+
+MATCHED = [
     # bids 20 and 12 meet offers 10 and 14: 800 + 200 Wh match. b-2 (12) is left partly
     # unserved, so the price cannot be below 12, nor above the accepted bid of 12
-    trades = [
-        trade(1, "h-001", "h-003", "o-1", "b-1", 800, 12, 10, at(9)),
-        trade(2, "h-001", "h-004", "o-1", "b-2", 200, 12, 2, at(9)),
-    ]
-    record = result.json()
-    assert (record["price_per_kwh"], record["matched_wh"], record["trades"]) == (12, 1000, trades)
-    assert (record["unmatched_supply"], record["unmatched_demand"]) == (
-        {"h-002": 500},
-        {"h-004": 400},
-    )
-    # the revealed orders are the stored ones, salts included, so anyone can check them
-    # against the public commitments
-    assert record["orders"] == [
-        json.loads(stored[order_key(i)]) for i in ("b-1", "b-2", "o-1", "o-2")
-    ]
-    for revealed in record["orders"]:
-        order_id = revealed["order_id"]
-        assert revealed["salt"] == order_salt(order_id)
-        assert ledger.state[commitment_key(order_id)] == canonical(
-            {"sha256": sha256(canonical(revealed))}
-        )
-    assert record["tx_id"] == "tx-9"
+    trade(1, "h-001", "h-003", "o-1", "b-1", 800, 12, 10, at(9)),
+    trade(2, "h-001", "h-004", "o-1", "b-2", 200, 12, 2, at(9)),
+]
 
-    assert result.stub.writes == {
-        f"clearing~{INTERVAL}": canonical(record),
-        **{f"trade~{INTERVAL}~{t['trade_id']}": canonical(t) for t in trades},
+
+def test_clearing_keeps_the_trades_private_and_publishes_price_volume_and_commitments(cc, ledger):
+    place_book(ledger, cc)
+    result = clear(ledger, cc)  # after 4 registrations and 4 orders: the 9th transaction
+    assert result.status == 200, result.message
+    trades = [sealed(t) for t in MATCHED]
+    public = {
+        "interval_start": INTERVAL,
+        "price_per_kwh": 12,
+        "matched_wh": 1000,
+        "offers": 2,
+        "bids": 2,
+        "trades": 2,
+        "trade_commitments": {t["trade_id"]: sha256(canonical(t)) for t in trades},
+        "cleared_at": at(9),
+        "tx_id": "tx-9",
     }
-    assert result.stub.private_writes == {}
+    assert result.json() == public
+    assert result.stub.writes == {f"clearing~{INTERVAL}": canonical(public)}
+    # a trade's commitment is also the private-data hash every peer holds of it
+    for t in trades:
+        key = f"trade~{INTERVAL}~{t['trade_id']}"
+        assert (
+            ledger.private_hashes["orders"][key].hex() == public["trade_commitments"][t["trade_id"]]
+        )
+    detail = canonical(
+        {
+            "offer_fills": [
+                {"order_id": "o-1", "household": "h-001", "side": "offer",
+                 "energy_wh": 1000, "matched_wh": 1000, "unmatched_wh": 0},
+                {"order_id": "o-2", "household": "h-002", "side": "offer",
+                 "energy_wh": 500, "matched_wh": 0, "unmatched_wh": 500},
+            ],
+            "bid_fills": [
+                {"order_id": "b-1", "household": "h-003", "side": "bid",
+                 "energy_wh": 800, "matched_wh": 800, "unmatched_wh": 0},
+                {"order_id": "b-2", "household": "h-004", "side": "bid",
+                 "energy_wh": 600, "matched_wh": 200, "unmatched_wh": 400},
+            ],
+            "unmatched_supply": {"h-002": 500},
+            "unmatched_demand": {"h-004": 400},
+        }
+    )  # fmt: skip
+    ids = [t["trade_id"] for t in trades]
+    assert {key: w.value for (_, key), w in result.stub.private_writes.items()} == {
+        **{f"trade~{INTERVAL}~{t['trade_id']}": canonical(t) for t in trades},
+        index_key("h-001"): canonical({"trade_ids": ids}),
+        index_key("h-003"): canonical({"trade_ids": ids[:1]}),
+        index_key("h-004"): canonical({"trade_ids": ids[1:]}),
+        f"clearingdetail~{INTERVAL}": detail,
+    }
     summary = {"interval_start": INTERVAL, "price_per_kwh": 12, "matched_wh": 1000, "trades": 2}
     assert ledger.events[-1] == ("IntervalCleared", canonical(summary))
 
-    read = invoke(ledger, cc, HOUSEHOLDS[2], "MarketContract:GetClearing", INTERVAL)
-    assert read.payload == canonical(record)
-    listed = invoke(
-        ledger, cc, REGULATOR, "MarketContract:ListTrades", INTERVAL, "2026-03-01T08:30:00Z"
-    )
-    assert listed.json() == trades
+    # anyone reads the public record; only members' staff read the detail
+    read = invoke(ledger, cc, REGULATOR, "MarketContract:GetClearing", INTERVAL)
+    assert read.payload == canonical(public)
+    full = invoke(ledger, cc, OPERATOR, "MarketContract:GetClearingDetail", INTERVAL)
+    listed = [{**t, "invoiced": []} for t in trades]
+    assert full.json() == {**public, **json.loads(detail), "trades": listed}
     book = invoke(ledger, cc, REGULATOR, "MarketContract:GetOrderBook", INTERVAL)
     assert book.json() == {"interval_start": INTERVAL, "orders": 4, "cleared": True}
+
+
+def test_the_public_state_of_a_cleared_market_names_no_household_energy_or_price(cc, ledger):
+    """What orders and clearing add to what the regulator's peer holds in plain: no
+    household id, no order's energy or limit, no trade's parties."""
+    before, seen = dict(ledger.state), len(ledger.events)
+    place_book(ledger, cc)
+    assert clear(ledger, cc).status == 200
+    added = b"".join(
+        key.encode() + value for key, value in ledger.state.items() if key not in before
+    )
+    events = b"".join(payload for _, payload in ledger.events[seen:])
+    for secret in (b"h-00", b'"energy_wh"', b"min_price", b"max_price", b'"seller"', b'"buyer"'):
+        assert secret not in added, secret
+        assert secret not in events, secret
+    assert b"1000" in added  # the volume is public: the check above can see values
+
+
+@pytest.mark.parametrize(
+    ("creator", "expected"),
+    [
+        (OPERATOR, [0, 1]),
+        (BILLING, [0, 1]),
+        (member("CommunityMSP", "admin1", "admin"), [0, 1]),
+        (HOUSEHOLDS[1], [0, 1]),
+        (HOUSEHOLDS[3], [0]),
+        (HOUSEHOLDS[4], [1]),
+        (HOUSEHOLDS[2], []),
+    ],
+    ids=["operator", "billing", "community-admin", "seller", "buyer", "buyer-2", "no-trade"],
+)
+def test_a_household_lists_its_own_trades_and_the_staff_every_trade(cc, ledger, creator, expected):
+    place_book(ledger, cc)
+    assert clear(ledger, cc).status == 200
+    trades = [{**sealed(t), "invoiced": []} for t in MATCHED]
+    assert list_trades(ledger, cc, creator) == [trades[n] for n in expected]
+    later = list_trades(ledger, cc, creator, "2026-03-01T08:30:00Z", "2026-03-01T09:00:00Z")
+    assert later == []
+
+
+@pytest.mark.parametrize(
+    ("transaction", "creator", "message"),
+    [
+        ("ListTrades", REGULATOR, "caller from RegulatorMSP (regulator) may not call ListTrades; "
+         "allowed: utility, community"),
+        ("GetClearingDetail", REGULATOR, "caller from RegulatorMSP (regulator) may not call "
+         "GetClearingDetail; allowed: utility, community"),
+        ("GetClearingDisclosure", HOUSEHOLDS[1], "caller role 'household' may not call "
+         "GetClearingDisclosure; allowed: operator, billing, admin"),
+        ("GetClearingDetail", HOUSEHOLDS[1], "caller role 'household' may not call "
+         "GetClearingDetail; allowed: operator, billing, admin"),
+    ],
+)  # fmt: skip
+def test_who_may_not_read_the_markets_private_records(cc, ledger, transaction, creator, message):
+    place_book(ledger, cc)
+    assert clear(ledger, cc).status == 200
+    args = (INTERVAL, "2026-03-01T08:30:00Z") if transaction == "ListTrades" else (INTERVAL,)
+    result = invoke(ledger, cc, creator, f"MarketContract:{transaction}", *args)
+    assert (result.status, result.message) == (500, message)
 
 
 def test_an_interval_is_cleared_once(cc, ledger):
@@ -643,9 +739,14 @@ def test_a_one_sided_book_clears_without_price_or_trades(cc, ledger, book):
     result = clear(ledger, cc)
     assert result.status == 200, result.message
     record = result.json()
-    assert (record["price_per_kwh"], record["matched_wh"], record["trades"]) == (None, 0, [])
-    assert len(record["orders"]) == len(book)
+    assert (record["price_per_kwh"], record["matched_wh"], record["trades"]) == (None, 0, 0)
+    assert (record["offers"], record["bids"], record["trade_commitments"]) == (
+        sum(side == "offer" for _, _, side, _, _ in book),
+        sum(side == "bid" for _, _, side, _, _ in book),
+        {},
+    )
     assert list(result.stub.writes) == [f"clearing~{INTERVAL}"]
+    assert [key for _, key in result.stub.private_writes] == [f"clearingdetail~{INTERVAL}"]
     summary = {"interval_start": INTERVAL, "price_per_kwh": None, "matched_wh": 0, "trades": 0}
     assert ledger.events[-1] == ("IntervalCleared", canonical(summary))
 
@@ -669,10 +770,17 @@ def tamper(**changes):
 )
 def test_a_private_order_that_does_not_match_its_commitment_is_refused(cc, ledger, tamper):
     place_book(ledger, cc)
+    missing = tamper.__name__ == "<lambda>"
     tamper(ledger.private["orders"])
     before = snapshot(ledger)
     result = clear(ledger, cc)
-    assert (result.status, result.message) == (500, "order o-1 does not match its commitment")
+    message = (
+        f"this peer does not hold order o-1 of interval {INTERVAL}; "
+        "ask a peer of the utility or the community"
+        if missing
+        else "order o-1 does not match its commitment"
+    )
+    assert (result.status, result.message) == (500, message)
     assert snapshot(ledger) == before
 
 
@@ -768,32 +876,39 @@ def test_settlement_compares_the_trades_with_the_meters(
     metered(cleared, cc, H1, 0, h1_export)
     metered(cleared, cc, H3, 900, 0)
     metered(cleared, cc, H4, 300, 0)  # h-002 traded nothing: it needs no reading
-    matched = [
-        json.loads(value)
-        for key, value in sorted(cleared.state.items())
-        if key.startswith("trade~")
-    ]
+    matched = list_trades(cleared, cc)
     result = settle(cleared, cc, creator=creator)
     assert result.status == 200, result.message
 
     settled = [
         settled_trade(m, wh, status) for m, (wh, status) in zip(matched, deliveries, strict=True)
     ]
+    statuses = [status for _, status in deliveries]
     summary = {
         "interval_start": INTERVAL,
         "tariff_id": "tou-1",
         "trades": 2,
+        "delivered": statuses.count("delivered"),
+        "partially_delivered": statuses.count("partially_delivered"),
         "delivered_wh": sum(wh for wh, _ in deliveries),
         "shortfall_wh": 1000 - sum(wh for wh, _ in deliveries),
         "tx_id": result.stub.tx_id,
     }
-    assert result.json() == {**summary, "settled": settled}
-    assert result.stub.writes == {
-        f"settlement~{INTERVAL}": canonical(summary),
-        **{f"trade~{INTERVAL}~{t['trade_id']}": canonical(t) for t in settled},
+    assert result.json() == summary
+    assert result.stub.writes == {f"settlement~{INTERVAL}": canonical(summary)}
+    deliveries_written = {
+        key: json.loads(write.value) for (_, key), write in result.stub.private_writes.items()
     }
-    assert result.stub.private_writes == {}
+    assert deliveries_written == {
+        f"tradedelivery~{INTERVAL}~{t['trade_id']}": {
+            "delivered_wh": t["delivered_wh"],
+            "shortfall_price_per_kwh": 30,
+            "status": t["status"],
+        }
+        for t in settled
+    }
     assert cleared.events[-1] == ("IntervalSettled", canonical(summary))
+    assert list_trades(cleared, cc) == settled
 
 
 def test_an_interval_is_settled_once(cc, cleared):
@@ -859,7 +974,7 @@ def test_the_readings_of_all_of_a_households_meters_are_added_up(cc, cleared):
     metered(cleared, cc, H4, 300, 0)
     result = settle(cleared, cc)
     assert result.status == 200, result.message
-    assert [t["delivered_wh"] for t in result.json()["settled"]] == [800, 100]
+    assert [t["delivered_wh"] for t in list_trades(cleared, cc)] == [800, 100]
 
 
 FIVE_MINUTES = ("2026-03-01T08:15:00Z", "2026-03-01T08:20:00Z", "2026-03-01T08:25:00Z")
@@ -885,7 +1000,7 @@ def test_three_five_minute_readings_are_summed_into_the_interval(
     submit_readings(cleared, cc, H4, *[(s, 5, 100, 0) for s in FIVE_MINUTES])
     result = settle(cleared, cc)
     assert result.status == 200, result.message
-    settled = result.json()["settled"]
+    settled = list_trades(cleared, cc)
     assert [(t["delivered_wh"], t["status"]) for t in settled] == deliveries
     assert result.json()["delivered_wh"] == sum(wh for wh, _ in deliveries)
 
@@ -950,7 +1065,7 @@ def test_an_erased_households_unsettled_trades_settle_as_not_delivered(cc, clear
     metered(cleared, cc, H4, 300, 0)
     settled = settle(cleared, cc)
     assert settled.status == 200, settled.message
-    trades = settled.json()["settled"]
+    trades = list_trades(cleared, cc)
     assert [(t["seller"], t["delivered_wh"], t["status"]) for t in trades] == [
         ("h-001", 0, "partially_delivered"),
         ("h-001", 0, "partially_delivered"),
