@@ -179,7 +179,7 @@ async def market_run(bench: Bench, traders: int, concurrency: int) -> tuple[Resu
             await market.operator_peer_has(newest[interval][1])
         done = await submit_long_form(market.operator, "ClearInterval", (interval,))
         record = json.loads(done.result)
-        matched["trades"] += len(record["trades"])
+        matched["trades"] += record["trades"]
         matched["wh"] += record["matched_wh"]
         return traders
 

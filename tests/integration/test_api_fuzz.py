@@ -200,6 +200,10 @@ PLANS: dict[str, Plan] = {
     "GET /communities/{community}/intervals/{interval_start}/order-book": READ,
     "POST /communities/{community}/intervals/{interval_start}/clearing": write("operator"),
     "GET /communities/{community}/intervals/{interval_start}/clearing": READ,
+    "GET /communities/{community}/intervals/{interval_start}/clearing/detail": READ,
+    "GET /communities/{community}/intervals/{interval_start}/disclosure": READ,
+    # an audit is an evaluation on the caller's own peer: any caller, no write
+    "POST /communities/{community}/intervals/{interval_start}/audit": READ,
     "POST /communities/{community}/intervals/{interval_start}/settlement": write(
         "operator", "billing"
     ),
