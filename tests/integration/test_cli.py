@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
 import sys
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -22,7 +24,7 @@ from homes import home, secret
 
 from client.greenbutton import export_readings
 from network.connect import gateway
-from network.scenario import day_readings
+from network.scenario import community, day_readings
 from network.topology import COMMUNITY, REGULATOR, UTILITY, Org
 
 pytestmark = pytest.mark.usefixtures("fabric_network")
@@ -54,7 +56,13 @@ def cli(tmp_path_factory):
             timeout=120,
         )
 
-    for org, user in ((UTILITY, "headend1"), (UTILITY, "operator1"), (COMMUNITY, "household1")):
+    identities = (
+        (UTILITY, "headend1"),
+        (UTILITY, "operator1"),
+        (COMMUNITY, "household1"),
+        (REGULATOR, "auditor1"),
+    )
+    for org, user in identities:
         enrolled = run(org, "enrol", "--id", user, f"--secret={secret(org, user)}")
         assert enrolled.returncode == 0, enrolled.stderr
         assert json.loads(enrolled.stdout)["label"] == f"{org.key}.{user}"
@@ -271,3 +279,65 @@ def test_an_identity_of_another_org_needs_that_orgs_profile(cli):
         "error: community.household1 is an identity of community: "
         "give community's connection profile",
     )
+
+
+def evening_interval() -> str:
+    """An interval of the evening three days ago with no order yet: no other test trades
+    or bills there (they take nights, midday and afternoons)."""
+    start = datetime.now(UTC).replace(hour=20, minute=0, second=0, microsecond=0)
+    start -= timedelta(days=3)
+    with gateway(REGULATOR, "auditor1") as gw:
+        market = contract(gw, "MarketContract")
+        for slot in range(16):
+            interval = (start + slot * timedelta(minutes=15)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            book = json.loads(market.evaluate("GetOrderBook", args=(interval,)))
+            if book["orders"] == 0 and not book["cleared"]:
+                return interval
+    pytest.fail("every evening interval three days ago has orders; run `make clean`")
+
+
+def test_the_regulator_audits_a_clearing_from_the_orders_the_utility_discloses(cli, tmp_path):
+    run, _ = cli
+    households = community()
+    for household in households[:2]:
+        register(household)
+    interval = evening_interval()
+    for user, side, price in (("household1", "offer", 9), ("household2", "bid", 21)):
+        order = {
+            "order_id": f"o-cli-{uuid.uuid4().hex[:8]}",
+            "side": side,
+            "interval_start": interval,
+            "energy_wh": 120,
+            "price_per_kwh": price,
+            "salt": base64.urlsafe_b64encode(os.urandom(18)).decode(),
+        }
+        with gateway(COMMUNITY, user) as gw:
+            contract(gw, "MarketContract").submit(
+                "PlaceOrder", transient={"order": json.dumps(order).encode()}
+            )
+    cleared = run(UTILITY, "clear", "--as", "utility.operator1", "--interval", interval)
+    assert cleared.returncode == 0, cleared.stderr
+    assert f"cleared {interval}: price 15, 120 Wh in 1 trades" in cleared.stderr
+
+    file = tmp_path / "orders.json"
+    disclosed = run(
+        UTILITY, "disclose-orders", "--as", "utility.operator1", "--interval", interval,
+        "--out", str(file),
+    )  # fmt: skip
+    assert disclosed.returncode == 0, disclosed.stderr
+    assert file.stat().st_mode & 0o777 == 0o600
+    audit = ("audit-clearing", "--as", "regulator.auditor1", "--interval", interval)
+    verified = run(REGULATOR, *audit, "--disclosure", str(file))
+    assert verified.returncode == 0, verified.stderr
+    assert json.loads(verified.stdout)["verified"] is True
+
+    record = json.loads(file.read_text())
+    for order in record["orders"]:
+        if order["side"] == "bid":
+            order["max_price_per_kwh"] = 30
+    forged = tmp_path / "forged.json"
+    forged.write_text(json.dumps(record))
+    refused = run(REGULATOR, *audit, "--disclosure", str(forged))
+    assert refused.returncode == 1
+    assert "problem: 1 orders differ from their commitments" in refused.stderr
+    assert f"error: the clearing of {interval} is NOT verified" in refused.stderr
