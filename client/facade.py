@@ -84,6 +84,9 @@ CONTRACTS: dict[str, tuple[str, bool]] = {
     "GetTariff": ("TariffContract", False),
     "TariffInForce": ("TariffContract", False),
     "PlaceOrder": ("MarketContract", True),
+    "GrantAgent": ("AgentContract", True),
+    "RevokeAgent": ("AgentContract", True),
+    "ListAgents": ("AgentContract", False),
     "ClearInterval": ("MarketContract", True),
     "SettleInterval": ("MarketContract", True),
     "GetOrderBook": ("MarketContract", False),
@@ -127,6 +130,7 @@ PRIVATE_READS = {
     "DiscloseReading",
     "GetInvoice",
     "ListConsents",
+    "ListAgents",
     "GetClearingDetail",
     "GetClearingDisclosure",
     "ListTrades",
@@ -283,6 +287,19 @@ class Ledger:
 
     def place_order(self, order: Mapping[str, Any]) -> Any:
         return self.call("PlaceOrder", transient={"order": json.dumps(dict(order)).encode()})
+
+    def grant_agent(self, agent_id: str, limits: Mapping[str, int]) -> Any:
+        """Delegate this household's orders to an agent identity, within *limits*."""
+        payload = json.dumps({"agent_id": agent_id, "limits": dict(limits)}).encode()
+        return self.call("GrantAgent", transient={"agent": payload})
+
+    def revoke_agent(self, agent_id: str) -> Any:
+        return self.call(
+            "RevokeAgent", transient={"agent": json.dumps({"agent_id": agent_id}).encode()}
+        )
+
+    def agents(self) -> Any:
+        return self.call("ListAgents")
 
     def order_book(self, interval_start: str) -> Any:
         return self.call("GetOrderBook", interval_start)

@@ -7,6 +7,7 @@ from apiflask import APIFlask
 from api.auth import bp as auth
 from api.errors import LEDGER_ERRORS
 from api.routes.admin import bp as admin
+from api.routes.agents import bp as agents
 from api.routes.audit import bp as audit
 from api.routes.communities import PREFIX, pick_community
 from api.routes.communities import bp as communities
@@ -26,7 +27,17 @@ from api.routes.updates import bp as updates
 # the org's own: mounted at their own prefix
 BLUEPRINTS = (health, auth, admin, communities, consortium, funding, audit, updates)
 # one community's: mounted under /communities/<community>
-COMMUNITY_BLUEPRINTS = (meters, readings, consents, tariffs, market, invoices, events, greenbutton)
+COMMUNITY_BLUEPRINTS = (
+    meters,
+    readings,
+    consents,
+    tariffs,
+    market,
+    agents,
+    invoices,
+    events,
+    greenbutton,
+)
 
 # What each blueprint's operations may answer besides their success, 401, 422, a path's
 # 404 and a body's 400: errors.document_errors lists it in the OpenAPI document.

@@ -32,8 +32,8 @@ def require_admin(action: str) -> None:
 @bp.doc(summary="Register a person or service account at your org's CA (org admin)")
 def register(identity: dict[str, Any]) -> Any:
     require_admin("register identities")
-    if identity["role"] == "household" and not identity.get("household_id"):
-        abort(422, "a household identity needs a household_id")
+    if identity["role"] in ("household", "agent") and not identity.get("household_id"):
+        abort(422, f"a {identity['role']} identity needs a household_id")
     attributes = {"role": identity["role"]}
     if identity.get("household_id"):
         attributes["household_id"] = identity["household_id"]

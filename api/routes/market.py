@@ -14,8 +14,8 @@ from api.routes.market_schemas import (
     AuditReport,
     Clearing,
     ClearingDetail,
-    Disclosure,
     OrderBook,
+    OrderDisclosure,
     OrderIn,
     OrderOut,
     Settlement,
@@ -68,7 +68,7 @@ def clearing_detail(interval_start: str) -> Any:
 
 @bp.get("/intervals/<interval_start>/disclosure")
 @bp.auth_required(auth)
-@bp.output(Disclosure)
+@bp.output(OrderDisclosure)
 @bp.doc(summary="The orders of a cleared interval, as placed, for the regulator's audit")
 def disclosure(interval_start: str) -> Any:
     return ledger().clearing_disclosure(interval_start)

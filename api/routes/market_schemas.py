@@ -119,7 +119,7 @@ class DisclosedOrder(Schema):
     salt = String(required=True, validate=Length(22, 86), metadata=SALT)
 
 
-class Disclosure(Schema):
+class OrderDisclosure(Schema):
     interval_start = String()
     orders = List(Nested(DisclosedOrder))
 

@@ -234,7 +234,9 @@ class IdentityIn(Schema):
     enrollment_id = String(required=True, validate=Regexp(r"^[A-Za-z0-9._@-]{1,64}$"))
     role = String(
         required=True,
-        validate=OneOf(["household", "meter", "operator", "billing", "regulator", "third_party"]),
+        validate=OneOf(
+            ["household", "agent", "meter", "operator", "billing", "regulator", "third_party"]
+        ),
     )
     household_id = String(load_default=None, validate=Length(3, 64))
     secret = String(load_default=None, validate=Length(8, 128))

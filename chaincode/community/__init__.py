@@ -4,7 +4,8 @@ Contracts: ``MeterContract`` (meter registry and erasure), ``ReadingContract``
 (signed meter-day bundles in a private collection, reading queries, disclosures
 with Merkle proofs, retention), ``ConsentContract`` (households'
 consents to third parties), ``TariffContract`` (time-of-use tariffs approved by the
-regulator), ``MarketContract`` (sealed orders, clearing, settlement),
+regulator), ``MarketContract`` (sealed orders, clearing, settlement), ``AgentContract``
+(households' delegations to bidding agents),
 ``BillingContract`` (invoices) and
 ``GridEventContract`` (the append-only grid event log) and ``KeySaltContract`` (the
 salt that keys private-data names, :mod:`.keyed`). Access is decided by the
@@ -15,6 +16,7 @@ data lives in the collections of :mod:`.collections`. Run the server with
 
 from fabric_chaincode_python.fabric_contract_api import ContractChaincode
 
+from .agents import AgentContract
 from .billing import BillingContract
 from .consent import ConsentContract
 from .events import GridEventContract
@@ -25,6 +27,7 @@ from .readings import ReadingContract
 from .tariffs import TariffContract
 
 __all__ = [
+    "AgentContract",
     "BillingContract",
     "ConsentContract",
     "GridEventContract",
@@ -45,6 +48,7 @@ def build_chaincode() -> ContractChaincode:
         ConsentContract(),
         TariffContract(),
         MarketContract(),
+        AgentContract(),
         BillingContract(),
         GridEventContract(),
         KeySaltContract(),

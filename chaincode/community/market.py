@@ -36,6 +36,8 @@ from typing import Any
 from fabric_chaincode_python.fabric_contract_api import Contract, TransactionContext
 
 from chaincode.access import authorize
+from chaincode.community.agents import delegation_for
+from chaincode.community.agents import household_of as attributed_household
 from chaincode.community.collections import ORDERS
 from chaincode.community.domain import (
     Bid,
@@ -139,11 +141,22 @@ class MarketContract(Contract):
         ]
 
     async def PlaceOrder(self, ctx: TransactionContext) -> str:
-        """Place a sealed offer or bid (a household); the same order again is a no-op."""
-        household_id = household_of(authorize(ctx))
-        if household_id is None:
-            raise AccessDenied("only a household places orders")
+        """Place a sealed offer or bid (a household, or an agent it delegated to, within
+        the household's limits); the same order again is a no-op."""
+        who = authorize(ctx)
+        limits = None
+        if who.role == "agent":
+            household_id, limits = await delegation_for(ctx, who)
+        else:
+            household_id = attributed_household(who)
         placed = parse_order(transient(ctx).get("order"), household_id, tx_timestamp(ctx))
+        if limits is not None:
+            broken = limits.refusal(placed.side, placed.order.energy_wh, placed.price)
+            if broken:
+                raise ValidationError(
+                    f"order {placed.order.order_id} breaks household {household_id}'s limits "
+                    f"for agent {who.common_name}: {broken}"
+                )
         interval, order_id = placed.interval_start, placed.order.order_id
         self._check_open(ctx, interval)
         if await get_json(ctx, clearing_key(interval)) is not None:

@@ -92,6 +92,13 @@ class PlacedOrder:
     def side(self) -> str:
         return "offer" if isinstance(self.order, Offer) else "bid"
 
+    @property
+    def price(self) -> int:
+        """The order's price limit: the offer's lowest, or the bid's highest."""
+        if isinstance(self.order, Offer):
+            return self.order.min_price_per_kwh
+        return self.order.max_price_per_kwh
+
     def record(self) -> dict[str, Any]:
         """What the orders collection keeps (and the public commitment hashes)."""
         return {

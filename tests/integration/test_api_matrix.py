@@ -135,7 +135,7 @@ ROWS: list[Row] = [
         "org   org   org   org   org   200   org   org   org"),
     row(f"GET {C}/tariffs/<tariff_id>", "GetTariff", "anyone", A),
     row(f"GET {C}/tariffs/in-force/<day>", "TariffInForce", "anyone", A),
-    row(f"POST {C}/orders", "PlaceOrder", "community / household",
+    row(f"POST {C}/orders", "PlaceOrder", "community / household, agent",
         "201   201   org   org   org   org   org   role  role"),
     row(f"GET {C}/intervals/<interval_start>/order-book", "GetOrderBook", "anyone", A),
     row(f"POST {C}/intervals/<interval_start>/clearing", "ClearInterval", "utility / operator",
@@ -143,6 +143,12 @@ ROWS: list[Row] = [
     row(f"GET {C}/intervals/<interval_start>/clearing", "GetClearing", "anyone", A),
     row(f"POST {C}/intervals/<interval_start>/settlement", "SettleInterval",
         "utility / operator, billing", "org   org   role  201   201   org   role  org   org"),
+    row(f"POST {C}/agents", "GrantAgent", "community / household",
+        "201   201   org   org   org   org   org   role  role"),
+    row(f"DELETE {C}/agents/<agent_id>", "RevokeAgent", "community / household",
+        "200   404   org   org   org   org   org   role  role"),
+    row(f"GET {C}/agents", "ListAgents", "community / household",
+        "200   200   org   org   org   org   org   role  role"),
     row(f"GET {C}/intervals/<interval_start>/clearing/detail", "GetClearingDetail",
         MARKET_STAFF, "role  role  role  200   200   org   200   role  role"),
     row(f"GET {C}/intervals/<interval_start>/disclosure", "GetClearingDisclosure",
@@ -223,6 +229,11 @@ H1, H2 = community()[0], community()[1]
 MATRIX_DATE = datetime(2026, 2, 14, tzinfo=UTC).date()
 MATRIX_READINGS = day_readings(H1, MATRIX_DATE)[:8]
 FIXED_CONSENT = "matrix-grant"
+AGENT_LIMITS = {
+    "max_buy_price_per_kwh": 30,
+    "min_sell_price_per_kwh": 5,
+    "max_wh_per_interval": 900,
+}
 REVOKED_CONSENT = "matrix-revoked"
 NO_UPDATE = "20260101T000000Z-consortium-removal-000000"
 FIXED_EVENT = {
@@ -318,6 +329,16 @@ class Scene:
     utility_name: str = ""
     order_salts: dict[str, str] = field(default_factory=dict)
     campaign: dict[str, Any] = field(default_factory=dict)  # a funding campaign of this run
+
+
+def delegation_payload(limits: dict[str, int]) -> bytes:
+    return json.dumps({"agent_id": "a1", "limits": limits}).encode()
+
+
+def agent_of(scene: Scene, role: Role) -> str:
+    """The agent identity a household of this run delegates to (a new one each run: a
+    revoked delegation is final)."""
+    return f"agent-mx{scene.tag}-{role.key}"
 
 
 def free_intervals(gw: Gateway, count: int) -> list[str]:
@@ -560,6 +581,13 @@ REQUESTS: dict[str, Callable[[Scene, Role], Request]] = {
     f"POST {C}/intervals/<interval_start>/settlement": lambda s, r: Request(
         f"{SUNNYSIDE}/intervals/{settle_interval(s, r)}/settlement"
     ),
+    f"POST {C}/agents": lambda s, r: Request(
+        f"{SUNNYSIDE}/agents", json={"agent_id": agent_of(s, r), "limits": AGENT_LIMITS}
+    ),
+    f"DELETE {C}/agents/<agent_id>": lambda s, r: Request(
+        f"{SUNNYSIDE}/agents/{agent_of(s, ROLES['household'])}"
+    ),
+    f"GET {C}/agents": lambda s, r: Request(f"{SUNNYSIDE}/agents"),
     f"GET {C}/intervals/<interval_start>/clearing/detail": lambda s, r: Request(
         f"{SUNNYSIDE}/intervals/{s.settle_intervals['operator']}/clearing/detail"
     ),
@@ -656,6 +684,7 @@ DOMAIN_MESSAGES = {
         for key in ("household", "household2", "operator")
     },
     ("POST /admin/identities", "admin"): "Identity 'operator1' is already registered",
+    (f"DELETE {C}/agents/<agent_id>", "household2"): "household h-002 has no agent agent-mx",
     (f"DELETE {C}/consents/<consent_id>", "household2"): (
         f"consent {REVOKED_CONSENT} of household h-002 does not exist"
     ),
@@ -674,6 +703,13 @@ CHECKS: dict[str, Callable[[Any, Scene, Role], None]] = {
     f"POST {C}/orders": lambda body, s, r: _equal(body["order_id"], order_of(s, r)["order_id"]),
     f"POST {C}/intervals/<interval_start>/clearing": lambda body, s, r: _equal(
         (body["price_per_kwh"], body["trades"], body["offers"] + body["bids"]), (None, 0, 2)
+    ),
+    f"POST {C}/agents": lambda body, s, r: _equal(
+        (body["agent_id"], body["household_id"], body["limits"], body["revoked_at"]),
+        (agent_of(s, r), r.household_id, AGENT_LIMITS, None),
+    ),
+    f"DELETE {C}/agents/<agent_id>": lambda body, s, r: _equal(
+        (body["agent_id"], body["revoked_at"] is not None), (agent_of(s, r), True)
     ),
     f"POST {C}/intervals/<interval_start>/audit": lambda body, s, r: _equal(
         (body["verified"], body["orders_disclosed"], body["problems"]), (True, 0, [])
@@ -856,6 +892,9 @@ def chaincode_call(transaction: str, scene: Scene) -> tuple[tuple[str, ...], dic
         "PlaceOrder": ((), {"order": order}),
         "ClearInterval": ((scene.order_interval,), {}),
         "SettleInterval": ((scene.settle_intervals["operator"],), {}),
+        "GrantAgent": ((), {"agent": delegation_payload(AGENT_LIMITS)}),
+        "RevokeAgent": ((), {"agent": json.dumps({"agent_id": "a1"}).encode()}),
+        "ListAgents": ((), {}),
         "GetClearingDetail": ((scene.settle_intervals["operator"],), {}),
         "GetClearingDisclosure": ((scene.settle_intervals["operator"],), {}),
         "ListTrades": ((DAY_QUERY["start"], DAY_QUERY["end"]), {}),

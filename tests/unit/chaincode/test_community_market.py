@@ -304,11 +304,11 @@ def test_a_household_may_not_both_sell_and_buy_in_one_interval(cc, ledger, first
         ),
         (
             identity("CommunityMSP", "operator", cn="op"),
-            "caller role 'operator' may not call PlaceOrder; allowed: household",
+            "caller role 'operator' may not call PlaceOrder; allowed: household, agent",
         ),
         (
             identity("CommunityMSP", None, cn="nobody"),
-            "caller without a role may not call PlaceOrder; allowed: household",
+            "caller without a role may not call PlaceOrder; allowed: household, agent",
         ),
         (identity("CommunityMSP", "household", cn="h"), "caller has no household_id attribute"),
     ],

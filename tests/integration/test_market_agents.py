@@ -1,0 +1,111 @@
+"""A household's bidding agent on the real network: delegated, held to its limits, revoked.
+
+A fresh household and an agent identity for it (role ``agent``, the household's id)
+are enrolled at the community's CA. Until the household delegates on the ledger the
+agent can place nothing; once it has, the agent's orders are the household's, and the
+community's and utility's peers refuse any that breaks the household's limits; once
+the household revokes, the agent is refused at once (no certificate revocation needed).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from community_fixtures import contract, enrolled, fresh_household, gateway_as, register
+
+from client import EndorseError, Enrollment
+from network.connect import gateway
+from network.topology import REGULATOR
+
+pytestmark = pytest.mark.usefixtures("fabric_network")
+
+LIMITS = {"max_buy_price_per_kwh": 24, "min_sell_price_per_kwh": 7, "max_wh_per_interval": 500}
+
+
+def late_interval() -> str:
+    """An interval of the late evening five days ago with no order yet: no other test
+    trades there (they take nights, midday, afternoons, and the evening three days ago)."""
+    start = datetime.now(UTC).replace(hour=21, minute=0, second=0, microsecond=0)
+    start -= timedelta(days=5)
+    with gateway(REGULATOR, "auditor1") as gw:
+        market = contract(gw, "MarketContract")
+        for slot in range(12):
+            interval = (start + slot * timedelta(minutes=15)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            book = json.loads(market.evaluate("GetOrderBook", args=(interval,)))
+            if not book["cleared"]:
+                return interval
+    pytest.fail("every late interval five days ago is cleared; run `make clean`")
+
+
+def order(side: str, energy_wh: int, price: int, interval: str) -> bytes:
+    return json.dumps(
+        {
+            "order_id": f"o-ag-{uuid.uuid4().hex[:8]}",
+            "side": side,
+            "interval_start": interval,
+            "energy_wh": energy_wh,
+            "price_per_kwh": price,
+            "salt": base64.urlsafe_b64encode(os.urandom(18)).decode(),
+        }
+    ).encode()
+
+
+def place(identity: Enrollment, payload: bytes) -> dict:
+    with gateway_as(identity) as gw:
+        raw = contract(gw, "MarketContract").submit("PlaceOrder", transient={"order": payload})
+    return json.loads(raw)
+
+
+def delegate(household: Enrollment, transaction: str, **agent: object) -> None:
+    with gateway_as(household) as gw:
+        contract(gw, "AgentContract").submit(
+            transaction, transient={"agent": json.dumps(agent).encode()}
+        )
+
+
+@pytest.fixture(scope="module")
+def parties() -> tuple[str, Enrollment, Enrollment, str]:
+    household = fresh_household()
+    register(household)
+    tag = household.household_id
+    own = enrolled(f"household-{tag}", {"role": "household", "household_id": tag})
+    agent_id = f"agent-{tag}"
+    agent = enrolled(agent_id, {"role": "agent", "household_id": tag})
+    return tag, own, agent, agent_id
+
+
+def test_an_agent_trades_only_while_delegated_and_within_the_limits(parties) -> None:
+    household_id, household, agent, agent_id = parties
+    interval = late_interval()
+    with pytest.raises(EndorseError) as undelegated:
+        place(agent, order("bid", 100, 20, interval))
+    assert f"household {household_id} has not delegated to agent {agent_id}" in str(
+        undelegated.value
+    )
+
+    delegate(household, "GrantAgent", agent_id=agent_id, limits=LIMITS)
+    placed = place(agent, order("bid", 500, 24, interval))
+    assert placed["interval_start"] == interval
+    with gateway_as(household) as gw:
+        (listed,) = json.loads(contract(gw, "AgentContract").evaluate("ListAgents"))
+    assert (listed["agent_id"], listed["limits"], listed["revoked_at"]) == (agent_id, LIMITS, None)
+
+    for side, energy_wh, price, reason in (
+        ("bid", 100, 25, "bid price 25 is above max_buy_price_per_kwh 24"),
+        ("bid", 501, 10, "energy 501 wh is above max_wh_per_interval 500"),
+    ):
+        with pytest.raises(EndorseError) as broken:
+            place(agent, order(side, energy_wh, price, interval))
+        assert f"for agent {agent_id}: {reason}" in str(broken.value)
+
+    delegate(household, "RevokeAgent", agent_id=agent_id)
+    with pytest.raises(EndorseError) as revoked:
+        place(agent, order("bid", 100, 20, interval))
+    assert f"household {household_id} has revoked its delegation to agent {agent_id}" in str(
+        revoked.value
+    )
