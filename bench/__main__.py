@@ -63,6 +63,12 @@ def parser() -> argparse.ArgumentParser:
         help="households trading in the market workload, each with its own identity",
     )
     p.add_argument(
+        "--city-households",
+        type=int,
+        default=10_000,
+        help="households placing one order each in the market-at-scale interval",
+    )
+    p.add_argument(
         "--skip-node-client",
         action="store_true",
         help="leave the Node Gateway client baseline out (no Node.js needed)",
@@ -81,6 +87,7 @@ async def run(args: argparse.Namespace) -> int:
         args.sustain,
         not args.skip_node_client,
         args.households,
+        args.city_households,
     )
     bench = Bench(settings, run_tag())
     started = time.monotonic()
@@ -92,7 +99,7 @@ async def run(args: argparse.Namespace) -> int:
         await bench.close()
     targets, notes, details = summarise(plan, results)
     details = {**details, **plan.settings(settings)}
-    path = write(args.out, results, targets, details, notes, plan.profiles)
+    path = write(args.out, results, targets, details, notes, plan.profiles, plan.sections)
     info(f"benchmark done in {time.monotonic() - started:.0f}s: {path}")
     return 0
 

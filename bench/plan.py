@@ -18,6 +18,8 @@ import subprocess
 from dataclasses import dataclass, field
 from typing import Any
 
+from bench.agents_report import agents_section
+from bench.community_week import community_week
 from bench.erasure import purge_year
 from bench.experiments import (
     Bench,
@@ -30,6 +32,7 @@ from bench.experiments import (
 from bench.ledger_setup import approved_tariff
 from bench.loadgen import REFUSED
 from bench.market import market_run
+from bench.market_scale import market_at_scale
 from bench.profiles import Profile, capture, window
 from bench.report import Target, saturation
 from bench.results import Result
@@ -42,6 +45,7 @@ from network.topology import UTILITY
 NODE_DIR = REPO / "bench" / "node"
 INVOICE_CONCURRENCY = 16
 MARKET_CONCURRENCY = 32
+CITY_CONCURRENCY = 64
 PAIRED = "paired with the Node client: python client,"
 API_PAIR = "paired with the API: python client,"
 API_OVERLOAD = "overload through the API:"
@@ -54,7 +58,9 @@ class Plan:
     sustain: float
     with_node_client: bool
     traders: int = 100
+    city: int = 10_000
     skipped: list[str] = field(default_factory=list)
+    sections: list[str] = field(default_factory=list)
     profiles: dict[str, list[Profile]] = field(default_factory=dict)
 
     def node_client_ready(self) -> bool:
@@ -81,6 +87,9 @@ class Plan:
             "meters": settings.meters,
             "market households (one identity each)": self.traders,
             "market orders in flight": MARKET_CONCURRENCY,
+            "market at scale: households (one identity each), orders in flight": (
+                f"{self.city:,}, {CITY_CONCURRENCY}"
+            ),
             "endorsement": "readings collection policy OR(UtilityMSP.peer); chaincode "
             "AND(UtilityMSP.peer, CommunityMSP.peer)",
         }
@@ -137,6 +146,11 @@ class Plan:
         step(f"market: orders of {self.traders} households, each interval cleared when full")
         for result in await market_run(bench, self.traders, MARKET_CONCURRENCY):
             record(result)
+        step(f"market at scale: {self.city:,} households' orders of one interval, one clearing")
+        for result in await market_at_scale(bench, self.city, CITY_CONCURRENCY):
+            record(result)
+        step("agents: forecasters and bidding agents on a simulated week (offline)")
+        self.sections.extend(agents_section(await asyncio.to_thread(community_week)))
         step("erasure: PurgeHousehold of a year of 15-minute readings")
         record(await purge_year(bench))
         if self.sustain:
@@ -226,6 +240,7 @@ def summarise(plan: Plan, results: list[Result]) -> tuple[list[Target], list[str
         ),
         api_target(api, api_pair),
         api_overload_target(api_overload, api),
+        *city_targets(results),
         Target(
             "PurgeHousehold of a year of 15-minute readings (35,040)",
             "time, and what stays",
@@ -282,6 +297,36 @@ def api_overload_target(run: Result | None, best_load: Result | None) -> Target:
             and p50 <= 2 * best_p50
         ),
     )
+
+
+def city_targets(results: list[Result]) -> list[Target]:
+    """The market at scale: orders/s of one interval's orders, and its clearing."""
+    placed = next((r for r in results if r.name.startswith("market at scale: PlaceOrder")), None)
+    cleared = next((r for r in results if r.name.startswith("market at scale: Clear")), None)
+    peers = "peers' CPU {:.1f} s ({:.1f} ms an order)"
+    return [
+        Target(
+            "orders of one interval by 10,000 households, each its own identity",
+            "every order placed; orders/s",
+            f"{placed.tx_per_s:,.0f} orders/s, {placed.committed:,} placed"
+            if placed
+            else "not measured",
+            peers.format(placed.cpu.get("peer", 0), placed.cpu_ms_per_tx("peer") or 0)
+            if placed
+            else "-",
+            None if placed is None else not placed.failures,
+        ),
+        Target(
+            "clearing those orders in one transaction",
+            "completes; its time",
+            f"{cleared.duration:.1f} s" if cleared and cleared.committed else "not cleared",
+            f"peers' CPU {cleared.cpu.get('peer', 0):.1f} s, chaincode "
+            f"{cleared.cpu.get('chaincode', 0):.1f} s"
+            if cleared
+            else "-",
+            None if cleared is None else cleared.committed == 1,
+        ),
+    ]
 
 
 def sustained_target(run: Result | None) -> Target:

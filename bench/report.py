@@ -194,6 +194,7 @@ def write(
     settings: dict[str, Any],
     notes: Sequence[str],
     profiles: dict[str, list[Any]] | None = None,
+    sections: Sequence[str] = (),
 ) -> Path:
     charts = [
         *chart_sweep(results, path.parent / "charts"),
@@ -220,6 +221,7 @@ def write(
         *(f"- {note}" for note in notes),
         "",
         *profile_section(profiles or {}),
+        *sections,
         "## Tuning: what each change bought",
         "",
         *tuning_log(),

@@ -13,17 +13,33 @@ import base64
 import json
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from community_fixtures import contract, enrolled, fresh_household, gateway_as, register
 
+from agents import (
+    AgentLimits,
+    BiddingAgent,
+    Forecaster,
+    GridPrices,
+    IntervalForecast,
+    Trader,
+    history_from_readings,
+)
+from chaincode.community.domain import Tariff
 from client import EndorseError, Enrollment
+from client.facade import Caller, Ledger
 from network.connect import gateway
-from network.topology import REGULATOR
+from network.demo import TARIFF
+from network.scenario import Household, day_readings
+from network.topology import COMMUNITY, REGULATOR
 
 pytestmark = pytest.mark.usefixtures("fabric_network")
 
+FMT = "%Y-%m-%dT%H:%M:%SZ"
 LIMITS = {"max_buy_price_per_kwh": 24, "min_sell_price_per_kwh": 7, "max_wh_per_interval": 500}
 
 
@@ -35,7 +51,7 @@ def late_interval() -> str:
     with gateway(REGULATOR, "auditor1") as gw:
         market = contract(gw, "MarketContract")
         for slot in range(12):
-            interval = (start + slot * timedelta(minutes=15)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            interval = (start + slot * timedelta(minutes=15)).strftime(FMT)
             book = json.loads(market.evaluate("GetOrderBook", args=(interval,)))
             if not book["cleared"]:
                 return interval
@@ -55,6 +71,34 @@ def order(side: str, energy_wh: int, price: int, interval: str) -> bytes:
     ).encode()
 
 
+@contextmanager
+def ledger_of(identity: Enrollment) -> Iterator[Ledger]:
+    """The domain facade as the agent's identity, over the community's peer."""
+    with gateway_as(identity) as gw:
+        caller = Caller.from_certificate(COMMUNITY.msp_id, identity.certificate)
+        yield Ledger(gw, caller, community="sunnyside")
+
+
+def forecast_of(household: Household, interval: str) -> IntervalForecast:
+    """The agent's day-ahead forecast of *interval*, from 8 weeks of the household's
+    simulated readings (as its home meter gateway would keep them)."""
+    day = datetime.strptime(interval, FMT).date()
+    history = history_from_readings(
+        r for back in range(1, 57) for r in day_readings(household, day - timedelta(days=back))
+    )
+    forecaster = Forecaster(household).fit(history)
+    slot = (datetime.strptime(interval, FMT) - datetime.strptime(interval[:10], "%Y-%m-%d")).seconds
+    return forecaster.predict(day, history).interval(slot // 900)
+
+
+def prices_at(interval: str) -> GridPrices:
+    """The grid's prices in *interval* under the community's tariff."""
+    tariff = Tariff.from_record(TARIFF)
+    return GridPrices(
+        tariff.import_price_at(interval), tariff.feed_in_price_per_kwh, tariff.p2p_grid_fee_per_kwh
+    )
+
+
 def place(identity: Enrollment, payload: bytes) -> dict:
     with gateway_as(identity) as gw:
         raw = contract(gw, "MarketContract").submit("PlaceOrder", transient={"order": payload})
@@ -69,18 +113,19 @@ def delegate(household: Enrollment, transaction: str, **agent: object) -> None:
 
 
 @pytest.fixture(scope="module")
-def parties() -> tuple[str, Enrollment, Enrollment, str]:
+def parties() -> tuple[Household, Enrollment, Enrollment, str]:
     household = fresh_household()
     register(household)
     tag = household.household_id
     own = enrolled(f"household-{tag}", {"role": "household", "household_id": tag})
     agent_id = f"agent-{tag}"
     agent = enrolled(agent_id, {"role": "agent", "household_id": tag})
-    return tag, own, agent, agent_id
+    return household, own, agent, agent_id
 
 
 def test_an_agent_trades_only_while_delegated_and_within_the_limits(parties) -> None:
-    household_id, household, agent, agent_id = parties
+    simulated, household, agent, agent_id = parties
+    household_id = simulated.household_id
     interval = late_interval()
     with pytest.raises(EndorseError) as undelegated:
         place(agent, order("bid", 100, 20, interval))
@@ -102,6 +147,19 @@ def test_an_agent_trades_only_while_delegated_and_within_the_limits(parties) -> 
         with pytest.raises(EndorseError) as broken:
             place(agent, order(side, energy_wh, price, interval))
         assert f"for agent {agent_id}: {reason}" in str(broken.value)
+
+    # the agent's own order, from its forecast of the household, at the tariff's prices
+    forecast = forecast_of(simulated, interval)
+    with ledger_of(agent) as ledger:
+        trader = Trader(BiddingAgent(AgentLimits.from_record(LIMITS)), ledger)
+        placed = trader.trade(interval, forecast, prices_at(interval))
+    assert placed is not None, "the agent found nothing worth trading in an evening interval"
+    assert (placed["side"], placed["interval_start"]) == ("bid", interval)
+    assert 1 <= placed["energy_wh"] <= LIMITS["max_wh_per_interval"]
+    assert placed["price_per_kwh"] <= LIMITS["max_buy_price_per_kwh"]
+    with gateway(REGULATOR, "auditor1") as gw:
+        book = json.loads(contract(gw, "MarketContract").evaluate("GetOrderBook", args=(interval,)))
+    assert book["orders"] >= 2  # the agent's first order and this one, at least
 
     delegate(household, "RevokeAgent", agent_id=agent_id)
     with pytest.raises(EndorseError) as revoked:

@@ -72,21 +72,24 @@ def newest_block() -> int:
         return session.newest(CHANNEL)
 
 
-def free_interval(day: datetime, seller: Household, buyer: Household) -> str:
-    """An interval of *day* with no order yet, in which the seller exports the offer and
-    the buyer imports the bid (the households are new: only other tests' orders count)."""
-    by_start = {r["interval_start"]: r for r in day_readings(seller, day.date())}
-    buys = day_readings(buyer, day.date())
-    needs = {r["interval_start"] for r in buys if r["import_wh"] >= BID_WH}
+def free_interval(seller: Household, buyer: Household) -> tuple[datetime, str]:
+    """The latest day two to six days ago with an interval that has no order yet and in
+    which the seller exports what it will sell and the buyer imports its bid (the
+    households are new: only other tests' orders count)."""
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     with gateway(REGULATOR, "auditor1") as gw:
         market = contract(gw, "MarketContract")
-        for start, reading in sorted(by_start.items()):
-            if reading["export_wh"] < OFFER_WH or start not in needs:
-                continue
-            book = json.loads(market.evaluate("GetOrderBook", args=(start,)))
-            if book["orders"] == 0 and not book["cleared"]:
-                return start
-    pytest.fail(f"no interval on {day.date()} where the new seller exports and the buyer imports")
+        for back in range(2, 7):
+            day = today - timedelta(days=back)
+            sells = {r["interval_start"]: r for r in day_readings(seller, day.date())}
+            buys = {r["interval_start"]: r for r in day_readings(buyer, day.date())}
+            for start, reading in sorted(sells.items()):
+                if reading["export_wh"] < BID_WH or buys[start]["import_wh"] < BID_WH:
+                    continue
+                book = json.loads(market.evaluate("GetOrderBook", args=(start,)))
+                if book["orders"] == 0 and not book["cleared"]:
+                    return day, start
+    pytest.fail("no interval in the last days where the new seller exports and the buyer imports")
 
 
 def place(identity: Enrollment, side: str, energy_wh: int, price: int, interval: str) -> dict:
@@ -109,10 +112,11 @@ def place(identity: Enrollment, side: str, energy_wh: int, price: int, interval:
 def story() -> Story:
     approved_tariff()
     tag = uuid.uuid4().hex[:8]
-    solar = next(h for h in community() if h.solar_kwp >= 3)
+    # a large array without a battery, so that even a grey winter week has a sunny hour
+    solar = replace(next(h for h in community() if h.solar_kwp), solar_kwp=12.0, battery=None)
     plain = next(h for h in community() if h.solar_kwp == 0)
     seller, buyer = fresh(solar, f"ls{tag}"), fresh(plain, f"lb{tag}")
-    day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=2)
+    day, interval = free_interval(seller, buyer)
     identities = {}
     for household in (seller, buyer):
         register(household)
@@ -121,7 +125,6 @@ def story() -> Story:
             f"household-{household.household_id}",
             {"role": "household", "household_id": household.household_id},
         )
-    interval = free_interval(day, seller, buyer)
     first_block = newest_block() + 1
     orders = {
         "offer": place(identities[seller.household_id], "offer", OFFER_WH, OFFER_PRICE, interval),

@@ -1,10 +1,12 @@
 """Which of GridLedger's packages may import which: the layers, read from the source itself.
 
 `gridspec` is the bottom (it imports none of the others); the chaincode and the client
-stand on it alone; the API on the client; `network`, the operator's tool, stands beside
-the applications and none of them imports it (only the benchmark, which drives a whole
-network, does). Every `import` of every module is read with `ast`, at any depth (a
-function's deferred import counts as much as one at the top).
+stand on it alone; the API on the client; `simulation` (the simulated community's
+data) stands alone, and the households' `agents` on it and the client; `network`, the
+operator's tool, stands beside the applications and none of them imports it (only the
+benchmark, which drives a whole network, does). Every `import` of every module is
+read with `ast`, at any depth (a function's deferred import counts as much as one at
+the top).
 """
 
 from __future__ import annotations
@@ -17,13 +19,15 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-PACKAGES = ("api", "client", "gridspec", "chaincode", "network", "bench")
+PACKAGES = ("api", "client", "gridspec", "chaincode", "network", "bench", "simulation", "agents")
 MAY_IMPORT = {
     "api": {"api", "client", "gridspec"},
     "client": {"client", "gridspec"},
     "gridspec": {"gridspec"},
     "chaincode": {"chaincode", "gridspec"},
-    "network": set(PACKAGES) - {"api", "bench"},
+    "simulation": {"simulation"},
+    "agents": {"agents", "simulation", "gridspec", "client"},
+    "network": set(PACKAGES) - {"api", "bench", "agents"},
     "bench": set(PACKAGES),
 }
 
