@@ -197,6 +197,13 @@ PLANS: dict[str, Plan] = {
     "GET /communities/{community}/tariffs/in-force/{day}": READ,
     "POST /communities/{community}/tariffs/{tariff_id}/approval": write("regulator"),
     "POST /communities/{community}/orders": write(*HOUSEHOLDS, positive_as=(FUZZ_HOUSEHOLD.key,)),
+    "POST /communities/{community}/agents": write(
+        *HOUSEHOLDS, positive_as=(FUZZ_HOUSEHOLD.key,), may_succeed=(FUZZ_HOUSEHOLD.key,)
+    ),
+    "DELETE /communities/{community}/agents/{agent_id}": write(
+        *HOUSEHOLDS, positive_as=(FUZZ_HOUSEHOLD.key,), may_succeed=(FUZZ_HOUSEHOLD.key,)
+    ),
+    "GET /communities/{community}/agents": READ,
     "GET /communities/{community}/intervals/{interval_start}/order-book": READ,
     "POST /communities/{community}/intervals/{interval_start}/clearing": write("operator"),
     "GET /communities/{community}/intervals/{interval_start}/clearing": READ,
