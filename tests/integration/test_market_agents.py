@@ -15,6 +15,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -34,7 +35,7 @@ from client import EndorseError, Enrollment
 from client.facade import Caller, Ledger
 from network.connect import gateway
 from network.demo import TARIFF
-from network.scenario import Household, day_readings
+from network.scenario import Household, community, day_readings
 from network.topology import COMMUNITY, REGULATOR
 
 pytestmark = pytest.mark.usefixtures("fabric_network")
@@ -114,7 +115,10 @@ def delegate(household: Enrollment, transaction: str, **agent: object) -> None:
 
 @pytest.fixture(scope="module")
 def parties() -> tuple[Household, Enrollment, Enrollment, str]:
-    household = fresh_household()
+    # a household without solar or battery: it imports every evening, so its agent bids
+    plain = next(h for h in community() if not h.solar_kwp)
+    household = replace(fresh_household(), solar_kwp=plain.solar_kwp, battery=None,
+                        persons=plain.persons, annual_kwh=plain.annual_kwh)  # fmt: skip
     register(household)
     tag = household.household_id
     own = enrolled(f"household-{tag}", {"role": "household", "household_id": tag})
