@@ -240,7 +240,7 @@ def summarise(plan: Plan, results: list[Result]) -> tuple[list[Target], list[str
         ),
         api_target(api, api_pair),
         api_overload_target(api_overload, api),
-        *city_targets(results),
+        *city_targets(results, plan.city),
         Target(
             "PurgeHousehold of a year of 15-minute readings (35,040)",
             "time, and what stays",
@@ -299,14 +299,14 @@ def api_overload_target(run: Result | None, best_load: Result | None) -> Target:
     )
 
 
-def city_targets(results: list[Result]) -> list[Target]:
+def city_targets(results: list[Result], households: int) -> list[Target]:
     """The market at scale: orders/s of one interval's orders, and its clearing."""
     placed = next((r for r in results if r.name.startswith("market at scale: PlaceOrder")), None)
     cleared = next((r for r in results if r.name.startswith("market at scale: Clear")), None)
     peers = "peers' CPU {:.1f} s ({:.1f} ms an order)"
     return [
         Target(
-            "orders of one interval by 10,000 households, each its own identity",
+            f"orders of one interval by {households:,} households, each its own identity",
             "every order placed; orders/s",
             f"{placed.tx_per_s:,.0f} orders/s, {placed.committed:,} placed"
             if placed

@@ -151,8 +151,10 @@ def everything():
 def targets_of(results, **plan_kw) -> dict[str, Target]:
     """The targets by the first word that tells them apart."""
     targets = summarise(plan(**plan_kw), results)[0]
-    keys = ["sustained", "flatness", "overload", "api", "api overload", "purge"]
-    return dict(zip(keys + [f"client {n}" for n in range(len(targets) - 6)], targets, strict=True))
+    keys = ["sustained", "flatness", "overload", "api", "api overload", "city orders",
+            "city clearing", "purge"]  # fmt: skip
+    clients = [f"client {n}" for n in range(len(targets) - len(keys))]
+    return dict(zip(keys + clients, targets, strict=True))
 
 
 # --- best, find, ratio -----------------------------------------------------------------
@@ -256,6 +258,20 @@ def test_summarise_every_target_of_a_full_run():
             True,
         ),
         Target(
+            "orders of one interval by 10,000 households, each its own identity",
+            "every order placed; orders/s",
+            "not measured",
+            "-",
+            None,
+        ),
+        Target(
+            "clearing those orders in one transaction",
+            "completes; its time",
+            "not cleared",
+            "-",
+            None,
+        ),
+        Target(
             "PurgeHousehold of a year of 15-minute readings (35,040)",
             "time, and what stays",
             "12.3 s",
@@ -313,6 +329,20 @@ def test_only_the_sweep_measured_nothing_else_is_judged():
             "through the API with 4x the best posts in flight (429s honoured)",
             ">= 90 % of the API at the best load; accepted posts' p50 <= 2x its p50",
             "not measured",
+            "-",
+            None,
+        ),
+        "city orders": Target(
+            "orders of one interval by 10,000 households, each its own identity",
+            "every order placed; orders/s",
+            "not measured",
+            "-",
+            None,
+        ),
+        "city clearing": Target(
+            "clearing those orders in one transaction",
+            "completes; its time",
+            "not cleared",
             "-",
             None,
         ),
@@ -511,8 +541,32 @@ def test_the_paired_run_is_enough_without_a_sweep_run_at_that_load():
 
 def test_no_node_runs_no_client_targets():
     targets = summarise(plan(), [*sweep_runs(), *api_runs(), purge_run()])[0]
-    assert len(targets) == 6
+    assert len(targets) == 8
     assert not [t for t in targets if "Node client" in t.what]
+
+
+def test_the_market_at_scale_reports_orders_per_second_and_the_clearings_time():
+    placed = result("market at scale: PlaceOrder by 10,000 households, closed 64", load=64,
+                    duration=50.0, committed=10_000, items=10_000, cpu={"peer": 80.0})  # fmt: skip
+    cleared = result("market at scale: ClearInterval of 10,000 orders in one transaction",
+                     mode="triggered", load=1, batch_size=10_000, duration=12.5, committed=1,
+                     items=10_000, cpu={"peer": 9.0, "chaincode": 6.0})  # fmt: skip
+    targets = targets_of([*sweep_runs(), placed, cleared])
+    orders, clearing = targets["city orders"], targets["city clearing"]
+    assert orders.what == "orders of one interval by 10,000 households, each its own identity"
+    assert (orders.measured, orders.met) == ("200 orders/s, 10,000 placed", True)
+    assert orders.baseline == "peers' CPU 80.0 s (8.0 ms an order)"
+    assert (clearing.measured, clearing.met) == ("12.5 s", True)
+    assert clearing.baseline == "peers' CPU 9.0 s, chaincode 6.0 s"
+
+
+def test_a_market_at_scale_not_run_is_not_measured():
+    targets = targets_of(sweep_runs())
+    assert (targets["city orders"].measured, targets["city orders"].met) == ("not measured", None)
+    assert (targets["city clearing"].measured, targets["city clearing"].met) == (
+        "not cleared",
+        None,
+    )
 
 
 # --- notes and settings ----------------------------------------------------------------
