@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import timedelta
 from typing import Any
 
 from fabric_chaincode_python.fabric_contract_api import Contract, TransactionContext
@@ -41,7 +40,6 @@ from chaincode.community.agents import household_of as attributed_household
 from chaincode.community.collections import ORDERS
 from chaincode.community.domain import (
     Bid,
-    IntervalReading,
     Offer,
     Trade,
     check_interval_start,
@@ -73,13 +71,11 @@ from chaincode.community.market_trades import (
     trades_of,
     write_index,
 )
-from chaincode.community.meterdays import read_days
-from chaincode.community.meters import erasure_key, household_meters_prefix, meter_key
+from chaincode.community.metered import metered
+from chaincode.community.meters import household_meters_prefix, meter_key
 from chaincode.community.tariffs import tariff_in_force
-from chaincode.community.times import format_utc, parse_utc
+from chaincode.community.times import parse_utc
 from chaincode.runtime import (
-    AccessDenied,
-    Caller,
     Conflict,
     NotFound,
     ValidationError,
@@ -113,16 +109,6 @@ def detail_key(interval_start: str) -> str:
 
 def settlement_key(interval_start: str) -> str:
     return f"settlement~{interval_start}"
-
-
-def household_of(who: Caller) -> str | None:
-    """The household a caller acts for, or None for the utility's and community's staff."""
-    if who.role != "household":
-        return None
-    household_id = who.attributes.get("household_id")
-    if not household_id:
-        raise AccessDenied("caller has no household_id attribute")
-    return household_id
 
 
 class MarketContract(Contract):
@@ -250,7 +236,7 @@ class MarketContract(Contract):
             )
         trades = [domain(Trade.from_record, record) for record in stored]
         households = sorted({t.seller for t in trades} | {t.buyer for t in trades})
-        readings = [await self._metered(ctx, h, interval) for h in households]
+        readings = [await metered(ctx, h, interval) for h in households]
         tariff = await tariff_in_force(ctx, interval[:10])
         settled = domain(
             settle_interval, interval, trades, readings, tariff.import_price_at(interval)
@@ -336,7 +322,7 @@ class MarketContract(Contract):
         domain(check_interval_start, start)
         domain(check_interval_start, end)
         salt = await key_salt(ctx)
-        household_id = household_of(who)
+        household_id = attributed_household(who) if who.role == "household" else None
         if household_id is None:
             entries = await list_private(ctx, ORDERS, f"trade~{start}", f"trade~{end}")
             keys = [tuple(key.split("~")[1:3]) for key, _ in entries]
@@ -392,46 +378,3 @@ class MarketContract(Contract):
             if meter is not None and meter["status"] == "active":
                 return True
         return False
-
-    async def _metered(self, ctx: Any, household_id: str, interval: str) -> IntervalReading:
-        """A household's import and export in one 15-minute interval, over all its meters.
-
-        An erased household's readings are gone: its unsettled trades settle as not
-        delivered (import and export 0), so its counterparties can still be settled."""
-        if await get_json(ctx, erasure_key(household_id)) is not None:
-            return domain(IntervalReading, household_id, interval, 0, 0)
-        imported = exported = 0
-        meters = [
-            entry["meter_id"]
-            for _, entry in await list_json(
-                ctx, *prefix_range(household_meters_prefix(household_id))
-            )
-        ]
-        for meter_id in meters:
-            found = await self._reading(ctx, meter_id, interval)
-            if found is None:
-                raise ValidationError(
-                    f"household {household_id} has no reading of meter {meter_id} "
-                    f"for interval {interval}"
-                )
-            imported += found[0]
-            exported += found[1]
-        if not meters:
-            raise ValidationError(f"household {household_id} has no meter")
-        return domain(IntervalReading, household_id, interval, imported, exported)
-
-    async def _reading(self, ctx: Any, meter_id: str, interval: str) -> tuple[int, int] | None:
-        """A meter's energy in a 15-minute interval: one reading, or three 5-minute ones."""
-        day = interval[:10]
-        stored = (await read_days(ctx, meter_id, [day])).get(day)
-        readings = stored.readings() if stored else {}
-        first = readings.get(interval)
-        if first is None or first.interval_minutes not in (5, 15):
-            return None
-        if first.interval_minutes == 15:
-            return first.import_wh, first.export_wh
-        begins = parse_utc(interval)
-        parts = [readings.get(format_utc(begins + timedelta(minutes=5 * n))) for n in range(3)]
-        if any(part is None for part in parts):
-            return None
-        return sum(p.import_wh for p in parts if p), sum(p.export_wh for p in parts if p)
