@@ -11,7 +11,7 @@ from typing import Any
 
 from apiflask import APIFlask
 
-from api import backpressure, errors, ledger, metrics, settings
+from api import backpressure, errors, ledger, limits, metrics, settings
 from api.routes import ERRORS, register
 
 __all__ = ["create_app"]
@@ -34,6 +34,7 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
         "`Authorization: Bearer ...`; service accounts send `X-API-Key`."
     }
     ledger.init_app(app)
+    limits.init_app(app)
     backpressure.init_app(app)
     errors.init_app(app)
     metrics.init_app(app)

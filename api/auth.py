@@ -23,6 +23,7 @@ from flask import current_app, g
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from api.ledger import User, access, ledger
+from api.routes.schemas import ENROLLMENT_ID
 from client import CAError
 
 bp = APIBlueprint("auth", __name__, url_prefix="/auth", tag="Authentication")
@@ -95,7 +96,7 @@ class LoginIn(Schema):
         metadata={"description": "optional: this API's org key, checked when given"},
     )
     enrollment_id = String(
-        required=True, validate=Length(1, 64), metadata={"example": "household1"}
+        required=True, validate=ENROLLMENT_ID, metadata={"example": "household1"}
     )
     secret = String(required=True, validate=Length(1, 256))
 

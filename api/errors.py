@@ -8,24 +8,24 @@ ordered but marked invalid is a 409 when it lost a read conflict (retry it) and 
 502 otherwise; an unreachable peer or orderer is a 503. Ledger errors carry the
 transaction id in ``detail``.
 
-A JSON body that does not parse is a 400 before any other check, one nested more than
-``MAX_BODY_DEPTH`` levels deep too (the decoder would run out of recursion). The
-OpenAPI document lists, for every operation, the errors it may answer
-(:func:`document_errors`): APIFlask lists 401, 422 and a path's 404 by itself.
+A JSON body that does not parse is a 400 before any other check, as is one holding a
+value the API cannot take (:mod:`api.limits`), and a body larger than its operation
+takes is a 413. The OpenAPI document lists, for every operation, the errors it may
+answer (:func:`document_errors`): APIFlask lists 401, 422 and a path's 404 by itself.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
 import grpc
-from apiflask import APIFlask, HTTPError, abort
+from apiflask import APIFlask, HTTPError
 from apiflask.schemas import http_error_schema
 from flask import Response, has_request_context, jsonify, request
 
+from api.limits import BODY_METHODS, MAX_PATH_PARAMETER, document_bounds
 from client import CommitError, GatewayError
 from client.facade import Forbidden
 
@@ -33,9 +33,9 @@ CHAINCODE_STATUS = re.compile(r"chaincode response (\d{3}), (.*)", re.DOTALL)
 CLIENT_STATUSES = {400, 401, 403, 404, 409}
 RETRYABLE = {"MVCC_READ_CONFLICT", "PHANTOM_READ_CONFLICT"}
 INVALID_JSON = "the request body is not valid JSON"
-BODY_ERROR = "The request body is not valid JSON, or nests too deep"  # in the document
-# far deeper than any body of the API, far shallower than the JSON decoder's recursion
-MAX_BODY_DEPTH = 100
+BODY_ERROR = "The request body is not valid JSON, or holds a value it cannot (api/limits.py)"
+LONG_PARAMETER = f"A path parameter is longer than {MAX_PATH_PARAMETER} characters"
+TOO_LARGE = "The request body is larger than the operation takes (api/limits.py)"
 
 # What an operation that calls the ledger may answer besides its success, 401 and 422.
 LEDGER_ERRORS: dict[int, str] = {
@@ -97,45 +97,6 @@ def not_json() -> bool:
     )
 
 
-def nested_too_deep(data: bytes) -> bool:
-    """Whether the JSON *data* nests arrays and objects more than MAX_BODY_DEPTH levels.
-
-    The request parser (webargs) decodes a body with ``json.loads`` and catches only its
-    decoding errors, so a body nested deeper than the interpreter's recursion limit
-    (RecursionError) would be a 500. A bound well below that limit refuses the same
-    bodies whatever the depth of the stack that decodes them.
-    """
-    if data.count(b"[") + data.count(b"{") <= MAX_BODY_DEPTH:
-        return False  # cannot nest that deep: no need to decode it twice
-    try:
-        value = json.loads(data)
-    except RecursionError:
-        return True
-    except ValueError:
-        return False  # not JSON: the parser says so
-    level = [value] if isinstance(value, dict | list) else []  # the containers of a depth
-    for _ in range(MAX_BODY_DEPTH):
-        level = [
-            child
-            for value in level
-            for child in (value.values() if isinstance(value, dict) else value)
-            if isinstance(child, dict | list)
-        ]
-        if not level:
-            return False
-    return True
-
-
-def refuse_deep_json() -> None:
-    """Before a view parses its body: a 400 for a JSON body nested too deep to decode."""
-    if request.is_json and nested_too_deep(request.get_data(cache=True)):
-        abort(
-            400,
-            f"{INVALID_JSON}: it is nested more than {MAX_BODY_DEPTH} levels deep",
-            detail={"json": [f"Nested more than {MAX_BODY_DEPTH} levels deep."]},
-        )
-
-
 def error_response(description: str) -> dict[str, Any]:
     """An error response of the OpenAPI document, as APIFlask writes its 401 and 404."""
     schema = {"$ref": "#/components/schemas/HTTPError"}
@@ -157,6 +118,7 @@ def document_errors(app: APIFlask, errors_of: Mapping[str, Mapping[int, str]]) -
                 for method in rule.methods or ()
             }
             list_errors(spec, blueprints, errors_of)
+            document_bounds(spec)
         return spec
 
     app.spec_processor(with_errors)
@@ -174,13 +136,15 @@ def list_errors(
             errors = dict(errors_of.get(blueprints[path, method], {}))
             if "requestBody" in operation:
                 errors.setdefault(400, BODY_ERROR)
+            if method.upper() in BODY_METHODS:
+                errors.setdefault(413, TOO_LARGE)
+            if "{" in path:
+                errors.setdefault(400, LONG_PARAMETER)
             for status, description in sorted(errors.items()):
                 operation["responses"].setdefault(str(status), error_response(description))
 
 
 def init_app(app: APIFlask) -> None:
-    app.before_request(refuse_deep_json)
-
     @app.error_processor
     def same_shape(error: HTTPError) -> tuple[dict[str, Any], int, Any]:
         """Routing, validation and authentication errors in the same shape as ours."""

@@ -27,6 +27,9 @@ DEFAULTS: dict[str, Any] = {
     # more get a 429. 3,200 bundles: the best setting `make bench` found, 16 x 200
     "MAX_SUBMISSIONS": 16,
     "MAX_BUNDLES_IN_FLIGHT": 3200,
+    # the largest request body, and the largest on the bulk routes (api/limits.py)
+    "MAX_BODY_BYTES": 1024 * 1024,
+    "MAX_BULK_BODY_BYTES": 16 * 1024 * 1024,
 }
 # integer setting -> environment variable
 INTEGERS = {

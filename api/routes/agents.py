@@ -11,13 +11,12 @@ from typing import Any
 
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Integer, Nested, String
-from apiflask.validators import Range, Regexp
+from apiflask.validators import Length, Range, Regexp
 
 from api.auth import auth
 from api.ledger import ledger
 from api.routes.common import Page, PageQuery, page_of
-from api.routes.market_schemas import MAX_PRICE
-from api.routes.schemas import MAX_WH
+from api.routes.schemas import MAX_PRICE, MAX_WH
 from gridspec.ids import IDENTIFIER
 
 bp = APIBlueprint("agents", __name__, url_prefix="/agents", tag="Agents")
@@ -32,7 +31,10 @@ class Limits(Schema):
 class DelegationIn(Schema):
     agent_id = String(
         required=True,
-        validate=Regexp(f"^{IDENTIFIER.pattern}$", error="must be an enrolment id like agent-h1"),
+        validate=(
+            Length(1, 64),
+            Regexp(f"^{IDENTIFIER.pattern}$", error="must be an enrolment id like agent-h1"),
+        ),
         metadata={"description": "the agent identity's enrolment id"},
     )
     limits = Nested(Limits, required=True)

@@ -20,6 +20,7 @@ from flask import Response, request
 
 from api.auth import auth
 from api.ledger import ledger
+from api.limits import bulk
 from api.routes.schemas import BillingPeriod, Period
 from client.bundles import day_rows
 from client.facade import Forbidden
@@ -71,6 +72,7 @@ class PayloadsOut(Schema):
 
 
 @bp.post("/readings/green-button/payloads")
+@bulk
 @bp.auth_required(auth)
 @bp.input(PayloadQuery, location="query", arg_name="query")
 @bp.output(PayloadsOut)

@@ -11,9 +11,8 @@ from apiflask import Schema
 from apiflask.fields import Boolean, Dict, Integer, List, Nested, Raw, String
 from apiflask.validators import Length, OneOf, Range
 
-from api.routes.schemas import MAX_WH, UTC
+from api.routes.schemas import MAX_PRICE, MAX_WH, UTC
 
-MAX_PRICE = 100_000
 # the most orders one interval may hold: 10,000 offers and 10,000 bids
 MAX_ORDERS = 20_000
 SALT = {"description": "16-64 random bytes, base64url: seals the order"}

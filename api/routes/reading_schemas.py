@@ -12,7 +12,7 @@ from typing import Any
 
 from apiflask import Schema
 from apiflask.fields import Boolean, Integer, List, Nested, String
-from apiflask.validators import Length, Range, Regexp
+from apiflask.validators import Length, OneOf, Range, Regexp
 from marshmallow import ValidationError, validates_schema
 
 from api.routes.schemas import UTC
@@ -20,7 +20,7 @@ from gridspec.reading_bundle import MAX_PAYLOAD_BYTES, ReadingBundle
 from gridspec.readings import INTERVAL_MINUTES, ReadingError
 from gridspec.signed_bundle import MAX_BUNDLES, SignedBundle
 
-HASH = Regexp(r"^[0-9a-fA-F]{64}$", error="must be a SHA-256 hash in hex")
+HASH = (Length(64, 64), Regexp(r"^[0-9a-fA-F]{64}$", error="must be a SHA-256 hash in hex"))
 BASE64_LIMIT = (MAX_PAYLOAD_BYTES + 2) // 3 * 4
 
 
@@ -86,7 +86,7 @@ class Reading(Schema):
 class DisclosedReading(Schema):
     meter_id = String(required=True, validate=Length(1, 64))
     interval_start = String(required=True, validate=UTC)
-    interval_minutes = Integer(required=True, strict=True, validate=Range(min(INTERVAL_MINUTES)))
+    interval_minutes = Integer(required=True, strict=True, validate=OneOf(sorted(INTERVAL_MINUTES)))
     import_wh = Integer(required=True, strict=True, validate=Range(0, 2**31))
     export_wh = Integer(required=True, strict=True, validate=Range(0, 2**31))
     salt = String(required=True, validate=Length(1, 64))
@@ -102,7 +102,7 @@ class Proof(Schema):
 class Disclosure(Schema):
     """One reading, its Merkle path and the day's roots (gridspec.disclosure)."""
 
-    format = String(required=True, validate=Regexp(r"^gridledger-disclosure/1$"))
+    format = String(required=True, validate=OneOf(["gridledger-disclosure/1"]))
     reading = Nested(DisclosedReading, required=True)
     proof = Nested(Proof, required=True)
     day_roots = List(String(validate=HASH), required=True, validate=Length(1, 64))

@@ -17,6 +17,7 @@ from apiflask import APIBlueprint
 from api.auth import auth
 from api.backpressure import admitted, gated
 from api.ledger import ledger
+from api.limits import bulk
 from api.routes.common import Page, PageQuery, page_of
 from api.routes.reading_schemas import (
     Commitment,
@@ -34,6 +35,7 @@ bp = APIBlueprint("readings", __name__, tag="Readings")
 
 
 @bp.post("/readings")
+@bulk
 @bp.auth_required(auth)
 @gated
 @bp.input(SubmissionIn, arg_name="submission")

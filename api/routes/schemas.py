@@ -10,12 +10,24 @@ from apiflask import Schema
 from apiflask.fields import Boolean, Dict, Integer, List, Nested, Raw, String
 from apiflask.validators import Length, OneOf, Range, Regexp
 
-UTC = Regexp(
-    r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", error="must be a UTC time like 2026-03-01T09:15:00Z"
+# Every string a request carries has a length the document states (a validator list
+# with Length is what apispec turns into maxLength), so no id reaches a CA, a peer or
+# an error message unbounded.
+UTC = (
+    Length(20, 20),
+    Regexp(
+        r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$",
+        error="must be a UTC time like 2026-03-01T09:15:00Z",
+    ),
 )
-DAY = Regexp(r"^\d{4}-\d\d-\d\d$", error="must be a date like 2026-03-01")
+DAY = (Length(10, 10), Regexp(r"^\d{4}-\d\d-\d\d$", error="must be a date like 2026-03-01"))
+ENROLLMENT_ID = (
+    Length(1, 64),
+    Regexp(r"^[A-Za-z0-9._@-]{1,64}$", error="use letters, digits and . _ @ -"),
+)
 MAX_WH = 1_000_000
 MAX_MONEY = 10**12
+MAX_PRICE = 100_000
 
 
 class Period(Schema):
@@ -32,11 +44,14 @@ class MeterIn(Schema):
     meter_id = String(required=True, validate=Length(1, 64))
     household_id = String(required=True, validate=Length(3, 64))
     feeder = String(required=True, validate=Length(1, 64))
-    device_public_key = String(required=True, metadata={"description": "PEM, ECDSA P-256"})
+    device_public_key = String(
+        required=True, validate=Length(1, 4096), metadata={"description": "PEM, ECDSA P-256"}
+    )
     personal = Dict(
-        keys=String(),
-        values=String(),
+        keys=String(validate=Length(1, 32)),
+        values=String(validate=Length(0, 500)),
         load_default=None,
+        validate=Length(0, 16),
         metadata={"description": "name, address, email, phone: kept private"},
     )
 
@@ -54,7 +69,9 @@ class Meter(Schema):
 
 class ConsentIn(Schema):
     consent_id = String(required=True, validate=Length(1, 64))
-    grantee = String(required=True, metadata={"example": "CommunityMSP:advisor1"})
+    grantee = String(
+        required=True, validate=Length(3, 129), metadata={"example": "CommunityMSP:advisor1"}
+    )
     purpose = String(required=True, validate=Length(1, 200))
     data_from = String(required=True, validate=UTC)
     data_to = String(required=True, validate=UTC)
@@ -108,13 +125,13 @@ class InvoiceEvidence(Schema):
 
 class GridEventIn(Schema):
     event_id = String(required=True, validate=Length(1, 64))
-    event_type = String(required=True)
-    feeder = String(required=True)
+    event_type = String(required=True, validate=Length(1, 64))
+    feeder = String(required=True, validate=Length(1, 64))
     start = String(required=True, validate=UTC)
     end = String(load_default=None, validate=UTC)
-    cause = String(load_default="")
+    cause = String(load_default="", validate=Length(0, 500))
     affected_meters = Integer(load_default=0, strict=True, validate=Range(0, 10_000_000))
-    signal = Integer(load_default=None, strict=True)
+    signal = Integer(load_default=None, strict=True, validate=Range(-(10**9), 10**9))
 
 
 class GridEvent(Schema):
@@ -135,13 +152,22 @@ class EndIn(Schema):
     end = String(required=True, validate=UTC)
 
 
+class Band(Schema):
+    """A time-of-use band: [start, end) of each UTC day, at its import price."""
+
+    name = String(required=True, validate=Length(1, 64), metadata={"example": "peak"})
+    start = String(required=True, validate=Length(5, 5), metadata={"example": "17:00"})
+    end = String(required=True, validate=Length(5, 5), metadata={"example": "21:00"})
+    import_price_per_kwh = Integer(required=True, strict=True, validate=Range(0, MAX_PRICE))
+
+
 class TariffIn(Schema):
-    tariff_id = String(required=True)
+    tariff_id = String(required=True, validate=Length(1, 64))
     currency = String(required=True, validate=Length(3, 3))
-    bands = List(Raw(), required=True)
-    feed_in_price_per_kwh = Integer(required=True, strict=True)
-    p2p_grid_fee_per_kwh = Integer(required=True, strict=True)
-    daily_fixed_charge = Integer(required=True, strict=True)
+    bands = List(Nested(Band), required=True, validate=Length(1, 96))
+    feed_in_price_per_kwh = Integer(required=True, strict=True, validate=Range(0, MAX_PRICE))
+    p2p_grid_fee_per_kwh = Integer(required=True, strict=True, validate=Range(0, MAX_PRICE))
+    daily_fixed_charge = Integer(required=True, strict=True, validate=Range(0, MAX_MONEY))
     valid_from = String(required=True, validate=DAY)
 
 
@@ -204,11 +230,11 @@ class MembershipChange(Schema):
 
 
 class AggregateIn(Schema):
-    community = String(required=True)
+    community = String(required=True, validate=Length(1, 64))
     interval_start = String(required=True, validate=UTC)
-    households = Integer(required=True, strict=True, validate=Range(0))
-    import_wh = Integer(required=True, strict=True, validate=Range(0))
-    export_wh = Integer(required=True, strict=True, validate=Range(0))
+    households = Integer(required=True, strict=True, validate=Range(0, 10_000_000))
+    import_wh = Integer(required=True, strict=True, validate=Range(0, MAX_MONEY))
+    export_wh = Integer(required=True, strict=True, validate=Range(0, MAX_MONEY))
 
 
 class Aggregate(Schema):
@@ -231,7 +257,7 @@ class Threshold(Schema):
 
 
 class IdentityIn(Schema):
-    enrollment_id = String(required=True, validate=Regexp(r"^[A-Za-z0-9._@-]{1,64}$"))
+    enrollment_id = String(required=True, validate=ENROLLMENT_ID)
     role = String(
         required=True,
         validate=OneOf(
@@ -250,7 +276,7 @@ class IdentityOut(Schema):
 
 
 class ApiKeyIn(Schema):
-    enrollment_id = String(required=True, validate=Regexp(r"^[A-Za-z0-9._@-]{1,64}$"))
+    enrollment_id = String(required=True, validate=ENROLLMENT_ID)
     secret = String(required=True, validate=Length(1, 256))
 
 
@@ -293,7 +319,9 @@ class CampaignIn(Schema):
         validate=Range(1, MAX_MONEY),
         metadata={"description": "minor units, e.g. cents"},
     )
-    currency = String(required=True, validate=Regexp(r"^[A-Z]{3}$", error="like EUR"))
+    currency = String(
+        required=True, validate=(Length(3, 3), Regexp(r"^[A-Z]{3}$", error="like EUR"))
+    )
     deadline = String(required=True, validate=UTC, metadata={"description": "in the future"})
     contractor = String(required=True, validate=Length(1, 128))
     approvers = List(

@@ -2,7 +2,7 @@
 
 ``fabric_chaincode_python``'s :class:`Handler` is reused for its state machine,
 its message queue and its request builders (``handle_get_state`` ...). This
-subclass changes four things:
+subclass changes these things:
 
 * :meth:`handle_stub_interaction` attaches the transaction's chaincode event (the
   last one set: Fabric allows one) to the COMPLETED message, as the Go shim does;
@@ -14,6 +14,9 @@ subclass changes four things:
   a warning for every message.
 * :meth:`chat_with_peer` logs no payloads, and when the stream ends it cancels
   the transactions still waiting for the peer instead of waiting for ever.
+* An error's message is cut to ``MAX_ERROR_MESSAGE`` characters: it travels back to the
+  client in gRPC metadata, which a message echoing a long argument would overflow
+  (the client would see a transport error instead of the refusal).
 * Where the peer offers it (Fabric 3, see :mod:`chaincode.runtime.batching`), a
   transaction's writes go to the peer in WRITE_BATCH_STATE messages, the last one
   just before COMPLETED, instead of one round trip each.
@@ -43,6 +46,15 @@ __all__ = ["GridLedgerHandler"]
 
 LOG = logging.getLogger(__name__)
 Message = shim_pb2.ChaincodeMessage
+MAX_ERROR_MESSAGE = 1000
+
+
+def bounded(message: str) -> str:
+    """*message*, cut to MAX_ERROR_MESSAGE characters with a note of how much was cut."""
+    if len(message) <= MAX_ERROR_MESSAGE:
+        return message
+    cut = len(message) - MAX_ERROR_MESSAGE
+    return f"{message[:MAX_ERROR_MESSAGE]}... ({cut} more characters)"
 
 
 class GridLedgerHandler(Handler):
@@ -108,7 +120,7 @@ class GridLedgerHandler(Handler):
             await self.context.write(
                 Message(
                     type=Message.ERROR,
-                    payload=f"{action} failed: {exc}".encode(),
+                    payload=bounded(f"{action} failed: {exc}").encode(),
                     txid=msg.txid,
                     channel_id=msg.channel_id,
                 )
@@ -125,6 +137,7 @@ class GridLedgerHandler(Handler):
         if error is not None and response.status == ResponseCode.ERROR:
             # the Contract API answers every exception with 500; give ours its own status
             response.status = error.status if response.message == str(error) else response.status
+        response.message = bounded(response.message)
         completed = Message(
             type=Message.COMPLETED,
             payload=response.SerializeToString(),

@@ -122,6 +122,8 @@ class FailingContract(Contract):
     async def Fail(self, ctx: TransactionContext, kind: str) -> str:
         if kind == "plain":
             raise RuntimeError("not one of ours")
+        if kind == "long":
+            raise NotFound(f"no meter {'m' * 7000}")
         if kind == "caught":
             try:
                 raise NotFound("looked and did not find")
@@ -148,6 +150,18 @@ def test_a_chaincode_error_answers_with_its_own_status(kind, status, message):
     response = response_of(asyncio.run(scenario()))
 
     assert (response.status, response.message) == (status, message)
+
+
+def test_an_error_echoing_a_long_argument_is_cut_to_fit_the_metadata_it_travels_in():
+    async def scenario():
+        chaincode = ContractChaincode.new_chaincode(FailingContract())
+        async with serving(chaincode) as target, FakePeer(target) as peer:
+            return await asyncio.wait_for(peer.invoke("Fail", "long"), timeout=5)
+
+    response = response_of(asyncio.run(scenario()))
+
+    assert response.status == 404
+    assert response.message == f"no meter {'m' * 991}... (6009 more characters)"
 
 
 def test_shim_still_routes_ledger_requests_through_the_method_we_override():
