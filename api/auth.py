@@ -3,15 +3,21 @@
 An API serves one organisation's people. ``POST /auth/login`` enrols the identity
 (enrolment id and secret) at the org's CA, keeps the certificate and the locally
 generated key in the wallet (encrypted at rest), and returns a short-lived bearer
-token naming that wallet entry. Service accounts (billing, meter head-ends) use an
-API key instead, which their org admin creates (``POST /admin/api-keys``), mapped to
-their wallet entry. Every ledger call is then signed with the caller's own key.
+token naming that wallet entry; logins are throttled (:mod:`api.logins`) so that no
+one's guesses lock a person out at the CA. Service accounts (billing, meter head-ends)
+use an API key instead, which their org admin creates (``POST /admin/api-keys``),
+mapped to their wallet entry (:mod:`api.credentials`). Every ledger call is then
+signed with the caller's own key.
+
+Revocation bites at once here: every request checks that its identity has not been
+revoked at this API (``POST /admin/identities/<id>/revocation``, or the operator's
+``python -m network revoke``) and that its token was not logged out
+(``POST /auth/logout``); the peers refuse the identity too once the CA's revocation
+list is in the channels' configuration.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import secrets
 from typing import Any
 
@@ -19,10 +25,11 @@ from apiflask import APIBlueprint, HTTPTokenAuth, MultiAuth, Schema, abort
 from apiflask.fields import Integer, String
 from apiflask.security import APIKeyHeaderAuth
 from apiflask.validators import Length
-from flask import current_app, g
+from flask import current_app, g, has_request_context, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from api.ledger import User, access, ledger
+from api.logins import Throttled
 from api.routes.schemas import ENROLLMENT_ID
 from client import CAError
 
@@ -38,55 +45,45 @@ def serializer() -> URLSafeTimedSerializer:
 
 
 def issue_token(user: User) -> str:
-    return str(serializer().dumps({"label": user.label, "org": access().org}))
+    claims = {"label": user.label, "org": access().org, "jti": secrets.token_urlsafe(12)}
+    return str(serializer().dumps(claims))
+
+
+def signed_in(label: str) -> User:
+    """The request's user, unless its identity has been revoked at this API."""
+    revoked = access().revocations.identity(label)
+    if revoked is not None:
+        abort(401, f"{label} was revoked ({revoked['reason']}): it may no longer use this API")
+    user = User(label=label)
+    g.user = user
+    return user
 
 
 @token_auth.verify_token
 def verify_token(token: str) -> User | None:
     try:
-        data = serializer().loads(token, max_age=current_app.config["TOKEN_TTL_SECONDS"])
+        data, issued = serializer().loads(
+            token, max_age=current_app.config["TOKEN_TTL_SECONDS"], return_timestamp=True
+        )
     except SignatureExpired:
         abort(401, "the token has expired: log in again")
     except BadSignature:
         abort(401, "the token is not valid: log in again")
     if data.get("org") != access().org:
         abort(401, f"the token was not issued by the API of {access().org}: log in here")
-    user = User(label=data["label"])
-    g.user = user
-    return user
-
-
-def key_digest(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
-def api_keys() -> dict[str, dict[str, str]]:
-    path = access().api_keys_file
-    return json.loads(path.read_text()) if path.exists() else {}
+    if access().revocations.token(data.get("jti", "")):
+        abort(401, "the token was logged out: log in again")
+    g.token = {"jti": data.get("jti", ""), "issued_at": int(issued.timestamp())}
+    return signed_in(data["label"])
 
 
 @key_auth.verify_token
 def verify_api_key(key: str) -> User | None:
-    found = api_keys().get(key_digest(key))
+    found = access().api_keys.find(key)
     if found is None:
-        abort(401, "unknown API key")
-    user = User(label=found["label"])
-    g.user = user
-    return user
-
-
-def create_api_key(label: str) -> str:
-    """A new API key for a wallet entry; only its digest is stored (0600)."""
-    path = access().api_keys_file
-    keys = json.loads(path.read_text()) if path.exists() else {}
-    key = secrets.token_urlsafe(24)
-    keys[key_digest(key)] = {"label": label}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(keys, indent=2))
-    tmp.chmod(0o600)
-    tmp.replace(path)
-    return key
+        abort(401, "unknown or expired API key: ask your org admin for a new one")
+    g.api_key = found["key_id"]
+    return signed_in(found["label"])
 
 
 class LoginIn(Schema):
@@ -111,12 +108,25 @@ class LoginOut(Schema):
 
 
 def enroll_into_wallet(enrollment_id: str, secret: str) -> User:
-    """Enrol at the org's CA and keep the identity in the wallet (replacing an older one)."""
+    """Enrol at the org's CA, if the login guard lets the secret go there, and keep the
+    identity in the wallet (replacing an older one)."""
     here = access()
+    address = (request.remote_addr if has_request_context() else None) or "this host"
+    try:
+        here.logins.admit(enrollment_id, address, secret)
+    except Throttled as exc:
+        abort(
+            429,
+            exc.reason,
+            detail={"retry_after": exc.retry_after},
+            headers={"Retry-After": str(exc.retry_after)},
+        )
     try:
         enrollment = here.ca().enroll(enrollment_id, secret)
     except CAError as exc:
+        here.logins.failed(enrollment_id, address)
         abort(401, f"the {here.msp_id} CA refused the enrolment of {enrollment_id}: {exc}")
+    here.logins.succeeded(enrollment_id, secret)
     here.wallet.put(enrollment_id, here.msp_id, enrollment)
     return User(label=enrollment_id)
 
@@ -133,7 +143,7 @@ def login(login: dict[str, str]) -> dict[str, Any]:
             detail={"org": [f"This API serves {access().org}."]},
         )
     user = enroll_into_wallet(login["enrollment_id"], login["secret"])
-    g.user = user
+    signed_in(user.label)
     caller = ledger().caller
     return {
         "token": issue_token(user),
@@ -143,3 +153,16 @@ def login(login: dict[str, str]) -> dict[str, Any]:
         "role": caller.role,
         "household_id": caller.household_id,
     }
+
+
+@bp.post("/logout")
+@bp.auth_required(auth)
+@bp.output({}, status_code=204)
+@bp.doc(summary="Log out: the bearer token stops working at once")
+def logout() -> Any:
+    token = g.get("token")
+    if token is None:
+        abort(400, "an API key is not logged out: your org admin deletes or rotates it")
+    ttl = current_app.config["TOKEN_TTL_SECONDS"]
+    access().revocations.revoke_token(token["jti"], token["issued_at"] + ttl)
+    return ""

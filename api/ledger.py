@@ -20,10 +20,13 @@ from pathlib import Path
 import grpc
 from flask import Flask, current_app, g
 
+from api.credentials import ApiKeys
+from api.logins import LoginGuard
 from client import CAClient, FileWallet, Gateway, connect
 from client.facade import Caller, Ledger
 from client.profile import ConnectionProfile, NodeEntry
 from gridspec.channels import community_name
+from gridspec.revoked import REVOCATIONS_FILE, Revocations
 
 EXTENSION = "gridledger"
 
@@ -42,7 +45,9 @@ class LedgerAccess:
         self.profile_path = Path(app.config["PROFILE"])
         api_dir = Path(app.config["API_DIR"])
         self.wallet = FileWallet(api_dir / "wallet", app.config["WALLET_PASSPHRASE"].encode())
-        self.api_keys_file = api_dir / "api-keys.json"
+        self.api_keys = ApiKeys(api_dir / "api-keys.json", int(app.config["API_KEY_TTL_DAYS"]))
+        self.revocations = Revocations(api_dir / REVOCATIONS_FILE)
+        self.logins = LoginGuard(api_dir / "logins.json")
         self.updates_dir = api_dir / "config-updates"
         self.timeout = float(app.config["LEDGER_TIMEOUT_SECONDS"])
         self.tls_cert = Path(app.config["TLS_CERT"]).read_bytes()

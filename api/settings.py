@@ -20,6 +20,7 @@ from typing import Any
 
 DEFAULTS: dict[str, Any] = {
     "TOKEN_TTL_SECONDS": 15 * 60,
+    "API_KEY_TTL_DAYS": 90,
     "PAGE_SIZE": 50,
     "MAX_PAGE_SIZE": 500,
     "LEDGER_TIMEOUT_SECONDS": 15,
@@ -33,6 +34,7 @@ DEFAULTS: dict[str, Any] = {
 }
 # integer setting -> environment variable
 INTEGERS = {
+    "API_KEY_TTL_DAYS": "GRIDLEDGER_API_KEY_TTL_DAYS",
     "MAX_SUBMISSIONS": "GRIDLEDGER_API_MAX_SUBMISSIONS",
     "MAX_BUNDLES_IN_FLIGHT": "GRIDLEDGER_API_MAX_BUNDLES_IN_FLIGHT",
 }

@@ -308,6 +308,16 @@ class CAClient:
             return None
         return _b64decode(crl, f"{what}: the CRL")
 
+    def set_secret(self, registrar: Enrollment, enrollment_id: str, secret: str) -> None:
+        """Give `enrollment_id` a new enrolment secret, which also clears the CA's count
+        of wrong secrets for it: how an admin unlocks an identity the CA locked."""
+        if not enrollment_id or not secret:
+            raise ValueError("enrollment id and secret must not be empty")
+        what = f"set a new secret for {enrollment_id} as {registrar.enrollment_id}"
+        endpoint = "identities/" + urllib.parse.quote(enrollment_id, safe="")
+        body = {"secret": secret, "caname": self.ca_name}
+        self._call(what, "PUT", endpoint, body, caller=registrar)
+
     def ca_chain(self) -> bytes:
         """The CA's certificate chain (PEM), which anyone may ask for: also a liveness check."""
         what = f"get the CA chain of {self.ca_name}"

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from gridspec.channels import CONSORTIUM_CHANNEL
+from gridspec.revoked import REVOCATIONS_FILE, Revocations
 from network import bundles, proposals, revocation
 from network.console import NetworkError, info, step
 from network.home import OrgHome, write_public
@@ -75,6 +76,8 @@ def submit(home: OrgHome, args: argparse.Namespace) -> None:
 def revoke(home: OrgHome, args: argparse.Namespace) -> None:
     step(f"{home.org.msp_id}: revoking {args.id} at {home.org.ca_name}")
     crl = revocation.revoke(home, args.id, args.reason)
+    Revocations(home.api / REVOCATIONS_FILE).revoke_identity(args.id, args.reason, "operator")
+    info(f"{home.org.msp_id}: its API refuses {args.id} from now on")
     step(f"{home.org.msp_id}: its CRL onto its channels")
     for channel, block in revocation.publish_crl(home, crl).items():
         print(f"{channel:28} config block {block}")

@@ -42,11 +42,17 @@ COMMUNITY_BLUEPRINTS = (
 # What each blueprint's operations may answer besides their success, 401, 422, a path's
 # 404 and a body's 400: errors.document_errors lists it in the OpenAPI document.
 ERRORS: dict[str, dict[int, str]] = {
-    auth.name: {401: "The org's CA refused the enrolment"},
+    auth.name: {
+        400: "An API key is not logged out (logout)",
+        401: "The org's CA refused the enrolment",
+        429: "Too many failed logins: retry after the Retry-After header's seconds, or ask "
+        "your org admin to unlock the identity (the message says which)",
+    },
     admin.name: {
-        400: "The CA refused the registration",
+        400: "The CA refused the registration, revocation or new secret",
         403: "The caller is not an org admin",
-        409: "The enrollment id is already registered at the CA",
+        404: "No such API key, or the CA has no such identity",
+        409: "The enrollment id is already registered at the CA, or an admin revokes itself",
     },
     audit.name: {
         403: "The caller is not a regulator, or its org may not read the channel's blocks",

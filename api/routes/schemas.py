@@ -275,17 +275,6 @@ class IdentityOut(Schema):
     role = String()
 
 
-class ApiKeyIn(Schema):
-    enrollment_id = String(required=True, validate=ENROLLMENT_ID)
-    secret = String(required=True, validate=Length(1, 256))
-
-
-class ApiKeyOut(Schema):
-    enrollment_id = String()
-    role = String(allow_none=True)
-    api_key = String(metadata={"description": "shown once; the API keeps only its digest"})
-
-
 class ChainBreak(Schema):
     block_number = Integer()
     check = String(metadata={"description": "number, previous_hash or data_hash"})

@@ -33,7 +33,8 @@ from apiflask import APIFlask
 from flask.testing import FlaskClient
 
 from api import create_app
-from api.auth import create_api_key, enroll_into_wallet
+from api.auth import enroll_into_wallet
+from api.ledger import access
 from network.home import OrgHome
 from network.topology import ADMIN_USER, COMMUNITY, REGULATOR, UTILITY, Org
 
@@ -158,7 +159,7 @@ def api_key(app: APIFlask, org_key: str, user: str) -> dict[str, str]:
     if (org_key, user) not in _keys:
         with app.app_context():
             enrolled = enroll_into_wallet(user, secret(org_key, user))
-            _keys[org_key, user] = create_api_key(enrolled.label)
+            _keys[org_key, user] = access().api_keys.create(enrolled.label)[0]
     return {"X-API-Key": _keys[org_key, user]}
 
 

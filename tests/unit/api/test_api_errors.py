@@ -119,8 +119,8 @@ def test_every_request_body_may_be_refused_as_invalid_json(document):
 @pytest.mark.parametrize(
     ("label", "statuses"),
     [
-        ("POST /auth/login", {"200", "400", "401", "413", "422"}),
-        ("POST /admin/identities", {"201", "400", "401", "403", "409", "413", "422"}),
+        ("POST /auth/login", {"200", "400", "401", "413", "422", "429"}),
+        ("POST /admin/identities", {"201", "400", "401", "403", "404", "409", "413", "422"}),
         ("GET /audit/channels/{channel}/verification", {"200", "400", "401", "403", "404"}),
         ("GET /healthz", {"200"}),
         (
