@@ -88,18 +88,21 @@ class LoginGuard:
         self._by_address = Failures(ADDRESS_FAILURES)
 
     def admit(self, enrollment_id: str, address: str, secret: str) -> None:
-        """Let the login go to the CA, or raise Throttled."""
+        """Let the login go to the CA, or raise Throttled. The secret the CA last
+        accepted is held back only by its address's limit: no one else's guesses keep
+        its owner out."""
         now = time.monotonic()
         with self._lock:
-            for failures, key, who in (
-                (self._by_address, address, f"from {address}"),
-                (self._by_identity, enrollment_id, f"for {enrollment_id}"),
-            ):
+            entry = self._load().get(enrollment_id, {})
+            limits = [(self._by_address, address, f"from {address}")]
+            owner = self._matches(entry, secret)
+            if not owner:
+                limits.append((self._by_identity, enrollment_id, f"for {enrollment_id}"))
+            for failures, key, who in limits:
                 wait = failures.retry_after(key, now)
                 if wait is not None:
                     raise Throttled(f"too many failed logins {who}; retry in {wait} s", wait)
-            entry = self._load().get(enrollment_id, {})
-        if entry.get("ca_failures", 0) < CA_FAILURE_BUDGET or self._matches(entry, secret):
+        if owner or entry.get("ca_failures", 0) < CA_FAILURE_BUDGET:
             return
         raise Throttled(
             f"{enrollment_id} has failed {CA_FAILURE_BUDGET} logins in a row at the CA; "

@@ -14,11 +14,11 @@ gets a meter.
 
 What a response must be, for every case and caller:
 
-- never a 500 (in TESTING mode an unhandled exception reaches the test: also a failure);
-  a 5xx at all only as the ledger failures the API documents in its description and
-  errors.py: 502 (the transaction was not endorsed or not committed) or 503 (the
-  ledger is unreachable), in the error shape with the transaction id; and a 502 whose
-  peers report ``chaincode response 500`` is a chaincode crash, so a failure;
+- never a 5xx (in TESTING mode an unhandled exception reaches the test: also a failure).
+  The network is healthy while the test runs, so even the ledger failures the API
+  documents (502: not endorsed or not committed; 503: unreachable) can only come from
+  an input the API should have refused, such as an id that overflows the gRPC metadata
+  the chaincode's refusal travels in;
 - a status the document lists for the operation (schemathesis'
   ``status_code_conformance``): every operation lists the errors it may answer, an
   operation that calls the ledger its refusals and failures (400, 403, 404, 409, 502,
@@ -74,7 +74,6 @@ accepted here.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -116,7 +115,6 @@ FUZZ = settings(
 )
 CHANNELS = (CONSORTIUM_CHANNEL, COMMUNITY_CHANNEL)
 ERROR_KEYS = {"status", "message", "detail"}
-LEDGER_FAILURES = {502, 503}
 VALID = 0  # peer.TxValidationCode.VALID
 UNKNOWN_USER = "fuzz-nobody"  # never registered: a wrong secret locks no one out
 
@@ -139,7 +137,7 @@ CALLERS = (*READERS, FUZZ_HOUSEHOLD.key)
 class Plan:
     """How one operation is fuzzed (see the module docstring)."""
 
-    kind: str  # "read", "write" or "login"
+    kind: str  # "read", "write", "login" or "anonymous" (sent with no credential)
     allowed: tuple[str, ...] = ()  # callers the role table lets through (writes)
     positive_as: tuple[str, ...] = ()  # allowed callers also sent positive cases
     may_succeed: tuple[str, ...] = ()  # of those, the ones whose writes may be accepted
@@ -169,6 +167,14 @@ INVOICE = (
 PLANS: dict[str, Plan] = {
     "GET /healthz": READ,
     "POST /auth/login": Plan("login"),
+    # a logout as any caller would end the token every later case sends: anonymous only
+    "POST /auth/logout": Plan("anonymous"),
+    "GET /admin/api-keys": READ,
+    # a random key id or enrolment id is unknown: refused as the admin too
+    "POST /admin/api-keys/{key_id}/rotation": write("admin", positive_as=("admin",)),
+    "DELETE /admin/api-keys/{key_id}": write("admin", positive_as=("admin",)),
+    "POST /admin/identities/{enrollment_id}/revocation": write("admin"),
+    "POST /admin/identities/{enrollment_id}/unlock": write("admin"),
     "POST /admin/identities": write("admin"),
     "POST /admin/api-keys": write("admin"),
     "GET /communities": READ,
@@ -433,7 +439,7 @@ def check(case: Any, caller: str, response: Any, must_refuse: bool) -> None:
     status = response.status_code
     where = describe(case, caller, response)
     assert status != 500, f"server error: {where}"
-    assert status < 500 or status in LEDGER_FAILURES, f"undocumented server error: {where}"
+    assert status < 500, f"server error: {where}"
     responses = documented(case)
     assert str(status) in responses, f"undocumented status: {where}"
     declared = responses.get(str(status), {}).get("content")
@@ -448,9 +454,6 @@ def check(case: Any, caller: str, response: Any, must_refuse: bool) -> None:
         assert isinstance(body, dict) and set(body) == ERROR_KEYS, f"error shape: {where}"
         assert body["status"] == status and isinstance(body["message"], str), where
         assert body["message"], f"an error without a message: {where}"
-    if status in LEDGER_FAILURES:
-        assert "transaction_id" in body["detail"], f"a ledger failure without its tx: {where}"
-        assert "chaincode response 500" not in json.dumps(body), f"chaincode crash: {where}"
     if must_refuse:
         assert 400 <= status < 500, f"not refused: {where}"
     case.validate_response(response, checks=[status_code_conformance, response_schema_conformance])
@@ -515,6 +518,8 @@ def test_fuzzing_an_operation_gives_documented_answers_and_no_write_from_a_refus
         if plan.kind == "login":
             if not negative and isinstance(case.body, dict) and "enrollment_id" in case.body:
                 case.body["enrollment_id"] = UNKNOWN_USER
+            sends = [("anonymous", True)]
+        elif plan.kind == "anonymous":
             sends = [("anonymous", True)]
         else:
             sends = plan.callers(negative)

@@ -83,10 +83,14 @@ def test_wrong_logins_are_throttled_per_identity_with_a_time_to_wait(guard):
     for number in range(IDENTITY_FAILURES):
         assert attempt(guard, ca, f"guess-{number}", address=f"10.0.0.{number}") == "refused"
     with pytest.raises(Throttled) as throttled:
-        guard.admit("household1", "10.0.1.1", RIGHT)
+        guard.admit("household1", "10.0.1.1", "guess-again")
     assert 1 <= throttled.value.retry_after <= 301
-    guard.clock[0] += 301
-    assert attempt(guard, ca, RIGHT) == "in"
+    assert attempt(guard, ca, RIGHT) == "in"  # the owner's secret is not held back
+    for number in range(IDENTITY_FAILURES):
+        attempt(guard, ca, f"guess-{number}", address=f"10.0.0.{number}")
+    guard.clock[0] += 301  # the window is over, the budget is not
+    assert attempt(guard, ca, "guess-after-the-window") == "throttled"
+    assert ca.wrong_in_a_row == CA_FAILURE_BUDGET
 
 
 def test_wrong_logins_are_throttled_per_address(guard):
