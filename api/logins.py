@@ -94,22 +94,21 @@ class LoginGuard:
         now = time.monotonic()
         with self._lock:
             entry = self._load().get(enrollment_id, {})
-            limits = [(self._by_address, address, f"from {address}")]
             owner = self._matches(entry, secret)
+            if not owner and entry.get("ca_failures", 0) >= CA_FAILURE_BUDGET:
+                raise Throttled(
+                    f"{enrollment_id} has failed {CA_FAILURE_BUDGET} logins in a row at the "
+                    "CA; log in with its last working secret, or ask your org admin to "
+                    f"unlock it (POST /admin/identities/{enrollment_id}/unlock)",
+                    WINDOW_SECONDS,
+                )
+            limits = [(self._by_address, address, f"from {address}")]
             if not owner:
                 limits.append((self._by_identity, enrollment_id, f"for {enrollment_id}"))
             for failures, key, who in limits:
                 wait = failures.retry_after(key, now)
                 if wait is not None:
                     raise Throttled(f"too many failed logins {who}; retry in {wait} s", wait)
-        if owner or entry.get("ca_failures", 0) < CA_FAILURE_BUDGET:
-            return
-        raise Throttled(
-            f"{enrollment_id} has failed {CA_FAILURE_BUDGET} logins in a row at the CA; "
-            "log in with its last working secret, or ask your org admin to unlock it "
-            f"(POST /admin/identities/{enrollment_id}/unlock)",
-            WINDOW_SECONDS,
-        )
 
     def failed(self, enrollment_id: str, address: str) -> None:
         """The CA refused the login."""

@@ -32,6 +32,7 @@ from api_client import ROLES, SUNNYSIDE, Api, api_session, assert_error, login
 from community_fixtures import KEYS, TARIFF, posted
 
 from client.greenbutton import CURRENCIES
+from gridspec.readings import CLOCK_SKEW
 from network.scenario import Household, community, day_readings
 
 pytestmark = pytest.mark.usefixtures("fabric_network")
@@ -88,7 +89,8 @@ def pick_day_and_interval(api: Api, seller: Household) -> tuple[date, str]:
     """The latest day (1-6 days ago) household9 has no invoice for, and an interval of it
     with no order yet: one where the seller exports and the buyer imports the offer if
     there is one, else any free one (delivery is then partial)."""
-    today = datetime.now(UTC).date()
+    # yesterday, as the ledger sees it: its last reading counts once the clock skew is past
+    today = (datetime.now(UTC) - CLOCK_SKEW).date()
     for back in range(1, 7):
         day = today - timedelta(days=back)
         period = f"{day.isoformat()}/{(day + timedelta(days=1)).isoformat()}"
