@@ -18,6 +18,7 @@ from bench.results import Result
 from bench.submission import submit_long_form
 from bench.workload import READINGS_PER_DAY, households, register, signed_day
 from client import GatewayError
+from client.accesses import Access
 from gridspec.signed_bundle import SignedBundle
 
 __all__ = ["purge_year"]
@@ -74,9 +75,16 @@ async def purge_year(bench: Bench) -> Result:
 
 
 async def meters_readings(bench: Bench, household_id: str, period: tuple[str, str]) -> bytes:
-    """The household's readings in `period`, as the utility's billing reads them."""
-    contract = (
-        bench.gateways["billing1"].get_network(CHANNEL).get_contract("community", "ReadingContract")
+    """The household's readings in `period`, as the utility's billing reads them: the
+    access recorded first, the read naming the record (client/accesses.py)."""
+    network = bench.gateways["billing1"].get_network(CHANNEL)
+    access = Access("readings", household_id, *period)
+    answer = await network.get_contract("community", "AccessContract").submit(
+        "RecordAccess", args=access.arguments()
     )
-    raw: bytes = await contract.evaluate("GetReadings", args=(household_id, *period))
+    transient = {"access": json.loads(answer)["access_id"].encode()}
+    contract = network.get_contract("community", "ReadingContract")
+    raw: bytes = await contract.evaluate(
+        "GetReadings", args=(household_id, *period), transient=transient
+    )
     return raw

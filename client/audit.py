@@ -26,12 +26,16 @@ revocation IS on chain: `GrantConsent` / `RevokeConsent` are transactions, so th
 holds the household's identity, the time, the event naming the consent id and the salted
 hashes of the consent record; the record itself (grantee, period, purpose) is private
 data of the households collection, on the utility's and the community's peers only, and
-`key_history` (public keys) does not list it. Reads are NOT on chain: a third party
-reading a household's readings under a consent calls `GetReadings` as an evaluation, which
-one peer answers and no orderer sees, so no block records it (and neither do `GetMember`
-or any other read). Readings themselves are private data: a block holds only the salted
-hashes of their keys and values. Fetching blocks for an audit is a read too and leaves no
-trace on chain.
+`key_history` (public keys) does not list it. Reads themselves are not on chain: an
+evaluation is answered by one peer and no orderer sees it. That is why anyone but the
+household who reads a household's readings, a disclosure or an invoice first submits
+`RecordAccess` (`client/accesses.py`), and the read is refused without that record: the
+block holds the reader, the time and a public record `access~<recorded_at>~<tx_id>`
+(reader's MSP id and role, the kind of data; no household), and `key_history` lists it;
+what was read of whom is private data of the households collection. Other reads
+(`GetMember`, a household's own readings) leave no block. Readings themselves are private
+data: a block holds only the salted hashes of their keys and values. Fetching blocks for
+an audit is a read too and leaves no trace on chain.
 
 A block that cannot be decoded is an error (`ValueError`, naming the block and
 transaction), never a silently skipped entry.

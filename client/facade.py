@@ -7,7 +7,9 @@ and would be refused again by every endorsing peer: defence in depth. Results ar
 chaincode's JSON, decoded.
 
 Private inputs (readings, orders, personal details) travel in the transient map;
-reads of private data are sent to the peers of the orgs that hold it.
+reads of private data are sent to the peers of the orgs that hold it. Anyone but the
+household who reads a household's readings, disclosures or invoices records the access
+first (:mod:`client.accesses`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from gridspec.channels import (
 from gridspec.roles import refusal
 from gridspec.signed_bundle import SignedBundle
 
+from .accesses import Access, disclosure_access, invoice_access, read_recorded
 from .ca import certificate_attributes
 from .contract import Contract
 from .gateway import Gateway
@@ -98,6 +101,9 @@ CONTRACTS: dict[str, tuple[str, bool]] = {
     "GenerateInvoice": ("BillingContract", True),
     "GetInvoice": ("BillingContract", False),
     "GetInvoiceEvidence": ("BillingContract", False),
+    "RecordAccess": ("AccessContract", True),
+    "ListAccesses": ("AccessContract", False),
+    "CountAccesses": ("AccessContract", False),
     "ReportGridEvent": ("GridEventContract", True),
     "EndGridEvent": ("GridEventContract", True),
     "GetGridEvent": ("GridEventContract", False),
@@ -134,6 +140,7 @@ PRIVATE_READS = {
     "GetClearingDetail",
     "GetClearingDisclosure",
     "ListTrades",
+    "ListAccesses",
 }
 
 
@@ -157,9 +164,7 @@ class Ledger:
         endorsing_organizations: Sequence[str] | None = None,
     ) -> Any:
         """Check the role table, then evaluate or submit `transaction`; decode its JSON."""
-        reason = refusal(transaction, self.caller.msp_id, self.caller.role)
-        if reason is not None:
-            raise Forbidden(transaction, reason)
+        self._require(transaction)
         contract_name, submit = CONTRACTS[transaction]
         contract = self._contract(contract_name)
         if submit:
@@ -172,6 +177,20 @@ class Ledger:
                 targets = self._private_data_orgs()
             raw = contract.evaluate(transaction, args, transient, endorsing_organizations=targets)
         return json.loads(raw) if raw else None
+
+    def _require(self, transaction: str) -> None:
+        """Refuse, before the network, what the role table refuses this caller."""
+        reason = refusal(transaction, self.caller.msp_id, self.caller.role)
+        if reason is not None:
+            raise Forbidden(transaction, reason)
+
+    def _read(self, transaction: str, args: tuple[str, ...], access: Access) -> Any:
+        """A read of a household's data: the household's own at once, anyone else's
+        after recording the access (the read's own rule checked first)."""
+        if self.caller.role == "household":
+            return self.call(transaction, *args)
+        self._require(transaction)
+        return read_recorded(self.call, transaction, args, access)
 
     def _contract(self, contract_name: str) -> Contract:
         if contract_name in CONSORTIUM_CONTRACTS:
@@ -188,12 +207,14 @@ class Ledger:
             return list(PRIVATE_DATA_ORGS)
         return [self.caller.msp_id]
 
-    def _own_household(self, household_id: str, transaction: str) -> None:
-        """A household acts on its own household only (refused before the network)."""
+    def _own_household(self, household_id: str, transaction: str, records: str = "") -> None:
+        """A household acts on its own household only (refused before the network):
+        "may not read [the *records* of ]household ..."."""
         if self.caller.role == "household" and self.caller.household_id != household_id:
+            of = f"the {records} of " if records else ""
             raise Forbidden(
                 transaction,
-                f"household {self.caller.household_id} may not read household {household_id}",
+                f"household {self.caller.household_id} may not read {of}household {household_id}",
             )
 
     # meters and readings -------------------------------------------------------------
@@ -223,11 +244,13 @@ class Ledger:
 
     def readings(self, household_id: str, start: str, end: str) -> Any:
         self._own_household(household_id, "GetReadings")
-        return self.call("GetReadings", household_id, start, end)
+        access = Access("readings", household_id, start, end)
+        return self._read("GetReadings", (household_id, start, end), access)
 
     def disclosure(self, meter_id: str, interval_start: str) -> Any:
         """One reading with its Merkle proof, for its household to hand to anyone."""
-        return self.call("DiscloseReading", meter_id, interval_start)
+        access = disclosure_access(meter_id, interval_start)
+        return self._read("DiscloseReading", (meter_id, interval_start), access)
 
     def reading_commitment(self, meter_id: str, day: str) -> Any:
         return self.call("GetReadingCommitment", meter_id, day)
@@ -340,16 +363,23 @@ class Ledger:
         return self.invoice(household_id, period_start, period_end)
 
     def invoice(self, household_id: str, period_start: str, period_end: str) -> Any:
-        if self.caller.role == "household" and self.caller.household_id != household_id:
-            raise Forbidden(
-                "GetInvoice",
-                f"household {self.caller.household_id} may not read the invoices of "
-                f"household {household_id}",
-            )
-        return self.call("GetInvoice", household_id, period_start, period_end)
+        self._own_household(household_id, "GetInvoice", "invoices")
+        access = invoice_access(household_id, period_start, period_end)
+        return self._read("GetInvoice", (household_id, period_start, period_end), access)
 
     def invoice_evidence(self, household_id: str, period_start: str, period_end: str) -> Any:
         return self.call("GetInvoiceEvidence", household_id, period_start, period_end)
+
+    # access records -------------------------------------------------------------------
+
+    def accesses(self, household_id: str, start: str, end: str) -> Any:
+        """The household's own access records recorded in [start, end), newest first."""
+        self._own_household(household_id, "ListAccesses", "accesses")
+        return self.call("ListAccesses", household_id, start, end)
+
+    def access_counts(self, start: str, end: str) -> Any:
+        """Accesses recorded in [start, end) by reader org, role and kind (the regulator)."""
+        return self.call("CountAccesses", start, end)
 
     # grid events ----------------------------------------------------------------------
 

@@ -85,6 +85,11 @@ RULES: dict[str, Rule] = {
     "GenerateInvoice": Rule(("billing",), (UTILITY,)),
     "GetInvoice": Rule(("household", "billing"), (UTILITY, COMMUNITY)),
     "GetInvoiceEvidence": ANYONE,
+    # the readers of households' data but the households themselves; not the regulator's
+    # org, whose peer holds no private data and whose identities may not write it
+    "RecordAccess": Rule(("operator", "billing", "third_party"), (UTILITY, COMMUNITY)),
+    "ListAccesses": HOUSEHOLD,
+    "CountAccesses": Rule(("regulator",), (REGULATOR,)),
     "ReportGridEvent": OPERATOR,
     "EndGridEvent": OPERATOR,
     "GetGridEvent": ANYONE,

@@ -6,6 +6,7 @@ from apiflask import APIFlask
 
 from api.auth import bp as auth
 from api.errors import LEDGER_ERRORS
+from api.routes.accesses import bp as accesses
 from api.routes.admin import bp as admin
 from api.routes.agents import bp as agents
 from api.routes.audit import bp as audit
@@ -37,6 +38,7 @@ COMMUNITY_BLUEPRINTS = (
     invoices,
     events,
     greenbutton,
+    accesses,
 )
 
 # What each blueprint's operations may answer besides their success, 401, 422, a path's

@@ -1,4 +1,9 @@
-"""Invoices: the billing system issues them; households read their own; anyone the hashes."""
+"""Invoices: the billing system issues them; households read their own; anyone the hashes.
+
+Billing's reads leave an access record on the ledger (the facade records the access
+first), which the household lists; issuing an invoice records billing's read of the
+household's readings.
+"""
 
 from __future__ import annotations
 

@@ -4,8 +4,10 @@ A head-end posts the bundles its meters signed; the API checks each payload agai
 the reading rules (a 400 names the bundle and the rule) and forwards the bytes as
 they came, so the device signature the chaincode verifies is over what the meter
 signed. A household (or the utility, or a third party under consent) reads its
-readings or one reading's disclosure; anyone verifies a disclosure against the
-commitment every peer keeps, the regulator included.
+readings or one reading's disclosure; anyone but the household leaves an access record
+on the ledger first (the facade submits it: ``client.accesses``), which the household
+lists (``accesses.py``). Anyone verifies a disclosure against the commitment every peer
+keeps, the regulator included.
 """
 
 from __future__ import annotations

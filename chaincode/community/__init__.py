@@ -6,16 +6,18 @@ with Merkle proofs, retention), ``ConsentContract`` (households'
 consents to third parties), ``TariffContract`` (time-of-use tariffs approved by the
 regulator), ``MarketContract`` (sealed orders, clearing, settlement), ``AgentContract``
 (households' delegations to bidding agents),
-``BillingContract`` (invoices) and
-``GridEventContract`` (the append-only grid event log) and ``KeySaltContract`` (the
-salt that keys private-data names, :mod:`.keyed`). Access is decided by the
-role table of :mod:`gridspec.roles`, enforced by :mod:`chaincode.access`; private
-data lives in the collections of :mod:`.collections`. Run the server with
-``python -m chaincode.community --help``.
+``BillingContract`` (invoices),
+``GridEventContract`` (the append-only grid event log), ``AccessContract`` (the
+record every read of a household's data by someone else leaves, :mod:`.access_records`)
+and ``KeySaltContract`` (the salt that keys private-data names, :mod:`.keyed`). Access
+is decided by the role table of :mod:`gridspec.roles`, enforced by
+:mod:`chaincode.access`; private data lives in the collections of :mod:`.collections`.
+Run the server with ``python -m chaincode.community --help``.
 """
 
 from fabric_chaincode_python.fabric_contract_api import ContractChaincode
 
+from .accesses import AccessContract
 from .agents import AgentContract
 from .billing import BillingContract
 from .consent import ConsentContract
@@ -27,6 +29,7 @@ from .readings import ReadingContract
 from .tariffs import TariffContract
 
 __all__ = [
+    "AccessContract",
     "AgentContract",
     "BillingContract",
     "ConsentContract",
@@ -51,5 +54,6 @@ def build_chaincode() -> ContractChaincode:
         AgentContract(),
         BillingContract(),
         GridEventContract(),
+        AccessContract(),
         KeySaltContract(),
     )

@@ -13,6 +13,11 @@ Readings are found through the per-day private index, trades through the
 per-interval one (a transaction that writes may not run private range queries). A
 30- or 60-minute reading is billed in the band of its start.
 
+Reading a household's readings leaves an access record (:mod:`.access_records`):
+``GenerateInvoice`` writes one (kind ``readings``, the billing period) in the
+transaction that issues the invoice (a repeat, which issues nothing, writes nothing),
+and ``GetInvoice`` by the billing system needs one of its own.
+
 An invoice settles its household's side of every trade it carries; a trade is
 ``settled`` once both sides' invoices are issued (:mod:`.market_trades`). The
 transaction answers with the evidence only: a submit's answer is written into the
@@ -29,6 +34,7 @@ from typing import Any
 from fabric_chaincode_python.fabric_contract_api import Contract, TransactionContext
 
 from chaincode.access import COMMUNITY, UTILITY, authorize, org_kind
+from chaincode.community.access_records import Access, require_access, write_access
 from chaincode.community.collections import HOUSEHOLDS, ORDERS
 from chaincode.community.domain import (
     DomainError,
@@ -73,7 +79,7 @@ from chaincode.runtime.private import (
     put_private_json,
 )
 
-__all__ = ["BillingContract"]
+__all__ = ["BillingContract", "may_read_invoice", "period_access"]
 
 MAX_PERIOD_DAYS = 62
 
@@ -99,10 +105,9 @@ def period_days(start: str, end: str) -> list[str]:
 
 
 def may_read_invoice(who: Caller, household_id: str) -> None:
-    """A household reads its own invoices; the billing system (the utility's) all of them."""
+    """A household reads its own invoices; the billing system (the utility's) all of them;
+    no one else any."""
     kind = org_kind(who.msp_id)
-    if who.role == "billing" and kind != UTILITY:
-        raise AccessDenied("only the utility's billing may read invoices")
     if who.role == "household":
         own = who.attributes.get("household_id")
         if not own:
@@ -111,6 +116,13 @@ def may_read_invoice(who: Caller, household_id: str) -> None:
             raise AccessDenied(
                 f"household {own} may not read the invoices of household {household_id}"
             )
+    elif who.role != "billing" or kind != UTILITY:
+        raise AccessDenied("only the utility's billing may read invoices")
+
+
+def period_access(kind: str, household_id: str, start: str, end: str) -> Access:
+    """The access to a household's *kind* of data over the billing period's days."""
+    return Access(kind, household_id, date_start(start), date_start(end))
 
 
 def quarter_of(interval_start: str) -> str:
@@ -131,7 +143,7 @@ class BillingContract(Contract):
     ) -> str:
         """Bill a household for [period_start, period_end) (the billing role), once;
         the answer is the invoice's public evidence."""
-        authorize(ctx)
+        who = authorize(ctx)
         check_household_id(household_id)
         days = period_days(period_start, period_end)
         if tx_timestamp(ctx)[:10] < period_end:
@@ -159,6 +171,8 @@ class BillingContract(Contract):
             )
         record = {**invoice.to_record(), "total": invoice.total, "issued_at": tx_timestamp(ctx)}
         await put_private_json(ctx, HOUSEHOLDS, key, record)
+        read = period_access("readings", household_id, period_start, period_end)
+        await write_access(ctx, who, read, household_id, None)
         evidence = {
             "household_id": household_id,
             "period_start": period_start,
@@ -175,8 +189,13 @@ class BillingContract(Contract):
     async def GetInvoice(
         self, ctx: TransactionContext, household_id: str, period_start: str, period_end: str
     ) -> str:
-        """An invoice: to its household and the billing system."""
-        may_read_invoice(authorize(ctx), household_id)
+        """An invoice: to its household and, once it recorded the access, the billing system."""
+        who = authorize(ctx)
+        may_read_invoice(who, household_id)
+        check_household_id(household_id)
+        period_days(period_start, period_end)
+        read = period_access("invoice", household_id, period_start, period_end)
+        await require_access(ctx, who, read, household_id)
         record = await get_private_json(
             ctx, HOUSEHOLDS, await invoice_key(ctx, household_id, period_start, period_end)
         )

@@ -110,16 +110,18 @@ def is_live(consent: dict[str, Any], grantee: str, start: str, end: str, at: str
     )
 
 
-async def require_consent(ctx: Any, who: Caller, household_id: str, start: str, end: str) -> None:
-    """Refuse unless `who` holds a consent of the household covering [start, end) that
-    stays live across the clock skew (see :mod:`.times`)."""
+async def require_consent(ctx: Any, who: Caller, household_id: str, start: str, end: str) -> str:
+    """The id of a consent of the household that lets `who` read [start, end) and stays
+    live across the clock skew (see :mod:`.times`); AccessDenied when there is none."""
     grantee = grantee_of(who)
     at = live_until(ctx)
-    if not any(is_live(c, grantee, start, end, at) for c in await consents_of(ctx, household_id)):
-        raise AccessDenied(
-            f"no live consent of household {household_id} lets {grantee} "
-            f"read readings from {start} to {end}"
-        )
+    for consent in await consents_of(ctx, household_id):
+        if is_live(consent, grantee, start, end, at):
+            return str(consent["consent_id"])
+    raise AccessDenied(
+        f"no live consent of household {household_id} lets {grantee} "
+        f"read readings from {start} to {end}"
+    )
 
 
 class ConsentContract(Contract):

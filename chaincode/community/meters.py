@@ -57,6 +57,7 @@ __all__ = [
     "meter_key",
     "meters_of",
     "registered_meter",
+    "valid_meter_id",
 ]
 
 HOUSEHOLD_ID = re.compile(r"h-[A-Za-z0-9._-]{1,62}")

@@ -6,7 +6,8 @@ device signature, and stores it per meter-day (:mod:`.meterdays`). A household, 
 utility, or a third party holding the household's live consent reads readings, or
 one reading's disclosure (its values, salt and Merkle path), which anyone can check
 against the commitment every peer keeps (``VerifyReading`` here, or offline with
-:mod:`gridspec.disclosure`).
+:mod:`gridspec.disclosure`). Anyone but the household reads only after recording the
+access (:mod:`.access_records`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from fabric_chaincode_python.fabric_contract_api import Contract, TransactionContext
 
 from chaincode.access import COMMUNITY, UTILITY, authorize, org_kind
+from chaincode.community.access_records import Access, require_access
 from chaincode.community.collections import READINGS
 from chaincode.community.consent import require_consent
 from chaincode.community.meterdays import (
@@ -34,7 +36,7 @@ from chaincode.community.meters import (
     registered_meter,
     stored_days,
 )
-from chaincode.community.times import check_utc, format_utc, tx_time
+from chaincode.community.times import check_period, check_utc, format_utc, tx_time
 from chaincode.runtime import (
     AccessDenied,
     Caller,
@@ -49,11 +51,10 @@ from chaincode.runtime.private import get_private_hash, transient
 from chaincode.runtime.state import parse_json
 from gridspec.disclosure import disclose, implied_commitment
 from gridspec.reading_bundle import commitment_key
-from gridspec.readings import CLOCK_SKEW, RETENTION_DAYS, ReadingError, check_day, oldest_day
+from gridspec.readings import CLOCK_SKEW, ReadingError, check_day, oldest_day
 
 __all__ = ["ReadingContract", "may_read", "meter_readings"]
 
-MAX_PERIOD_DAYS = RETENTION_DAYS + 1
 MAX_PURGE_METERS = 100
 
 
@@ -119,12 +120,9 @@ class ReadingContract(Contract):
         """A household's readings in [start, end): to itself, the utility, or with consent."""
         who = authorize(ctx)
         check_household_id(household_id)
-        begins, ends = check_utc("start", start), check_utc("end", end)
-        if ends <= begins:
-            raise ValidationError("end must be after start")
-        if ends - begins > timedelta(days=MAX_PERIOD_DAYS):
-            raise ValidationError(f"a period spans at most {MAX_PERIOD_DAYS} days")
+        begins, ends = check_period(start, end)
         await may_read(ctx, who, household_id, start, end)
+        await require_access(ctx, who, Access("readings", household_id, start, end), household_id)
         days = days_between(begins.date(), (ends - timedelta(seconds=1)).date())
         readings = []
         for meter_id in await meters_of(ctx, household_id):
@@ -145,8 +143,11 @@ class ReadingContract(Contract):
         day = interval_start[:10]
         stored = (await read_days(ctx, meter_id, [day])).get(day)
         reading = stored.readings().get(interval_start) if stored else None
-        end = begins + timedelta(minutes=reading.interval_minutes if reading else 1)
-        await may_read(ctx, who, meter["household_id"], interval_start, format_utc(end))
+        end = format_utc(begins + timedelta(minutes=reading.interval_minutes if reading else 1))
+        household_id = meter["household_id"]
+        await may_read(ctx, who, household_id, interval_start, end)
+        read = Access("disclosure", meter_id, interval_start, end)
+        await require_access(ctx, who, read, household_id)
         if stored is None or reading is None:
             raise NotFound(f"no reading of meter {meter_id} at {interval_start}")
         return canonical_json(disclose(stored.bundles, interval_start))
@@ -234,16 +235,18 @@ class ReadingContract(Contract):
         return digest.hex()
 
 
-async def may_read(ctx: Any, who: Caller, household_id: str, start: str, end: str) -> None:
-    """The household itself, the utility's operator and billing, or a live consent."""
+async def may_read(ctx: Any, who: Caller, household_id: str, start: str, end: str) -> str | None:
+    """The household itself, the utility's operator and billing, or a live consent: the
+    consent's id for a third party (its access record names it), else None."""
     if who.role == "household":
         own = who.attributes.get("household_id")
         if not own:
             raise AccessDenied("caller has no household_id attribute")
         if own != household_id or org_kind(who.msp_id) != COMMUNITY:
             raise AccessDenied(f"household {own} may not read household {household_id}")
-    elif who.role in ("operator", "billing"):
+        return None
+    if who.role in ("operator", "billing"):
         if org_kind(who.msp_id) != UTILITY:
             raise AccessDenied(f"only the utility's {who.role} may read household {household_id}")
-    else:
-        await require_consent(ctx, who, household_id, start, end)
+        return None
+    return await require_consent(ctx, who, household_id, start, end)

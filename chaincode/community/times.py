@@ -15,13 +15,24 @@ a proposal dated anywhere within the skew cannot gain anything:
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chaincode.runtime import ValidationError, tx_timestamp
-from gridspec.readings import CLOCK_SKEW
+from gridspec.readings import CLOCK_SKEW, RETENTION_DAYS
 
-__all__ = ["check_utc", "format_utc", "live_until", "parse_utc", "tx_time"]
+__all__ = [
+    "MAX_PERIOD_DAYS",
+    "check_period",
+    "check_utc",
+    "format_utc",
+    "live_until",
+    "parse_utc",
+    "tx_time",
+]
+
+# the longest period a read asks for: all that retention keeps, and the day it starts in
+MAX_PERIOD_DAYS = RETENTION_DAYS + 1
 
 _INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 
@@ -43,6 +54,16 @@ def check_utc(field: str, value: Any, example: str = "2026-03-01T00:00:00Z") -> 
         return parse_utc(value)
     except ValueError as exc:
         raise ValidationError(message) from exc
+
+
+def check_period(start: str, end: str) -> tuple[datetime, datetime]:
+    """[start, end) as UTC instants: end after start, at most MAX_PERIOD_DAYS apart."""
+    begins, ends = check_utc("start", start), check_utc("end", end)
+    if ends <= begins:
+        raise ValidationError("end must be after start")
+    if ends - begins > timedelta(days=MAX_PERIOD_DAYS):
+        raise ValidationError(f"a period spans at most {MAX_PERIOD_DAYS} days")
+    return begins, ends
 
 
 def tx_time(ctx: Any) -> datetime:

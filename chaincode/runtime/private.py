@@ -47,6 +47,7 @@ __all__ = [
     "get_private_json",
     "get_private_many",
     "list_private",
+    "list_private_json",
     "purge_private",
     "put_private",
     "put_private_json",
@@ -188,6 +189,14 @@ async def get_private_json(ctx: Any, collection: str, key: str) -> Any | None:
     if raw is None:
         return None
     return _decode(f"{key} in collection {collection}", raw)
+
+
+async def list_private_json(
+    ctx: Any, collection: str, start_key: str, end_key: str
+) -> list[tuple[str, Any]]:
+    """As :func:`list_private`, each value decoded from JSON; bad JSON is a StateError."""
+    entries = await list_private(ctx, collection, start_key, end_key)
+    return [(key, _decode(f"{key} in collection {collection}", raw)) for key, raw in entries]
 
 
 async def put_private_json(ctx: Any, collection: str, key: str, value: Any) -> None:

@@ -25,11 +25,12 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from community_fixtures import CHANNEL, KEYS, contract, fresh_household, register
+from community_fixtures import CHANNEL, KEYS, contract, fresh_household, read_recorded, register
 from fabric_protos.common import common_pb2
 from gridnet_cli import gridnet
 
 from client import CommitError, GatewayError
+from client.accesses import Access
 from client.audit import block_header_hash
 from gridspec.reading_bundle import ReadingBundle, commitment_of
 from gridspec.signed_bundle import SignedBundle
@@ -154,12 +155,10 @@ def on_ledger_once(load: ReadingLoad, peer_org: Org = UTILITY, timeout: float = 
         days[bundle.day.isoformat()].append(bundle.root())
 
     def stored() -> bool:
+        period = (load.household.household_id, start, end)
         with gateway(UTILITY, "billing1", peer_org=peer_org) as gw:
-            found = json.loads(
-                contract(gw, "ReadingContract").evaluate(
-                    "GetReadings", args=(load.household.household_id, start, end)
-                )
-            )
+            access = Access("readings", *period)
+            found = read_recorded(gw, "ReadingContract", "GetReadings", period, access)
         return wanted <= {r["interval_start"] for r in found}
 
     wait_until(stored, f"every acknowledged reading on peer-{peer_org.key}", timeout)

@@ -51,7 +51,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from community_fixtures import CHANNEL, KEYS, approved_tariff, contract, register
+from community_fixtures import CHANNEL, KEYS, approved_tariff, contract, read_recorded, register
 from fabric_protos.common import common_pb2
 from fabric_protos.ledger.rwset import rwset_pb2
 from fabric_protos.ledger.rwset.kvrwset import kv_rwset_pb2
@@ -63,6 +63,7 @@ from client import (
     Gateway,
     GatewayError,
 )
+from client.accesses import Access, invoice_access, recorded
 from gridspec.reading_bundle import ReadingBundle, commitment_key, commitment_of
 from gridspec.signed_bundle import SignedBundle
 from network.connect import gateway, peer_session
@@ -508,14 +509,17 @@ def chain_writes(first: int, last: int) -> tuple[dict[str, list[str]], set[str]]
 
 
 def readings_on(peer: Org, plan: Plan) -> dict[str, list[dict[str, Any]]]:
+    """Each fresh household's readings on `peer`, as billing reads them (recording each
+    access first)."""
     with gateway(UTILITY, "billing1", peer_org=peer) as gw:
-        readings = contract(gw, "ReadingContract")
-        return {
-            h.household_id: json.loads(
-                readings.evaluate("GetReadings", args=(h.household_id, *EVERYTHING), timeout=60)
+        found = {}
+        for h in plan.households:
+            period = (h.household_id, *EVERYTHING)
+            access = Access("readings", *period)
+            found[h.household_id] = read_recorded(
+                gw, "ReadingContract", "GetReadings", period, access
             )
-            for h in plan.households
-        }
+        return found
 
 
 def settled_readings(peer: Org, plan: Plan, timeout: float) -> dict[str, list[dict[str, Any]]]:
@@ -551,7 +555,10 @@ def snapshot(plan: Plan, first: int, last: int, gossip_timeout: float = 120) -> 
         for op in plan.operations:
             if op.kind != "invoice":
                 continue
-            invoices[op.op_id] = evaluated(contract(billing, "BillingContract"), "GetInvoice", op)
+            access = recorded(contract(billing, "AccessContract"), invoice_access(*op.args))
+            invoices[op.op_id] = evaluated(
+                contract(billing, "BillingContract"), "GetInvoice", op, access
+            )
             evidence[op.op_id] = evaluated(
                 contract(auditor, "BillingContract"), "GetInvoiceEvidence", op
             )
@@ -574,10 +581,12 @@ def commitment(auditor: Gateway, meter_id: str, day: str) -> str | None:
     return str(held["sha256"])
 
 
-def evaluated(target: Contract, function: str, op: Operation) -> dict[str, Any] | None:
+def evaluated(
+    target: Contract, function: str, op: Operation, transient: dict[str, bytes] | None = None
+) -> dict[str, Any] | None:
     """The record, or None when the chaincode answers that there is none."""
     try:
-        return dict(json.loads(target.evaluate(function, args=op.args)))
+        return dict(json.loads(target.evaluate(function, args=op.args, transient=transient)))
     except GatewayError as exc:
         if "no invoice of household" in str(exc):
             return None

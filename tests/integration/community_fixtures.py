@@ -8,11 +8,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from homes import ca_cert, home, msp_dir
 
 from client import CAClient, Contract, Enrollment, Gateway, connect
+from client.accesses import Access, recorded
 from client.bundles import MeterKeys
 from gridspec.signed_bundle import SignedBundle
 from network.ca import read_enrollment
@@ -31,6 +33,15 @@ KEYS = MeterKeys(home(UTILITY).meter_keys)
 
 def contract(gw: Gateway, name: str) -> Contract:
     return gw.get_network(CHANNEL).get_contract("community", name)
+
+
+def read_recorded(
+    gw: Gateway, contract_name: str, transaction: str, args: tuple[str, ...], access: Access
+) -> Any:
+    """A read of a household's data by anyone but the household, as the facade makes it:
+    RecordAccess first, then the read naming the record (client/accesses.py)."""
+    transient = recorded(contract(gw, "AccessContract"), access)
+    return json.loads(contract(gw, contract_name).evaluate(transaction, args, transient))
 
 
 def register(household: Household, personal: dict[str, str] | None = None) -> dict:

@@ -6,9 +6,10 @@ import json
 import uuid
 
 import pytest
-from community_fixtures import DAY_END, DAY_START, contract, register, submit_day
+from community_fixtures import DAY_END, DAY_START, contract, read_recorded, register, submit_day
 
 from client import EndorseError
+from client.accesses import Access
 from network.connect import gateway
 from network.scenario import community
 from network.topology import COMMUNITY, REGULATOR, UTILITY
@@ -27,11 +28,10 @@ def totals_at(households, interval: str) -> dict:
     """What the utility computes from the readings it holds on the community channel."""
     imported = exported = 0
     with gateway(UTILITY, "operator1") as gw:
-        meters = contract(gw, "ReadingContract")
         for household in households:
-            readings = json.loads(
-                meters.evaluate("GetReadings", args=(household.household_id, DAY_START, DAY_END))
-            )
+            period = (household.household_id, DAY_START, DAY_END)
+            access = Access("readings", *period)
+            readings = read_recorded(gw, "ReadingContract", "GetReadings", period, access)
             reading = next(r for r in readings if r["interval_start"] == interval)
             imported += reading["import_wh"]
             exported += reading["export_wh"]

@@ -228,6 +228,8 @@ PLANS: dict[str, Plan] = {
     INVOICE: READ,
     f"{INVOICE}/evidence": READ,
     "GET /communities/{community}/households/{household_id}/invoices/green-button": READ,
+    "GET /communities/{community}/households/{household_id}/accesses": READ,
+    "GET /communities/{community}/accesses/counts": READ,
     "POST /communities/{community}/grid-events": write("operator"),
     "GET /communities/{community}/grid-events": READ,
     "GET /communities/{community}/grid-events/{event_id}": READ,

@@ -14,7 +14,8 @@ table (``gridspec/roles.py``) lets call it; each cell the exact answer one calle
 - ``org``: 403 ``caller from <MSP> (<kind>) may not call <tx>; allowed: <org kinds>``;
 - ``role``: 403 ``caller role '<role>' may not call <tx>; allowed: <roles>``;
 - ``own``: 403, a household on another household's records: ``household h-002 may not
-  read household h-001`` / ``... may not read the invoices of household h-001``;
+  read household h-001`` / ``... may not read the invoices of household h-001`` /
+  ``... may not read the accesses of household h-001``;
 - ``consent``: 403 ``no live consent of household h-001 lets CommunityMSP:advisor1 read
   readings from <start> to <end>`` (from the chaincode);
 - ``admin``: 403 ``caller role '<role>' may not register identities; allowed: admin``;
@@ -164,6 +165,10 @@ ROWS: list[Row] = [
         "GetInvoiceEvidence", "anyone", A),
     row(f"GET {C}/households/<household_id>/invoices/green-button", "GetInvoice",
         "utility, community / household, billing", INVOICE_READERS),
+    row(f"GET {C}/households/<household_id>/accesses", "ListAccesses", "community / household",
+        "200   own   org   org   org   org   org   role  role"),
+    row(f"GET {C}/accesses/counts", "CountAccesses", "regulator / regulator",
+        "org   org   org   org   org   200   org   org   org"),
     row(f"POST {C}/grid-events", "ReportGridEvent", "utility / operator", UTIL_OPERATOR),
     row(f"POST {C}/grid-events/<event_id>/end", "EndGridEvent", "utility / operator",
         "org   org   role  200   role  org   role  org   org"),
@@ -406,7 +411,7 @@ def scene(api: Api, gateways: dict[str, Gateway]) -> Iterator[Scene]:
     order_interval, by_operator, by_billing = free_intervals(auditor, 3)
     for interval in (by_operator, by_billing):
         submit(operator, "ClearInterval", interval)
-    disclosed = evaluate(operator, "DiscloseReading", H1.meter_id, WINDOW[0])
+    disclosed = evaluate(household1, "DiscloseReading", H1.meter_id, WINDOW[0])
     campaign = {
         "campaign_id": f"matrix-{tag}",
         "title": "access matrix",
@@ -509,6 +514,12 @@ def settle_interval(scene: Scene, role: Role) -> str:
 
 INVOICE = f"{SUNNYSIDE}/households/h-001/invoices/{DAY}/{NEXT_DAY}"
 DAY_QUERY = {"start": f"{DAY}T00:00:00Z", "end": f"{NEXT_DAY}T00:00:00Z"}
+_TODAY = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+# access records are recorded now: this run's days
+RECENT = {
+    "start": (_TODAY - timedelta(days=1)).strftime(FMT),
+    "end": (_TODAY + timedelta(days=2)).strftime(FMT),
+}
 REQUESTS: dict[str, Callable[[Scene, Role], Request]] = {
     "GET /healthz": lambda s, r: Request("/healthz"),
     "GET /metrics": lambda s, r: Request("/metrics"),
@@ -612,6 +623,10 @@ REQUESTS: dict[str, Callable[[Scene, Role], Request]] = {
         f"{SUNNYSIDE}/households/h-001/invoices/green-button",
         query={"period_start": DAY, "period_end": NEXT_DAY},
     ),
+    f"GET {C}/households/<household_id>/accesses": lambda s, r: Request(
+        f"{SUNNYSIDE}/households/h-001/accesses", query=RECENT
+    ),
+    f"GET {C}/accesses/counts": lambda s, r: Request(f"{SUNNYSIDE}/accesses/counts", query=RECENT),
     f"POST {C}/grid-events": lambda s, r: Request(f"{SUNNYSIDE}/grid-events", json=FIXED_EVENT),
     f"POST {C}/grid-events/<event_id>/end": lambda s, r: Request(
         f"{SUNNYSIDE}/grid-events/{s.ongoing_event}/end", json={"end": "2026-02-14T05:00:00Z"}
@@ -789,8 +804,12 @@ def expected_refusal(r: Row, role: Role) -> str:
         return f"household {role.household_id} may not read household h-001"
     if code == "own" and r.transaction == "GetInvoice":
         return f"household {role.household_id} may not read the invoices of household h-001"
+    if code == "own" and r.transaction == "ListAccesses":
+        return f"household {role.household_id} may not read the accesses of household h-001"
     if code == "consent":
-        end = WINDOW[1] if r.transaction != "DiscloseReading" else "2026-02-14T00:15:00Z"
+        # the API records the access first: a disclosure's record covers the longest
+        # interval that can start at its start (client/accesses.py)
+        end = WINDOW[1] if r.transaction != "DiscloseReading" else "2026-02-14T01:00:00Z"
         return (
             f"no live consent of household h-001 lets {role.grantee} "
             f"read readings from {WINDOW[0]} to {end}"
@@ -900,6 +919,8 @@ def chaincode_call(transaction: str, scene: Scene) -> tuple[tuple[str, ...], dic
         "ListTrades": ((DAY_QUERY["start"], DAY_QUERY["end"]), {}),
         "GenerateInvoice": (("h-001", DAY, NEXT_DAY), {}),
         "GetInvoice": (("h-001", DAY, NEXT_DAY), {}),
+        "ListAccesses": (("h-001", RECENT["start"], RECENT["end"]), {}),
+        "CountAccesses": ((RECENT["start"], RECENT["end"]), {}),
         "ReportGridEvent": ((json.dumps(FIXED_EVENT),), {}),
         "EndGridEvent": ((scene.ongoing_event, "2026-02-14T05:00:00Z"), {}),
         "PublishAggregate": (

@@ -27,7 +27,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from community_fixtures import CHANNEL, DAY, contract, fresh_household, register, signed
+from community_fixtures import (
+    CHANNEL,
+    DAY,
+    contract,
+    fresh_household,
+    read_recorded,
+    register,
+    signed,
+)
 from homes import ca_cert, msp_dir
 
 from client import (
@@ -39,6 +47,7 @@ from client import (
     load_private_key,
     new_private_key_signer,
 )
+from client.accesses import disclosure_access
 from client.disclosures import hashed_writes, verify_in_block
 from gridspec.reading_bundle import ReadingBundle, commitment_key
 from gridspec.signed_bundle import SignedBundle
@@ -170,12 +179,10 @@ def history() -> History:
         status = submitted.submit().status()
     assert status.successful, status.code_name
     assert json.loads(submitted.result)["stored"] == 96
+    noon = (household.meter_id, f"{DAY.isoformat()}T12:00:00Z")
     with gateway(UTILITY, "operator1") as gw:
-        disclosure = json.loads(
-            contract(gw, "ReadingContract").evaluate(
-                "DiscloseReading", args=(household.meter_id, f"{DAY.isoformat()}T12:00:00Z")
-            )
-        )
+        access = disclosure_access(*noon)
+        disclosure = read_recorded(gw, "ReadingContract", "DiscloseReading", noon, access)
 
     number = status.block_number
     before = {peer.key: fetch_until_delivered(peer, number, set(readings)) for peer in MEMBERS}

@@ -11,9 +11,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from community_fixtures import approved_tariff, contract, register, signed
+from community_fixtures import approved_tariff, contract, read_recorded, register, signed
 
 from client import EndorseError, GatewayError
+from client.accesses import invoice_access
 from network.connect import gateway
 from network.procs import wait_until
 from network.scenario import community, day_readings
@@ -217,7 +218,8 @@ def test_an_invoice_nets_grid_import_and_p2p_purchases_once_per_period(cleared):
         billing = contract(gw, "BillingContract")
         issued = json.loads(billing.submit("GenerateInvoice", args=("h-009", *period)))
         again = json.loads(billing.submit("GenerateInvoice", args=("h-009", *period)))
-        invoice = json.loads(billing.evaluate("GetInvoice", args=("h-009", *period)))
+        access = invoice_access("h-009", *period)
+        invoice = read_recorded(gw, "BillingContract", "GetInvoice", ("h-009", *period), access)
     assert again == issued
     assert set(issued) == {"household_id", "period_start", "period_end", "invoice_sha256",
                            "inputs_hash", "tx_id"}  # fmt: skip

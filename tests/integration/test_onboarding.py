@@ -26,10 +26,11 @@ from typing import Any
 
 import pytest
 from api_client import ROLES, Api, Role, api_session, assert_error, login
-from community_fixtures import KEYS, contract, fresh_household, register, signed
+from community_fixtures import KEYS, contract, fresh_household, read_recorded, register, signed
 from gridnet_cli import gridnet
 
 from client import GatewayError
+from client.accesses import Access
 from client.orgconfig import application_msps
 from gridspec.channels import community_channel
 from network.connect import gateway, peer_session
@@ -225,13 +226,10 @@ def test_readings_kept_flowing_and_every_acknowledged_one_is_on_the_ledger(
     load = admitted.load
     assert load.failures == []
     assert len(load.acknowledged) >= 40, "the load should have run through the onboarding"
+    period = (load.household.household_id, "2026-04-01T00:00:00Z", "2026-05-01T00:00:00Z")
     with gateway(UTILITY, "billing1") as gw:
-        stored = json.loads(
-            contract(gw, "ReadingContract").evaluate(
-                "GetReadings",
-                args=(load.household.household_id, "2026-04-01T00:00:00Z", "2026-05-01T00:00:00Z"),
-            )
-        )
+        access = Access("readings", *period)
+        stored = read_recorded(gw, "ReadingContract", "GetReadings", period, access)
     assert sorted(r["interval_start"] for r in stored) == sorted(load.acknowledged)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from functools import partial
 
 import pytest
 from community_fixtures import (
@@ -22,12 +23,14 @@ from community_fixtures import (
     KEYS,
     contract,
     fresh_household,
+    read_recorded,
     register,
     signed,
     submit_day,
 )
 
 from client import CommitError, EndorseError, GatewayError
+from client.accesses import Access, recorded
 from gridspec import disclosure
 from gridspec.merkle import leaf_hash
 from gridspec.signed_bundle import SignedBundle
@@ -48,6 +51,8 @@ def metered_day():
 
 
 def readings_of(org, user, household_id, peer_org=None, start=DAY_START, end=DAY_END):
+    """A household's own read, or anyone else's read without an access record (refused
+    by what the read checks first, or for the want of a record)."""
     with gateway(org, user, peer_org=peer_org) as gw:
         raw = contract(gw, "ReadingContract").evaluate(
             "GetReadings", args=(household_id, start, end)
@@ -67,9 +72,16 @@ def test_a_household_reads_its_own_day_of_readings():
     ]
 
 
-def test_the_utility_reads_them_too_through_its_own_peer():
-    readings = readings_of(UTILITY, "billing1", H1.household_id)
+def test_the_utility_reads_them_too_through_its_own_peer_after_recording_the_access():
+    access = Access("readings", H1.household_id, DAY_START, DAY_END)
+    with gateway(UTILITY, "billing1") as gw:
+        readings = read_recorded(
+            gw, "ReadingContract", "GetReadings", (H1.household_id, DAY_START, DAY_END), access
+        )
     assert len(readings) == 96
+    with pytest.raises(GatewayError) as unrecorded:
+        readings_of(UTILITY, "billing1", H1.household_id)
+    assert "reading the data of household h-001 leaves a record" in str(unrecorded.value)
 
 
 @pytest.mark.parametrize(
@@ -118,15 +130,24 @@ def test_the_regulators_peer_verifies_a_disclosed_reading_and_holds_no_plaintext
     assert verdict == {"key": held["key"], "sha256": held["sha256"], "verified": True}
     assert disclosure.verify(disclosed, held["sha256"])  # offline, from the hash alone
 
-    # the same query, run by the utility's operator on each peer: only members hold plaintext
-    for peer, expected in ((COMMUNITY, 96), (UTILITY, 96), (REGULATOR, 0)):
-        with gateway(UTILITY, "operator1", peer_org=peer) as gw:
-            raw = contract(gw, "ReadingContract").evaluate(
+    # the same query, run by the utility's operator on each peer: only members hold
+    # plaintext, and the access records: the regulator's peer finds no record either
+    with gateway(UTILITY, "operator1") as gw:
+        access = Access("readings", H1.household_id, DAY_START, DAY_END)
+        transient = recorded(contract(gw, "AccessContract"), access)
+        for peer in (COMMUNITY, UTILITY, REGULATOR):
+            ask = partial(
+                contract(gw, "ReadingContract").evaluate,
                 "GetReadings",
                 args=(H1.household_id, DAY_START, DAY_END),
+                transient=transient,
                 endorsing_organizations=[peer.msp_id],
             )
-        assert len(json.loads(raw)) == expected, peer.msp_id
+            if peer is REGULATOR:
+                with pytest.raises(GatewayError, match="chaincode response 403"):
+                    ask()
+            else:
+                assert len(json.loads(ask())) == 96, peer.msp_id
 
 
 def test_disclosing_one_reading_leaves_its_neighbours_unrecoverable():

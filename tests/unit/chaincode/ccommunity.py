@@ -16,8 +16,10 @@ from datetime import date, timedelta
 
 import pytest
 from ccfakes import FakeLedger, identity, make_cert_pem
+from cryptography import x509
 
 from chaincode.community import build_chaincode
+from chaincode.runtime.identity import fabric_attributes
 from client.bundles import MeterKeys, sign_bundle, sign_readings
 from gridspec.signed_bundle import SignedBundle
 from network.scenario import day_readings, signed_days
@@ -94,6 +96,34 @@ def canonical(value):
 
 def invoke(ledger, cc, creator, function, *args, transient=None):
     return asyncio.run(ledger.invoke(cc, creator, function, *args, transient=transient))
+
+
+def record_access(ledger, cc, creator, kind, subject, start, end):
+    """RecordAccess as *creator*: what it will read (kind, subject, [start, end))."""
+    return invoke(ledger, cc, creator, "AccessContract:RecordAccess", kind, subject, start, end)
+
+
+def access_transient(recorded):
+    """The read's transient map naming a RecordAccess's record."""
+    return {"access": recorded.json()["access_id"].encode()}
+
+
+def role_of(creator):
+    """The role attribute in a creator's certificate."""
+    return fabric_attributes(x509.load_pem_x509_certificate(creator["idBytes"])).get("role")
+
+
+def recorded_read(ledger, cc, creator, access, function, *args):
+    """*function* as its client calls it: a household reads at once; anyone else first
+    records *access* (kind, subject, start, end) with RecordAccess, and reads stamped the
+    record's minute (a client reads within seconds of recording). Refused, the record
+    leaves the read without one."""
+    if role_of(creator) == "household":
+        return invoke(ledger, cc, creator, function, *args)
+    recorded = record_access(ledger, cc, creator, *access)
+    ledger.epoch -= timedelta(minutes=1)
+    transient = access_transient(recorded) if recorded.status == 200 else None
+    return invoke(ledger, cc, creator, function, *args, transient=transient)
 
 
 def ok(result):

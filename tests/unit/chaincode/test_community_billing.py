@@ -19,7 +19,6 @@ from ccommunity import (
     HOUSEHOLD1,
     HOUSEHOLD2,
     HOUSEHOLD3,
-    KEY_SALT,
     OPERATOR,
     REGULATOR,
     TOU,
@@ -31,6 +30,7 @@ from ccommunity import (
     keyed,
     member,
     ok,
+    recorded_read,
     register,
     snapshot,
     submit_readings,
@@ -120,10 +120,27 @@ def trades(ledger, cc):
     return ok(invoke(ledger, cc, OPERATOR, "MarketContract:ListTrades", INTERVAL, end)).json()
 
 
+def invoice_access(household_id="h-001", start=DAY, end=NEXT_DAY):
+    """What billing records before reading the invoice of [start, end)."""
+    return ("invoice", household_id, f"{start}T00:00:00Z", f"{end}T00:00:00Z")
+
+
+def get_invoice(ledger, cc, creator, household_id="h-001", start=DAY, end=NEXT_DAY):
+    """GetInvoice as *creator*, after recording the access (refused for a household,
+    which reads its own without a record, and for whoever may not read it)."""
+    access = invoice_access(household_id, start, end)
+    args = (household_id, start, end)
+    return recorded_read(ledger, cc, creator, access, "BillingContract:GetInvoice", *args)
+
+
 def issued(ledger, cc, household_id="h-001"):
-    """The invoice of the day, as billing reads it."""
-    read = invoke(ledger, cc, BILLING, "BillingContract:GetInvoice", household_id, DAY, NEXT_DAY)
-    return ok(read).json()
+    """The invoice of the day, as billing reads it (after recording the access)."""
+    return ok(get_invoice(ledger, cc, BILLING, household_id)).json()
+
+
+def access_keys(ledger):
+    """The households collection's access records (keyed, :mod:`.access_records`)."""
+    return {k for k in ledger.private.get("households", {}) if k.startswith("accessof~")}
 
 
 def expected_invoice(ledger, cc, household_id):
@@ -160,12 +177,19 @@ def test_billing_issues_the_invoice_privately_and_publishes_only_its_evidence(cc
 
     # the invoice only in the households collection, and the mark that settles the
     # seller's side of its trade in the orders collection ...
+    # (and billing's record of reading the readings, checked in test_community_accesses)
     mark = keyed("tradeinvoiced", TRADE_ID, "seller")
+    (generated, _) = sorted(access_keys(settled))  # the invoice's read recorded the other
     assert result.stub.private_writes.keys() == {
         ("households", invoice_key()),
+        ("households", generated),
         ("orders", mark),
     }
-    assert settled.private["households"] == {"keysalt": KEY_SALT, invoice_key(): canonical(record)}
+    assert settled.private["households"].keys() - access_keys(settled) == {
+        "keysalt",
+        invoice_key(),
+    }
+    assert settled.private["households"][invoice_key()] == canonical(record)
     # ... and in public state only its evidence
     evidence = {
         "household_id": "h-001",
@@ -175,13 +199,16 @@ def test_billing_issues_the_invoice_privately_and_publishes_only_its_evidence(cc
         "inputs_hash": invoice.inputs_hash,
         "tx_id": result.stub.tx_id,
     }
-    assert result.stub.writes == {evidence_key(): canonical(evidence)}
+    recorded_at = result.stub.get_tx_timestamp().ToJsonString()
+    access = f"access~{recorded_at}~{result.stub.tx_id}"
+    assert result.stub.writes.keys() == {evidence_key(), access}
+    assert result.stub.writes[evidence_key()] == canonical(evidence)
     assert settled.private["orders"][mark] == canonical(
         {"invoice_sha256": evidence["invoice_sha256"], "tx_id": evidence["tx_id"]}
     )
     # ... and the answer, written into the block, is the evidence: no consumption
     assert result.json() == evidence
-    assert settled.events[-1] == ("InvoiceGenerated", canonical(evidence))
+    assert result.stub.events[-1] == ("InvoiceGenerated", canonical(evidence))
 
     for creator in (REGULATOR, HOUSEHOLD2, OPERATOR):
         read = invoke(
@@ -434,7 +461,7 @@ def invoiced(cc, settled):
     ],
 )
 def test_who_reads_an_invoice(cc, invoiced, creator, message):
-    result = invoke(invoiced, cc, creator, "BillingContract:GetInvoice", "h-001", DAY, NEXT_DAY)
+    result = get_invoice(invoiced, cc, creator)
     if message is None:
         assert (result.status, result.payload) == (
             200,
@@ -453,11 +480,42 @@ def test_who_reads_an_invoice(cc, invoiced, creator, message):
     ids=["other-period", "other-household"],
 )
 def test_an_invoice_not_issued_is_not_found(cc, invoiced, transaction, household_id, start, end):
-    creator = BILLING if transaction == "GetInvoice" else REGULATOR
-    result = invoke(
-        invoiced, cc, creator, f"BillingContract:{transaction}", household_id, start, end
-    )
+    if transaction == "GetInvoice":
+        result = get_invoice(invoiced, cc, BILLING, household_id, start, end)
+    else:
+        args = (household_id, start, end)
+        result = invoke(invoiced, cc, REGULATOR, "BillingContract:GetInvoiceEvidence", *args)
     assert (result.status, result.message) == (
         500,
         f"no invoice of household {household_id} for {start}/{end}",
     )
+
+
+def test_issuing_an_invoice_records_billings_read_of_the_readings(cc, settled):
+    result = ok(generate(settled, cc))
+    recorded_at = result.stub.get_tx_timestamp().ToJsonString()
+    key = f"{keyed('accessof', 'h-001')}~{recorded_at}~{result.stub.tx_id}"
+    record = json.loads(settled.private["households"][key])
+    assert record == {
+        "household_id": "h-001",
+        "reader": "UtilityMSP:billing1",
+        "reader_role": "billing",
+        "reader_org": "UtilityMSP",
+        "kind": "readings",
+        "subject": "h-001",
+        "start": f"{DAY}T00:00:00Z",
+        "end": f"{NEXT_DAY}T00:00:00Z",
+        "consent_id": None,
+        "recorded_at": recorded_at,
+        "tx_id": result.stub.tx_id,
+    }
+    listed = invoke(
+        settled,
+        cc,
+        HOUSEHOLD1,
+        "AccessContract:ListAccesses",
+        "h-001",
+        f"{DAY}T00:00:00Z",
+        f"{NEXT_DAY}T23:59:59Z",
+    )
+    assert ok(listed).json() == [record]

@@ -27,6 +27,7 @@ from ccommunity import (
     keyed,
     member,
     next_tx_time,
+    recorded_read,
     register,
     stamp,
     submit,
@@ -78,7 +79,9 @@ def list_consents(ledger, cc, creator=HOUSEHOLD1):
 
 
 def read(ledger, cc, creator=ADVISOR, household_id="h-001", start=DAY_START, end=DAY_END):
-    return invoke(ledger, cc, creator, "ReadingContract:GetReadings", household_id, start, end)
+    """GetReadings as its client calls it: a third party records the access first."""
+    args = ("ReadingContract:GetReadings", household_id, start, end)
+    return recorded_read(ledger, cc, creator, ("readings", household_id, start, end), *args)
 
 
 def no_consent(household_id="h-001", grantee=ADVISOR_GRANTEE, start=DAY_START, end=DAY_END):

@@ -29,6 +29,7 @@ from ccommunity import (
     invoke,
     member,
     next_tx_time,
+    recorded_read,
     register,
     sign,
     sign_payload,
@@ -72,11 +73,17 @@ def snapshot(ledger):
 
 
 def get_readings(ledger, cc, creator, household_id="h-001", start=DAY_START, end=DAY_END):
-    return invoke(ledger, cc, creator, "ReadingContract:GetReadings", household_id, start, end)
+    """GetReadings as its client calls it: anyone but a household records the access first."""
+    args = ("ReadingContract:GetReadings", household_id, start, end)
+    return recorded_read(ledger, cc, creator, ("readings", household_id, start, end), *args)
 
 
 def disclose(ledger, cc, start="2026-02-27T10:00:00Z", creator=HOUSEHOLD1, meter_id="m-001"):
-    return invoke(ledger, cc, creator, "ReadingContract:DiscloseReading", meter_id, start)
+    """DiscloseReading as its client calls it (the record covers the longest interval)."""
+    end = stamp(datetime.strptime(start, "%Y-%m-%dT%H:%M:%SZ") + timedelta(hours=1))
+    access = ("disclosure", meter_id, start, end)
+    args = ("ReadingContract:DiscloseReading", meter_id, start)
+    return recorded_read(ledger, cc, creator, access, *args)
 
 
 def verify(ledger, cc, disclosed, creator=AUDITOR):

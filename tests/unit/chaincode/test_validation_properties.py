@@ -289,8 +289,12 @@ def members(consortium):
 COMMUNITY_ARGUMENTS = [
     ("MeterContract:GetMeter", REGULATOR, 1, (NotFound,)),
     ("ReadingContract:GetReadingCommitment", REGULATOR, 2, (NotFound,)),
-    ("ReadingContract:DiscloseReading", OPERATOR, 2, (NotFound,)),
-    ("ReadingContract:GetReadings", OPERATOR, 3, ()),
+    # without an access record the operator's valid reads are refused (AccessDenied)
+    ("ReadingContract:DiscloseReading", OPERATOR, 2, (NotFound, AccessDenied)),
+    ("ReadingContract:GetReadings", OPERATOR, 3, (AccessDenied,)),
+    ("AccessContract:RecordAccess", OPERATOR, 4, (NotFound, AccessDenied)),
+    ("AccessContract:ListAccesses", HOUSEHOLD1, 3, (AccessDenied,)),
+    ("AccessContract:CountAccesses", REGULATOR, 2, ()),
     ("ReadingContract:PurgeExpiredReadings", OPERATOR, 1, (NotFound,)),
     ("MeterContract:PurgeHousehold", OPERATOR, 2, (NotFound, Conflict)),
     ("ConsentContract:RevokeConsent", HOUSEHOLD1, 1, (NotFound,)),
@@ -324,7 +328,10 @@ CONSORTIUM_ARGUMENTS = [
 ]
 # a value that reads as one of the base ledger's records, so that some calls succeed
 KNOWN = st.sampled_from(
-    ["m-001", "h-001", "tou-1", "2026-03-01", f"{BASE_DAY}T01:00:00Z", "UtilityMSP", "retention"]
+    [
+        *("m-001", "h-001", "tou-1", "2026-03-01", f"{BASE_DAY}T00:00:00Z"),
+        *(f"{BASE_DAY}T01:00:00Z", "UtilityMSP", "retention", "readings", "disclosure"),
+    ]
 )
 
 
@@ -496,7 +503,7 @@ def test_reading_bundles_are_refused_cleanly_or_read_back(cc, base, submission):
     listed = read(
         ledger,
         cc,
-        OPERATOR,
+        HOUSEHOLD1,
         "ReadingContract:GetReadings",
         "h-001",
         f"{day}T00:00:00Z",

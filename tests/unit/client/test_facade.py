@@ -61,12 +61,17 @@ class Recorder:
 
     def record(self, *call):
         self.calls.append(call)
+        if call[4] == "RecordAccess":
+            return b'{"access_id": "tx-record", "recorded_at": "2026-03-02T09:00:00Z"}'
         return b'{"ok": true}'
 
 
 HOUSEHOLD = Caller("CommunityMSP", "household1", "household", "h-001")
 OPERATOR = Caller("UtilityMSP", "operator1", "operator", None)
+BILLING = Caller("UtilityMSP", "billing1", "billing", None)
+ADVISOR = Caller("CommunityMSP", "advisor1", "third_party", None)
 AUDITOR = Caller("RegulatorMSP", "auditor1", "regulator", None)
+DAY = ("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z")
 
 
 def ledger(caller, community="sunnyside"):
@@ -102,6 +107,26 @@ def ledger(caller, community="sunnyside"):
             OPERATOR,
             lambda facade: facade.generate_invoice("h-001", "2026-03-01", "2026-03-02"),
             "caller role 'operator' may not call GenerateInvoice; allowed: billing",
+        ),
+        (
+            OPERATOR,
+            lambda facade: facade.invoice("h-001", "2026-03-01", "2026-03-02"),
+            "caller role 'operator' may not call GetInvoice; allowed: household, billing",
+        ),
+        (
+            HOUSEHOLD,
+            lambda facade: facade.accesses("h-002", *DAY),
+            "household h-001 may not read the accesses of household h-002",
+        ),
+        (
+            OPERATOR,
+            lambda facade: facade.accesses("h-001", *DAY),
+            "caller from UtilityMSP (utility) may not call ListAccesses; allowed: community",
+        ),
+        (
+            HOUSEHOLD,
+            lambda facade: facade.access_counts(*DAY),
+            "caller from CommunityMSP (community) may not call CountAccesses; allowed: regulator",
         ),
         (
             Caller("UtilityMSP", "x", None, None),
@@ -163,8 +188,93 @@ def test_private_inputs_travel_in_the_transient_map_and_private_reads_go_to_thei
     operator, recorder = ledger(OPERATOR)
     operator.readings("h-001", "2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z")
     operator.register_meter("m-1", "h-001", "F-1", "pem", {"name": "A"})
-    assert recorder.calls[0][7] == ["UtilityMSP"]
-    assert json.loads(recorder.calls[1][6]["household"]) == {"name": "A"}
+    assert recorder.calls[1][7] == ["UtilityMSP"]
+    assert json.loads(recorder.calls[2][6]["household"]) == {"name": "A"}
+
+
+def test_a_household_reads_its_own_data_without_recording_it():
+    household, recorder = ledger(HOUSEHOLD)
+    household.readings("h-001", *DAY)
+    household.disclosure("m-001", DAY[0])
+    household.invoice("h-001", "2026-03-01", "2026-03-02")
+    assert [(c[0], c[4], c[6]) for c in recorder.calls] == [
+        ("evaluate", "GetReadings", None),
+        ("evaluate", "DiscloseReading", None),
+        ("evaluate", "GetInvoice", None),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("caller", "read", "recorded"),
+    [
+        (
+            OPERATOR,
+            lambda facade: facade.readings("h-001", *DAY),
+            ("readings", "h-001", *DAY),
+        ),
+        (
+            ADVISOR,
+            lambda facade: facade.readings("h-001", *DAY),
+            ("readings", "h-001", *DAY),
+        ),
+        (
+            BILLING,
+            lambda facade: facade.invoice("h-001", "2026-03-01", "2026-03-02"),
+            ("invoice", "h-001", *DAY),
+        ),
+        (
+            OPERATOR,
+            lambda facade: facade.disclosure("m-001", "2026-03-01T10:00:00Z"),
+            ("disclosure", "m-001", "2026-03-01T10:00:00Z", "2026-03-01T11:00:00Z"),
+        ),
+        (
+            ADVISOR,
+            lambda facade: facade.disclosure("m-001", "2026-03-01T23:45:00Z"),
+            ("disclosure", "m-001", "2026-03-01T23:45:00Z", "2026-03-02T00:00:00Z"),
+        ),
+        (
+            ADVISOR,
+            lambda facade: facade.disclosure("m-001", "2026-03-01T10:10:00Z"),
+            ("disclosure", "m-001", "2026-03-01T10:10:00Z", "2026-03-01T10:15:00Z"),
+        ),
+    ],
+    ids=[
+        "operator-readings",
+        "third-party-readings",
+        "billing-invoice",
+        "disclosure-hour",
+        "disclosure-quarter",
+        "disclosure-five",
+    ],
+)
+def test_anyone_else_records_the_access_then_reads_with_its_id(caller, read, recorded):
+    facade, recorder = ledger(caller)
+    assert read(facade) == {"ok": True}
+    record, reading = recorder.calls
+    assert (record[0], record[3], record[4], record[5]) == (
+        "submit",
+        "AccessContract",
+        "RecordAccess",
+        recorded,
+    )
+    assert (reading[0], reading[6]) == ("evaluate", {"access": b"tx-record"})
+
+
+def test_the_household_lists_its_accesses_and_the_regulator_counts_them():
+    household, recorder = ledger(HOUSEHOLD)
+    household.accesses("h-001", *DAY)
+    assert recorder.calls[0][:6] == (
+        "evaluate",
+        "community-sunnyside",
+        "community",
+        "AccessContract",
+        "ListAccesses",
+        ("h-001", *DAY),
+    )
+    assert recorder.calls[0][7] == ["CommunityMSP"]
+    regulator, recorder = ledger(AUDITOR)
+    regulator.access_counts(*DAY)
+    assert recorder.calls[0][4:6] == ("CountAccesses", DAY)
 
 
 def test_bundles_travel_as_signed_in_the_transient_map_and_the_gateway_plans_endorsement():
