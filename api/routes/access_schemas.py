@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from apiflask import Schema
 from apiflask.fields import Integer, List, Nested, String
-from apiflask.validators import Length
 
 from api.routes.common import Page
 from api.routes.schemas import UTC
@@ -20,8 +19,8 @@ INSTANT = 20  # len("2026-03-01T09:15:00Z")
 class AccessPeriod(Schema):
     """When the accesses were recorded: ``[start, end)``, at most 731 days."""
 
-    start = String(required=True, validate=[Length(INSTANT, INSTANT), UTC])
-    end = String(required=True, validate=[Length(INSTANT, INSTANT), UTC])
+    start = String(required=True, validate=UTC)
+    end = String(required=True, validate=UTC)
 
 
 class AccessRecord(Schema):

@@ -38,7 +38,7 @@ from chaincode.community.consent import grantee_of
 from chaincode.community.keyed import keyed_name
 from chaincode.community.meters import check_household_id, valid_meter_id
 from chaincode.community.times import check_period, format_utc, tx_time
-from chaincode.runtime import AccessDenied, Caller, ValidationError, put_json
+from chaincode.runtime import AccessDenied, Caller, PeerError, ValidationError, put_json
 from chaincode.runtime.private import list_private_json, put_private_json, transient
 from gridspec.readings import CLOCK_SKEW, INTERVAL_MINUTES
 
@@ -164,12 +164,18 @@ async def require_access(ctx: Any, who: Caller, read: Access, household_id: str)
         )
     access_id = raw.decode("utf-8", "replace")
     now = tx_time(ctx)
-    fresh = await records_between(
-        ctx,
-        household_id,
-        format_utc(now - ACCESS_TTL),
-        format_utc(now + CLOCK_SKEW + timedelta(seconds=1)),
-    )
+    try:
+        fresh = await records_between(
+            ctx,
+            household_id,
+            format_utc(now - ACCESS_TTL),
+            format_utc(now + CLOCK_SKEW + timedelta(seconds=1)),
+        )
+    except PeerError as exc:  # a peer of an org outside the collection holds no records
+        raise AccessDenied(
+            "this peer keeps no access records: read through the utility's or the "
+            "community's peer"
+        ) from exc
     record = next((r for r in fresh if r["tx_id"] == access_id), None)
     if record is None or record["reader"] != grantee_of(who):
         minutes = ACCESS_TTL.seconds // 60

@@ -69,7 +69,7 @@ def test_guesses_through_the_api_never_lock_the_owner_out_at_the_ca(api: Api) ->
     assert set(statuses[CA_FAILURE_BUDGET:]) == {429}
     throttled = answers[-1]
     assert int(throttled.headers["Retry-After"]) >= 1
-    assert_error(throttled, 429, "too many failed logins")
+    assert_error(throttled, 429, f"has failed {CA_FAILURE_BUDGET} logins in a row at the CA")
     # the owner is not held back by someone else's guesses, and the CA never locked it
     assert log_in(api, name, secret).status_code == 200
     assert enrols_at_the_ca(name, secret)

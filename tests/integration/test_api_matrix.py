@@ -109,6 +109,20 @@ ROWS: list[Row] = [
         "admin admin admin admin admin admin 409   admin admin"),
     row("POST /admin/api-keys", None, "any org / admin (checked by the API)",
         "apikey apikey apikey apikey apikey apikey 201 apikey apikey"),
+    row("POST /auth/logout", None, "any caller with a token (checked by the API)",
+        "204   204   400   204   400   204   204   204   204"),
+    row("GET /admin/api-keys", None, "any org / admin (checked by the API)",
+        "admin admin admin admin admin admin 200   admin admin"),
+    row("POST /admin/api-keys/<key_id>/rotation", None, "any org / admin (checked by the API)",
+        "admin admin admin admin admin admin 404   admin admin"),
+    row("DELETE /admin/api-keys/<key_id>", None, "any org / admin (checked by the API)",
+        "admin admin admin admin admin admin 404   admin admin"),
+    row("POST /admin/identities/<enrollment_id>/revocation", None,
+        "any org / admin (checked by the API)",
+        "admin admin admin admin admin admin 404   admin admin"),
+    row("POST /admin/identities/<enrollment_id>/unlock", None,
+        "any org / admin (checked by the API)",
+        "admin admin admin admin admin admin 404   admin admin"),
     row("GET /communities", None, "any authenticated caller", A),
     row(f"POST {C}/meters", "RegisterMeter", "utility / operator", UTIL_OPERATOR),
     row(f"GET {C}/meters/<meter_id>", "GetMeter", "anyone", A),
@@ -241,6 +255,16 @@ AGENT_LIMITS = {
 }
 REVOKED_CONSENT = "matrix-revoked"
 NO_UPDATE = "20260101T000000Z-consortium-removal-000000"
+NO_KEY = "key-000000000000"  # no API key has this id
+NO_IDENTITY = "matrix-never-registered"
+# what the admin rows' refusals say the caller may not do
+ADMIN_ACTIONS = {
+    "GET /admin/api-keys": "list API keys",
+    "POST /admin/api-keys/<key_id>/rotation": "rotate API keys",
+    "DELETE /admin/api-keys/<key_id>": "delete API keys",
+    "POST /admin/identities/<enrollment_id>/revocation": "revoke identities",
+    "POST /admin/identities/<enrollment_id>/unlock": "unlock identities",
+}
 FIXED_EVENT = {
     "event_id": "matrix-outage",
     "event_type": "OUTAGE",
@@ -676,6 +700,18 @@ REQUESTS: dict[str, Callable[[Scene, Role], Request]] = {
         "/admin/api-keys",
         json={"enrollment_id": "billing1", "secret": secret("utility", "billing1")},
     ),
+    "POST /auth/logout": lambda s, r: Request("/auth/logout"),
+    "GET /admin/api-keys": lambda s, r: Request("/admin/api-keys"),
+    "POST /admin/api-keys/<key_id>/rotation": lambda s, r: Request(
+        f"/admin/api-keys/{NO_KEY}/rotation"
+    ),
+    "DELETE /admin/api-keys/<key_id>": lambda s, r: Request(f"/admin/api-keys/{NO_KEY}"),
+    "POST /admin/identities/<enrollment_id>/revocation": lambda s, r: Request(
+        f"/admin/identities/{NO_IDENTITY}/revocation", json={"reason": "unspecified"}
+    ),
+    "POST /admin/identities/<enrollment_id>/unlock": lambda s, r: Request(
+        f"/admin/identities/{NO_IDENTITY}/unlock"
+    ),
     "GET /communities": lambda s, r: Request("/communities"),
     "PUT /members/<msp_id>": lambda s, r: Request(
         f"/members/{UTILITY.msp_id}", json={"name": s.utility_name, "kind": "utility"}
@@ -788,7 +824,8 @@ def expected_refusal(r: Row, role: Role) -> str:
     if code == "role":
         return f"caller role '{role.role}' may not call {r.transaction}; allowed: {roles}"
     if code == "admin":
-        return f"caller role '{role.role}' may not register identities; allowed: admin"
+        action = ADMIN_ACTIONS.get(r.endpoint, "register identities")
+        return f"caller role '{role.role}' may not {action}; allowed: admin"
     if code == "creator":
         return (
             f"{role.role} of {role.org.msp_id} may not create campaigns: "
@@ -857,6 +894,12 @@ def test_each_caller_gets_exactly_its_cell_of_the_matrix(
             "secret": secret(role.org.key, role.user),
         }
         response = api.call(method, request.path, json=credentials, org=role.org.key)
+    elif r.endpoint == "POST /auth/logout" and not role.uses_api_key:
+        # a token of its own: the cached login serves every other test of the run
+        credentials = {"enrollment_id": role.user, "secret": secret(role.org.key, role.user)}
+        token = api.ok("POST", "/auth/login", None, 200, json=credentials, org=role.org.key)
+        bearer = {"Authorization": f"Bearer {token['token']}"}
+        response = api.call(method, request.path, headers=bearer, org=role.org.key)
     else:
         response = api.call(
             method,

@@ -30,7 +30,7 @@ from community_fixtures import (
 )
 
 from client import CommitError, EndorseError, GatewayError
-from client.accesses import Access, recorded
+from client.accesses import Access, disclosure_access, recorded
 from gridspec import disclosure
 from gridspec.merkle import leaf_hash
 from gridspec.signed_bundle import SignedBundle
@@ -236,7 +236,11 @@ def test_erasure_purges_the_plaintext_from_every_member_peer_and_keeps_the_commi
     household = fresh_household()
     register(household, {"name": "Leaving Household", "address": "1 Old Road"})
     submit_day(household)
-    disclosed = disclose(household, f"{DAY.isoformat()}T12:30:00Z", UTILITY, "operator1")
+    start = f"{DAY.isoformat()}T12:30:00Z"
+    with gateway(UTILITY, "operator1") as gw:
+        args = (household.meter_id, start)
+        access = disclosure_access(household.meter_id, start)
+        disclosed = read_recorded(gw, "ReadingContract", "DiscloseReading", args, access)
 
     with gateway(UTILITY, "operator1") as gw:
         purge = contract(gw, "MeterContract").new_proposal(
