@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from apiflask import APIBlueprint, abort
 from flask import g
@@ -27,6 +27,11 @@ from client.facade import Caller
 bp = APIBlueprint("admin", __name__, url_prefix="/admin", tag="Administration")
 
 SERVICE_ROLES = ("billing", "meter")
+
+
+def refused(error: CAError) -> NoReturn:
+    """The CA's refusal as the API's: 404 when it has no such identity, else 400."""
+    abort(404 if error.status == 404 or "not found" in str(error).lower() else 400, str(error))
 
 
 def require_admin(action: str) -> None:
@@ -151,7 +156,7 @@ def revoke(enrollment_id: str, revocation: dict[str, str]) -> Any:
     try:
         here.ca().revoke(registrar, enrollment_id, reason=revocation["reason"], gencrl=False)
     except CAError as exc:
-        abort(404 if "not found" in str(exc).lower() else 400, str(exc))
+        refused(exc)
     here.revocations.revoke_identity(enrollment_id, revocation["reason"], g.user.label)
     keys = here.api_keys.delete(label=enrollment_id)
     return {
@@ -176,6 +181,6 @@ def unlock(enrollment_id: str) -> Any:
     try:
         here.ca().set_secret(registrar, enrollment_id, secret)
     except CAError as exc:
-        abort(404 if "not found" in str(exc).lower() else 400, str(exc))
+        refused(exc)
     here.logins.unlock(enrollment_id)
     return {"enrollment_id": enrollment_id, "secret": secret}

@@ -39,7 +39,9 @@ H1 = HOUSEHOLDS[0]  # h-001
 HOUSEHOLD, HOUSEHOLD2 = ROLES["household"], ROLES["household2"]
 OPERATOR, BILLING, AUDITOR = ROLES["operator"], ROLES["billing"], ROLES["regulator"]
 ADVISOR = ROLES["third_party"]
-INVOICE_DAY, INVOICE_END = "2026-02-14", "2026-02-15"  # the access matrix's invoice of h-001
+# a day no other test bills h-001 for (the access matrix bills 2026-02-14 from its own
+# readings, and would find an invoice of other inputs)
+INVOICE_DAY, INVOICE_END = "2026-02-09", "2026-02-10"
 FMT = "%Y-%m-%dT%H:%M:%SZ"
 RECORD_FIELDS = {
     "household_id",
