@@ -34,10 +34,9 @@ from .accesses import Access, disclosure_access, invoice_access, read_recorded
 from .ca import certificate_attributes
 from .contract import Contract
 from .gateway import Gateway
+from .transactions import CONSORTIUM_CONTRACTS, CONTRACTS, PRIVATE_DATA_ORGS, PRIVATE_READS
 
 __all__ = ["CONSORTIUM_CHANNEL", "Caller", "Forbidden", "Ledger"]
-
-PRIVATE_DATA_ORGS = ("UtilityMSP",)
 
 
 class Forbidden(Exception):
@@ -65,83 +64,6 @@ class Caller:
         names = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
         common_name = str(names[0].value) if names else ""
         return cls(msp_id, common_name, attrs.get("role"), attrs.get("household_id"))
-
-
-# transaction -> (contract, submit?); the chaincode follows from the contract
-CONTRACTS: dict[str, tuple[str, bool]] = {
-    "RegisterMeter": ("MeterContract", True),
-    "SubmitReadings": ("ReadingContract", True),
-    "GetReadings": ("ReadingContract", False),
-    "DiscloseReading": ("ReadingContract", False),
-    "GetReadingCommitment": ("ReadingContract", False),
-    "VerifyReading": ("ReadingContract", False),
-    "PurgeExpiredReadings": ("ReadingContract", True),
-    "SetKeySalt": ("KeySaltContract", True),
-    "GetMeter": ("MeterContract", False),
-    "PurgeHousehold": ("MeterContract", True),
-    "GrantConsent": ("ConsentContract", True),
-    "RevokeConsent": ("ConsentContract", True),
-    "ListConsents": ("ConsentContract", False),
-    "ProposeTariff": ("TariffContract", True),
-    "ApproveTariff": ("TariffContract", True),
-    "GetTariff": ("TariffContract", False),
-    "TariffInForce": ("TariffContract", False),
-    "PlaceOrder": ("MarketContract", True),
-    "GrantAgent": ("AgentContract", True),
-    "RevokeAgent": ("AgentContract", True),
-    "ListAgents": ("AgentContract", False),
-    "ClearInterval": ("MarketContract", True),
-    "SettleInterval": ("MarketContract", True),
-    "GetOrderBook": ("MarketContract", False),
-    "GetClearing": ("MarketContract", False),
-    "GetClearingDetail": ("MarketContract", False),
-    "GetClearingDisclosure": ("MarketContract", False),
-    "AuditClearing": ("MarketContract", False),
-    "ListTrades": ("MarketContract", False),
-    "GenerateInvoice": ("BillingContract", True),
-    "GetInvoice": ("BillingContract", False),
-    "GetInvoiceEvidence": ("BillingContract", False),
-    "RecordAccess": ("AccessContract", True),
-    "ListAccesses": ("AccessContract", False),
-    "CountAccesses": ("AccessContract", False),
-    "ReportGridEvent": ("GridEventContract", True),
-    "EndGridEvent": ("GridEventContract", True),
-    "GetGridEvent": ("GridEventContract", False),
-    "ListGridEvents": ("GridEventContract", False),
-    "RegisterMember": ("MemberContract", True),
-    "UpdateMember": ("MemberContract", True),
-    "RecordOnboarding": ("MemberContract", True),
-    "RecordRemoval": ("MemberContract", True),
-    "GetMember": ("MemberContract", False),
-    "ListMembers": ("MemberContract", False),
-    "PublishAggregate": ("AggregateContract", True),
-    "SetThreshold": ("AggregateContract", True),
-    "GetAggregate": ("AggregateContract", False),
-    "ListAggregates": ("AggregateContract", False),
-    "GetThreshold": ("AggregateContract", False),
-    "CreateCampaign": ("FundingContract", True),
-    "Pledge": ("FundingContract", True),
-    "ApproveMilestone": ("FundingContract", True),
-    "Release": ("FundingContract", True),
-    "Refund": ("FundingContract", True),
-    "RefundAll": ("FundingContract", True),
-    "GetCampaign": ("FundingContract", False),
-    "ListCampaigns": ("FundingContract", False),
-    "ListMyPledges": ("FundingContract", False),
-}
-CONSORTIUM_CONTRACTS = {"MemberContract", "AggregateContract", "FundingContract"}
-# reads of private data go to a peer that holds it, whoever asks
-PRIVATE_READS = {
-    "GetReadings",
-    "DiscloseReading",
-    "GetInvoice",
-    "ListConsents",
-    "ListAgents",
-    "GetClearingDetail",
-    "GetClearingDisclosure",
-    "ListTrades",
-    "ListAccesses",
-}
 
 
 class Ledger:

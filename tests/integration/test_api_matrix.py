@@ -59,8 +59,8 @@ from community_fixtures import KEYS, TARIFF, approved_tariff, posted, register, 
 from member_registry import ensure_registered
 
 from client import EndorseError, Gateway, GatewayError
-from client.facade import CONSORTIUM_CONTRACTS, CONTRACTS
 from client.greenbutton import export_readings
+from client.transactions import CONSORTIUM_CONTRACTS, CONTRACTS
 from network.connect import gateway
 from network.scenario import Household, community, day_readings
 from network.topology import UTILITY

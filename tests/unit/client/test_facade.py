@@ -14,7 +14,8 @@ from cryptography.x509.oid import NameOID
 
 from chaincode.community import build_chaincode as community_chaincode
 from chaincode.consortium import build_chaincode as consortium_chaincode
-from client.facade import CONTRACTS, Caller, Forbidden, Ledger
+from client.facade import Caller, Forbidden, Ledger
+from client.transactions import CONTRACTS
 from gridspec.roles import RULES
 from gridspec.signed_bundle import SignedBundle
 
