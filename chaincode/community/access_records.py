@@ -173,8 +173,7 @@ async def require_access(ctx: Any, who: Caller, read: Access, household_id: str)
         )
     except PeerError as exc:  # a peer of an org outside the collection holds no records
         raise AccessDenied(
-            "this peer keeps no access records: read through the utility's or the "
-            "community's peer"
+            "this peer keeps no access records: read through the utility's or the community's peer"
         ) from exc
     record = next((r for r in fresh if r["tx_id"] == access_id), None)
     if record is None or record["reader"] != grantee_of(who):
