@@ -25,6 +25,7 @@ Every step is idempotent, so the demo can be re-run on the same ledger.
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
 from collections.abc import Callable
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from client.bundles import MeterKeys
+from gridspec.readings import CLOCK_SKEW
 from network.api_server import login, request, service_keys
 from network.console import NetworkError, info, step
 from network.home import OrgHome, write_private, write_public
@@ -91,7 +93,24 @@ class OrgApi:
 
 
 def demo_day() -> date:
-    return (datetime.now(UTC) - timedelta(days=1)).date()
+    """The day the demo replays: yesterday (as the ledger sees it, whose day's last
+    reading counts once the clock skew is past), or, when the traders' panels exported
+    nothing at midday then, the most recent day of the past six they did (orders for an
+    interval are taken for seven days). A grey day has no surplus to sell, and its
+    market would trade nothing."""
+    return sunny_day_before((datetime.now(UTC) - CLOCK_SKEW).date())
+
+
+@functools.cache
+def sunny_day_before(today: date) -> date:
+    by_id = households()
+    for back in range(1, 7):
+        day = today - timedelta(days=back)
+        for household_id in TRADERS:
+            readings = day_readings(by_id[household_id], day)
+            if any(int(readings[slot]["export_wh"]) > 0 for slot in MIDDAY_SLOTS):
+                return day
+    return today - timedelta(days=1)
 
 
 def slots(day: date) -> list[str]:

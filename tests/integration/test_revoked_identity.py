@@ -5,8 +5,9 @@ The community admin registers and enrolls a fresh household, which reads its own
 runs `python -m network revoke --org community`, from the community's home alone: its
 admin revokes the household at the community CA and puts the CA's CRL into
 CommunityMSP on every channel the community is on, proposing, signing and submitting
-each update itself (an org's own MSP is its own admins' to change). From then on the
-peer refuses the household's evaluations and submissions, while household1 still reads
+each update itself (an org's own MSP is its own admins' to change); it also tells the
+community's API, which refuses the household from then on. From then on the peer
+refuses the household's evaluations and submissions, while household1 still reads
 and writes.
 """
 
@@ -21,10 +22,12 @@ from community_fixtures import CHANNEL, DAY_END, DAY_START, gateway_as
 from community_fixtures import enrolled as enrolled_identity
 from cryptography import x509
 from gridnet_cli import gridnet
+from homes import home
 
 from client import EndorseError, Enrollment, Gateway, GatewayError
 from client.configblock import ConfigBlock
 from client.orgconfig import revocation_list
+from gridspec.revoked import REVOCATIONS_FILE, Revocations
 from network.connect import gateway, peer_session
 from network.procs import wait_until
 from network.topology import COMMUNITY, FOUNDING_CHANNELS
@@ -82,6 +85,9 @@ def test_a_revoked_household_is_refused_by_the_peer_and_others_are_not():
     before = {channel: config_block(channel).number for channel in channels}
 
     gridnet("revoke", "--org", COMMUNITY.key, "--id", name, "--reason", "keycompromise")
+    # the org's own API refuses it at once: the operator's tool told it, on its host
+    at_the_api = Revocations(home(COMMUNITY).api / REVOCATIONS_FILE).identity(name)
+    assert at_the_api is not None and at_the_api["reason"] == "keycompromise"
 
     serial = x509.load_pem_x509_certificate(enrolled.certificate).serial_number
     for channel in channels:
