@@ -162,13 +162,19 @@ def refuse_unusable_json() -> None:
 
 
 def document_bounds(spec: dict[str, Any]) -> None:
-    """State in the document the bound on every path parameter."""
+    """State in the document the bound on every path parameter, and that a body with
+    required fields is itself required (APIFlask leaves every body optional)."""
+    schemas = spec["components"]["schemas"]
     for operations in spec["paths"].values():
         for operation in operations.values():
             for parameter in operation.get("parameters", []):
                 if parameter.get("in") == "path":
                     parameter.setdefault("schema", {"type": "string"})
                     parameter["schema"].setdefault("maxLength", MAX_PATH_PARAMETER)
+            for content in operation.get("requestBody", {}).get("content", {}).values():
+                reference = content.get("schema", {}).get("$ref", "")
+                if schemas.get(reference.rsplit("/", 1)[-1], {}).get("required"):
+                    operation["requestBody"]["required"] = True
 
 
 def init_app(app: APIFlask) -> None:

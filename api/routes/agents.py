@@ -10,22 +10,22 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask import APIBlueprint, Schema
-from apiflask.fields import Integer, Nested, String
+from apiflask.fields import Nested, String
 from apiflask.validators import Length, Range, Regexp
 
 from api.auth import auth
 from api.ledger import ledger
 from api.routes.common import Page, PageQuery, page_of
-from api.routes.schemas import MAX_PRICE, MAX_WH
+from api.routes.schemas import MAX_PRICE, MAX_WH, Whole
 from gridspec.ids import IDENTIFIER
 
 bp = APIBlueprint("agents", __name__, url_prefix="/agents", tag="Agents")
 
 
 class Limits(Schema):
-    max_buy_price_per_kwh = Integer(required=True, strict=True, validate=Range(0, MAX_PRICE))
-    min_sell_price_per_kwh = Integer(required=True, strict=True, validate=Range(0, MAX_PRICE))
-    max_wh_per_interval = Integer(required=True, strict=True, validate=Range(1, MAX_WH))
+    max_buy_price_per_kwh = Whole(required=True, validate=Range(0, MAX_PRICE))
+    min_sell_price_per_kwh = Whole(required=True, validate=Range(0, MAX_PRICE))
+    max_wh_per_interval = Whole(required=True, validate=Range(1, MAX_WH))
 
 
 class DelegationIn(Schema):

@@ -11,7 +11,7 @@ from apiflask import Schema
 from apiflask.fields import Boolean, Dict, Integer, List, Nested, Raw, String
 from apiflask.validators import Length, OneOf, Range
 
-from api.routes.schemas import MAX_PRICE, MAX_WH, UTC
+from api.routes.schemas import MAX_PRICE, MAX_WH, UTC, Whole
 
 # the most orders one interval may hold: 10,000 offers and 10,000 bids
 MAX_ORDERS = 20_000
@@ -22,8 +22,8 @@ class OrderIn(Schema):
     order_id = String(required=True, validate=Length(1, 64))
     side = String(required=True, validate=OneOf(["offer", "bid"]))
     interval_start = String(required=True, validate=UTC)
-    energy_wh = Integer(required=True, strict=True, validate=Range(1, MAX_WH))
-    price_per_kwh = Integer(required=True, strict=True, validate=Range(0, MAX_PRICE))
+    energy_wh = Whole(required=True, validate=Range(1, MAX_WH))
+    price_per_kwh = Whole(required=True, validate=Range(0, MAX_PRICE))
     salt = String(required=True, validate=Length(22, 86), metadata=SALT)
 
 
@@ -111,9 +111,9 @@ class DisclosedOrder(Schema):
     interval_start = String(required=True, validate=UTC)
     seller = String(validate=Length(1, 64), metadata={"description": "offers only"})
     buyer = String(validate=Length(1, 64), metadata={"description": "bids only"})
-    energy_wh = Integer(required=True, strict=True, validate=Range(1, MAX_WH))
-    min_price_per_kwh = Integer(strict=True, validate=Range(0, MAX_PRICE))
-    max_price_per_kwh = Integer(strict=True, validate=Range(0, MAX_PRICE))
+    energy_wh = Whole(required=True, validate=Range(1, MAX_WH))
+    min_price_per_kwh = Whole(validate=Range(0, MAX_PRICE))
+    max_price_per_kwh = Whole(validate=Range(0, MAX_PRICE))
     placed_at = String(required=True, validate=Length(20, 30))
     salt = String(required=True, validate=Length(22, 86), metadata=SALT)
 

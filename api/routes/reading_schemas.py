@@ -15,7 +15,7 @@ from apiflask.fields import Boolean, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range, Regexp
 from marshmallow import ValidationError, validates_schema
 
-from api.routes.schemas import UTC
+from api.routes.schemas import UTC, Whole
 from gridspec.reading_bundle import MAX_PAYLOAD_BYTES, ReadingBundle
 from gridspec.readings import INTERVAL_MINUTES, ReadingError
 from gridspec.signed_bundle import MAX_BUNDLES, SignedBundle
@@ -86,16 +86,16 @@ class Reading(Schema):
 class DisclosedReading(Schema):
     meter_id = String(required=True, validate=Length(1, 64))
     interval_start = String(required=True, validate=UTC)
-    interval_minutes = Integer(required=True, strict=True, validate=OneOf(sorted(INTERVAL_MINUTES)))
-    import_wh = Integer(required=True, strict=True, validate=Range(0, 2**31))
-    export_wh = Integer(required=True, strict=True, validate=Range(0, 2**31))
+    interval_minutes = Whole(required=True, validate=OneOf(sorted(INTERVAL_MINUTES)))
+    import_wh = Whole(required=True, validate=Range(0, 2**31))
+    export_wh = Whole(required=True, validate=Range(0, 2**31))
     salt = String(required=True, validate=Length(1, 64))
-    quality = Integer(strict=True, validate=Range(0, 255))
+    quality = Whole(validate=Range(0, 255))
 
 
 class Proof(Schema):
-    index = Integer(required=True, strict=True, validate=Range(0, 1439))
-    size = Integer(required=True, strict=True, validate=Range(1, 1440))
+    index = Whole(required=True, validate=Range(0, 1439))
+    size = Whole(required=True, validate=Range(1, 1440))
     path = List(String(validate=HASH), required=True, validate=Length(0, 64))
 
 
@@ -106,7 +106,7 @@ class Disclosure(Schema):
     reading = Nested(DisclosedReading, required=True)
     proof = Nested(Proof, required=True)
     day_roots = List(String(validate=HASH), required=True, validate=Length(1, 64))
-    bundle = Integer(required=True, strict=True, validate=Range(0, 63))
+    bundle = Whole(required=True, validate=Range(0, 63))
 
 
 class Commitment(Schema):

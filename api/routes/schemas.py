@@ -6,6 +6,8 @@ times are UTC like ``2026-03-01T09:15:00Z``: the chaincode's units, unchanged.
 
 from __future__ import annotations
 
+from typing import Any
+
 from apiflask import Schema
 from apiflask.fields import Boolean, Dict, Integer, List, Nested, Raw, String
 from apiflask.validators import Length, OneOf, Range, Regexp
@@ -25,6 +27,22 @@ ENROLLMENT_ID = (
     Length(1, 64),
     Regexp(r"^[A-Za-z0-9._@-]{1,64}$", error="use letters, digits and . _ @ -"),
 )
+
+
+class Whole(Integer):
+    """A whole number as JSON Schema's ``integer`` means it: ``7`` or ``7.0``, never
+    ``7.5``, ``"7"`` or ``true`` (what the document says a request may hold, the API
+    takes)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(strict=True, **kwargs)
+
+    def _validated(self, value: Any) -> int:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return int(super()._validated(value))
+
+
 MAX_WH = 1_000_000
 MAX_MONEY = 10**12
 MAX_PRICE = 100_000
@@ -130,8 +148,8 @@ class GridEventIn(Schema):
     start = String(required=True, validate=UTC)
     end = String(load_default=None, validate=UTC)
     cause = String(load_default="", validate=Length(0, 500))
-    affected_meters = Integer(load_default=0, strict=True, validate=Range(0, 10_000_000))
-    signal = Integer(load_default=None, strict=True, validate=Range(-(10**9), 10**9))
+    affected_meters = Whole(load_default=0, validate=Range(0, 10_000_000))
+    signal = Whole(load_default=None, validate=Range(-(10**9), 10**9))
 
 
 class GridEvent(Schema):
@@ -158,16 +176,16 @@ class Band(Schema):
     name = String(required=True, validate=Length(1, 64), metadata={"example": "peak"})
     start = String(required=True, validate=Length(5, 5), metadata={"example": "17:00"})
     end = String(required=True, validate=Length(5, 5), metadata={"example": "21:00"})
-    import_price_per_kwh = Integer(required=True, strict=True, validate=Range(0, MAX_PRICE))
+    import_price_per_kwh = Whole(required=True, validate=Range(0, MAX_PRICE))
 
 
 class TariffIn(Schema):
     tariff_id = String(required=True, validate=Length(1, 64))
     currency = String(required=True, validate=Length(3, 3))
     bands = List(Nested(Band), required=True, validate=Length(1, 96))
-    feed_in_price_per_kwh = Integer(required=True, strict=True, validate=Range(0, MAX_PRICE))
-    p2p_grid_fee_per_kwh = Integer(required=True, strict=True, validate=Range(0, MAX_PRICE))
-    daily_fixed_charge = Integer(required=True, strict=True, validate=Range(0, MAX_MONEY))
+    feed_in_price_per_kwh = Whole(required=True, validate=Range(0, MAX_PRICE))
+    p2p_grid_fee_per_kwh = Whole(required=True, validate=Range(0, MAX_PRICE))
+    daily_fixed_charge = Whole(required=True, validate=Range(0, MAX_MONEY))
     valid_from = String(required=True, validate=DAY)
 
 
@@ -232,9 +250,9 @@ class MembershipChange(Schema):
 class AggregateIn(Schema):
     community = String(required=True, validate=Length(1, 64))
     interval_start = String(required=True, validate=UTC)
-    households = Integer(required=True, strict=True, validate=Range(0, 10_000_000))
-    import_wh = Integer(required=True, strict=True, validate=Range(0, MAX_MONEY))
-    export_wh = Integer(required=True, strict=True, validate=Range(0, MAX_MONEY))
+    households = Whole(required=True, validate=Range(0, 10_000_000))
+    import_wh = Whole(required=True, validate=Range(0, MAX_MONEY))
+    export_wh = Whole(required=True, validate=Range(0, MAX_MONEY))
 
 
 class Aggregate(Schema):
@@ -249,7 +267,7 @@ class Aggregate(Schema):
 
 
 class ThresholdIn(Schema):
-    k = Integer(required=True, strict=True, validate=Range(2, 1000))
+    k = Whole(required=True, validate=Range(2, 1000))
 
 
 class Threshold(Schema):
@@ -302,9 +320,8 @@ class KeyQuery(Schema):
 class CampaignIn(Schema):
     campaign_id = String(required=True, validate=Length(1, 64))
     title = String(required=True, validate=Length(1, 200))
-    goal = Integer(
+    goal = Whole(
         required=True,
-        strict=True,
         validate=Range(1, MAX_MONEY),
         metadata={"description": "minor units, e.g. cents"},
     )
@@ -385,7 +402,7 @@ class Campaign(Schema):
 
 class PledgeIn(Schema):
     pledge_id = String(required=True, validate=Length(1, 64))
-    amount = Integer(required=True, strict=True, validate=Range(1, MAX_MONEY))
+    amount = Whole(required=True, validate=Range(1, MAX_MONEY))
 
 
 class RefundIn(Schema):

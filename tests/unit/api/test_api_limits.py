@@ -4,9 +4,11 @@
 import json
 
 import pytest
+from marshmallow import ValidationError
 from offline_app import offline_app
 
 from api.limits import MAX_NUMBER_DIGITS, MAX_PATH_PARAMETER
+from api.routes.schemas import Whole
 
 LOGIN = "/auth/login"
 READINGS = "/communities/sunnyside/readings"
@@ -152,3 +154,23 @@ def unbounded(document):
 def test_the_document_bounds_every_string_and_number_of_a_request(document):
     assert list(unbounded(document)) == []
     assert sum(1 for _ in document["paths"]) >= 40  # and it looked at the whole document
+
+
+@pytest.mark.parametrize(
+    ("value", "taken"),
+    [(7, 7), (7.0, 7), (-0.0, 0), (7.5, None), ("7", None), (True, None), (1e300, int(1e300))],
+)
+def test_a_whole_number_is_what_json_schema_calls_an_integer(value, taken):
+    field = Whole()
+    if taken is None:
+        with pytest.raises(ValidationError):
+            field.deserialize(value)
+    else:
+        assert field.deserialize(value) == taken and type(field.deserialize(value)) is int
+
+
+def test_a_body_with_required_fields_is_itself_required(document):
+    consents = document["paths"]["/communities/{community}/consents"]["post"]
+    assert consents["requestBody"]["required"] is True
+    refunds = document["paths"]["/campaigns/{campaign_id}/refunds"]["post"]
+    assert refunds["requestBody"].get("required") is not True  # every field optional
