@@ -30,7 +30,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from api.ledger import User, access, ledger
 from api.logins import Throttled
-from api.routes.schemas import ENROLLMENT_ID
+from api.routes.fields import ENROLLMENT_ID
 from client import CAError
 
 bp = APIBlueprint("auth", __name__, url_prefix="/auth", tag="Authentication")

@@ -11,7 +11,7 @@ from apiflask import Schema
 from apiflask.fields import Integer, List, Nested, String
 
 from api.routes.common import Page
-from api.routes.schemas import UTC
+from api.routes.fields import UTC
 
 INSTANT = 20  # len("2026-03-01T09:15:00Z")
 

@@ -6,7 +6,7 @@ from apiflask import Schema
 from apiflask.fields import Integer, String
 from apiflask.validators import Length, OneOf
 
-from api.routes.schemas import ENROLLMENT_ID
+from api.routes.fields import ENROLLMENT_ID
 from client.ca import REVOCATION_REASONS
 
 

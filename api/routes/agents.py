@@ -16,7 +16,7 @@ from apiflask.validators import Length, Range, Regexp
 from api.auth import auth
 from api.ledger import ledger
 from api.routes.common import Page, PageQuery, page_of
-from api.routes.schemas import MAX_PRICE, MAX_WH, Whole
+from api.routes.fields import MAX_PRICE, MAX_WH, Whole
 from gridspec.ids import IDENTIFIER
 
 bp = APIBlueprint("agents", __name__, url_prefix="/agents", tag="Agents")

@@ -11,7 +11,7 @@ from apiflask import Schema
 from apiflask.fields import Boolean, Dict, Integer, List, Nested, Raw, String
 from apiflask.validators import Length, OneOf, Range
 
-from api.routes.schemas import MAX_PRICE, MAX_WH, UTC, Whole
+from api.routes.fields import MAX_PRICE, MAX_WH, UTC, Whole
 
 # the most orders one interval may hold: 10,000 offers and 10,000 bids
 MAX_ORDERS = 20_000

@@ -15,7 +15,7 @@ from apiflask.fields import Boolean, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range, Regexp
 from marshmallow import ValidationError, validates_schema
 
-from api.routes.schemas import UTC, Whole
+from api.routes.fields import UTC, Whole
 from gridspec.reading_bundle import MAX_PAYLOAD_BYTES, ReadingBundle
 from gridspec.readings import INTERVAL_MINUTES, ReadingError
 from gridspec.signed_bundle import MAX_BUNDLES, SignedBundle

@@ -8,7 +8,7 @@ from marshmallow import ValidationError
 from offline_app import offline_app
 
 from api.limits import MAX_NUMBER_DIGITS, MAX_PATH_PARAMETER
-from api.routes.schemas import Whole
+from api.routes.fields import Whole
 
 LOGIN = "/auth/login"
 READINGS = "/communities/sunnyside/readings"
