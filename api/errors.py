@@ -25,14 +25,13 @@ from apiflask import APIFlask, HTTPError
 from apiflask.schemas import http_error_schema
 from flask import Response, has_request_context, jsonify, request
 
-from api.limits import BODY_METHODS, MAX_PATH_PARAMETER, document_bounds
+from api.limits import BODY_METHODS, INVALID_JSON, MAX_PATH_PARAMETER, document_bounds
 from client import CommitError, GatewayError
 from client.facade import Forbidden
 
 CHAINCODE_STATUS = re.compile(r"chaincode response (\d{3}), (.*)", re.DOTALL)
 CLIENT_STATUSES = {400, 401, 403, 404, 409}
 RETRYABLE = {"MVCC_READ_CONFLICT", "PHANTOM_READ_CONFLICT"}
-INVALID_JSON = "the request body is not valid JSON"
 BODY_ERROR = "The request body is not valid JSON, or holds a value it cannot (api/limits.py)"
 LONG_PARAMETER = f"A path parameter is longer than {MAX_PATH_PARAMETER} characters"
 TOO_LARGE = "The request body is larger than the operation takes (api/limits.py)"

@@ -7,7 +7,7 @@ message, only to be refused later; and nothing a client sends can become a 500.
 - **Size.** A body larger than ``MAX_BODY_BYTES`` (1 MiB) is a 413; the bulk routes
   (:func:`bulk`: readings submissions, Green Button files) take up to
   ``MAX_BULK_BODY_BYTES`` (16 MiB: a thousand meter-days of 15-minute readings, signed,
-  are about 3 MiB).
+  are about 1.7 MB).
 - **Path parameters** are at most ``MAX_PATH_PARAMETER`` characters (a 400 naming the
   parameter); the OpenAPI document says so (:func:`document_bounds`). An id thousands of
   characters long would otherwise travel to the chaincode, come back in its refusal
@@ -31,6 +31,7 @@ from apiflask import APIFlask, abort
 from flask import current_app, request
 
 __all__ = [
+    "INVALID_JSON",
     "MAX_BODY_DEPTH",
     "MAX_NUMBER_DIGITS",
     "MAX_PATH_PARAMETER",

@@ -10,7 +10,6 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
-from offline_app import offline_app
 
 from api.auth import issue_token
 from api.ledger import User, access
@@ -19,11 +18,6 @@ from client.ca import Enrollment
 LIST = "/communities/sunnyside/households/h-001/accesses"
 COUNTS = "/communities/sunnyside/accesses/counts"
 DAY = {"start": "2026-03-01T00:00:00Z", "end": "2026-03-02T00:00:00Z"}
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    return offline_app(tmp_path_factory.mktemp("api"))
 
 
 def enrollment(name: str, role: str) -> Enrollment:

@@ -4,7 +4,6 @@ OpenAPI document lists (api/errors.py). No request here reaches a peer or a CA."
 import json
 
 import pytest
-from offline_app import offline_app
 
 from api.errors import LEDGER_ERRORS
 from api.limits import MAX_BODY_DEPTH, body_problem
@@ -19,17 +18,6 @@ def off_the_ledger(label: str) -> bool:
     """Whether an operation ("METHOD /path") calls no chaincode (`/communities` itself)."""
     path = label.split(" ", 1)[1] + " "
     return any(path.startswith(part) for part in NOT_THE_LEDGER)
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    return offline_app(tmp_path_factory.mktemp("api"))
-
-
-@pytest.fixture(scope="module")
-def document(app):
-    with app.app_context():
-        return app.spec  # warnings are errors (pyproject): a schema added twice fails here
 
 
 def nested(depth: int) -> str:

@@ -5,7 +5,6 @@ import json
 
 import pytest
 from marshmallow import ValidationError
-from offline_app import offline_app
 
 from api.limits import MAX_NUMBER_DIGITS, MAX_PATH_PARAMETER
 from api.routes.fields import Whole
@@ -13,17 +12,6 @@ from api.routes.fields import Whole
 LOGIN = "/auth/login"
 READINGS = "/communities/sunnyside/readings"
 MIB = 1024 * 1024
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    return offline_app(tmp_path_factory.mktemp("api"))
-
-
-@pytest.fixture(scope="module")
-def document(app):
-    with app.app_context():
-        return app.spec
 
 
 def post(app, path, data, content_type="application/json"):

@@ -3,7 +3,6 @@
 import time
 
 import pytest
-from offline_app import offline_app
 
 from api.auth import issue_token
 from api.credentials import ROTATION_GRACE_SECONDS, ApiKeys
@@ -72,11 +71,6 @@ def test_revocations_are_seen_by_another_process_at_once(tmp_path):
     mine.revoke_token("t-2", int(time.time()) + 60)
     assert theirs.token("t-1") and theirs.token("t-2")
     assert not theirs.token("t-old")  # expired anyway: no longer kept
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    return offline_app(tmp_path_factory.mktemp("api"))
 
 
 def token_for(app, label):
