@@ -20,6 +20,15 @@ class BillingPeriod(Schema):
     period_end = String(required=True, validate=DAY)
 
 
+class Personal(Schema):
+    """A household's personal details, as the chaincode keeps them (each 1-200 characters)."""
+
+    name = String(validate=Length(1, 200))
+    address = String(validate=Length(1, 200))
+    email = String(validate=Length(1, 200))
+    phone = String(validate=Length(1, 200))
+
+
 class MeterIn(Schema):
     meter_id = String(required=True, validate=Length(1, 64))
     household_id = String(required=True, validate=Length(3, 64))
@@ -27,12 +36,8 @@ class MeterIn(Schema):
     device_public_key = String(
         required=True, validate=Length(1, 4096), metadata={"description": "PEM, ECDSA P-256"}
     )
-    personal = Dict(
-        keys=String(validate=Length(1, 32)),
-        values=String(validate=Length(0, 500)),
-        load_default=None,
-        validate=Length(0, 16),
-        metadata={"description": "name, address, email, phone: kept private"},
+    personal = Nested(
+        "Personal", load_default=None, metadata={"description": "kept private (households)"}
     )
 
 
