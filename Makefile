@@ -5,8 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 GRIDNET := $(BIN)/python -m network
+# podman's settings on machines like this project's own (runc, ulimits the sandbox allows)
+export CONTAINERS_CONF ?= $(CURDIR)/docker/containers.conf
 
-.PHONY: run install venv tools system-packages up down status deploy demo api onboard offboard bench clean test test-faults test-unit test-integration test-hosts lint typecheck check
+.PHONY: run install venv tools system-packages images up down status deploy demo api onboard offboard bench clean test test-faults test-unit test-integration test-hosts lint typecheck check
 
 run: install up deploy api demo ## install everything, start each org's share and API, run the demo day
 
@@ -24,15 +26,22 @@ tools: venv ## pinned Fabric and Fabric CA binaries into .tools/ (skipped when p
 
 install: tools
 
-system-packages: ## Debian packages the multi-host test uses (namespaces, users), when missing
+system-packages: ## Debian packages the multi-host and container tests use, when missing
 	@missing=""; \
 	command -v ip >/dev/null || missing="$$missing iproute2"; \
 	command -v setpriv >/dev/null || missing="$$missing util-linux"; \
 	command -v useradd >/dev/null || missing="$$missing passwd"; \
+	command -v podman >/dev/null || missing="$$missing podman"; \
+	command -v runc >/dev/null || missing="$$missing runc"; \
+	command -v catatonit >/dev/null || missing="$$missing catatonit"; \
+	command -v mmdebstrap >/dev/null || missing="$$missing mmdebstrap"; \
 	if [ -n "$$missing" ]; then \
 		echo "==> installing Debian packages:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
+
+images: install system-packages ## container images of each org's share (docker/), Fabric's built here too
+	$(GRIDNET) images --local
 
 up: install ## every org here starts its CA, orderer and peer; the founders create the channels
 	$(GRIDNET) up
@@ -65,7 +74,7 @@ clean: venv ## stop everything and remove every org's home and the exchange
 	$(GRIDNET) clean
 
 test: install system-packages lint typecheck ## unit, integration, multi-host and short fault tests
-	$(BIN)/pytest -q -m "not long" tests/unit tests/integration tests/hosts tests/faults
+	$(BIN)/pytest -q -m "not long" tests/unit tests/integration tests/hosts tests/faults tests/containers
 
 test-faults: install ## every fault-injection test, the long ones too (kills and restarts nodes)
 	$(BIN)/pytest -q tests/faults

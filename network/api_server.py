@@ -24,7 +24,8 @@ from typing import Any
 from network.console import NetworkError, info, step
 from network.home import OrgHome, write_private
 from network.paths import REPO
-from network.procs import Process, ensure_alive, start, wait_until
+from network.procs import Process, wait_until
+from network.runtime import ensure_alive, start
 from network.topology import ADMIN_USER, API_OFFSET
 
 SERVICE_ROLES = ("billing", "meter")
@@ -32,7 +33,8 @@ SERVICE_ROLES = ("billing", "meter")
 
 def process(home: OrgHome) -> Process:
     org = home.org
-    argv = (sys.executable, "-m", "api", "--host", org.host, "--port", str(org.port(API_OFFSET)))
+    port = str(org.port(API_OFFSET))
+    argv = (sys.executable, "-m", "api", "--host", org.listen_host, "--port", port)
     tls = home.identity_tls("api")
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -70,7 +72,7 @@ def request(home: OrgHome, method: str, path: str, body: Any = None, **headers: 
 
 
 def healthy(home: OrgHome) -> bool:
-    ensure_alive(process(home))
+    ensure_alive(home, process(home))
     try:
         with urllib.request.urlopen(home.org.api_url + "/healthz", timeout=2) as resp:
             return bool(resp.status == 200)
@@ -84,7 +86,7 @@ def start_api(home: OrgHome) -> None:
     if not home.profile.exists():
         raise NetworkError(f"{org.key} has no connection profile yet: join a channel first")
     step(f"{org.key}: API on {url} (OpenAPI {url}/openapi.json, docs {url}/docs)")
-    start(process(home), ((org.host, org.port(API_OFFSET)),))
+    start(home, process(home), ((org.host, org.port(API_OFFSET)),))
     wait_until(lambda: healthy(home), f"the API of {org.key} to answer /healthz", timeout=60)
 
 

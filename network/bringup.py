@@ -17,16 +17,19 @@ from network.channels import joined
 from network.console import NetworkError, elapsed, info, phase, step
 from network.health import report
 from network.home import OrgHome
-from network.install import TOOL_SETS, missing_config
+from network.install import ADMIN_COMMANDS, TOOL_SETS, missing_config
 from network.nodes import start_orderer, start_peer, wait_orderer, wait_peer
 from network.paths import tool
-from network.procs import running, stop_all
+from network.procs import stop_all
+from network.runtime import contained, running
 
 
-def require_tools() -> None:
+def require_tools(home: OrgHome) -> None:
     """The pinned commands and node configs are there (`install` checks their versions:
-    a host that only runs nodes needs no Go toolchain)."""
-    commands = [c for t in TOOL_SETS for c in t.commands if not os.access(tool(c), os.X_OK)]
+    a host that only runs nodes needs no Go toolchain). In containers the nodes' images
+    hold the node commands, and the admin image the admin commands."""
+    wanted = ADMIN_COMMANDS if contained(home) else [c for t in TOOL_SETS for c in t.commands]
+    commands = [c for c in wanted if not os.access(tool(c), os.X_OK)]
     missing = commands + missing_config()
     if missing:
         raise NetworkError(f"missing pinned tools {missing}: run `make install` first")
@@ -35,7 +38,7 @@ def require_tools() -> None:
 def up(home: OrgHome) -> float:
     """Bring the org's CA, orderer and peer up; return the seconds it took."""
     started = time.monotonic()
-    require_tools()
+    require_tools(home)
     org = home.org
     ca = OrgCA(home)
     with phase(f"{org.msp_id}: certificate authority {org.ca_name} on {org.ca_url}"):
@@ -57,6 +60,9 @@ def up(home: OrgHome) -> float:
 
 
 def down(home: OrgHome) -> list[str]:
+    if contained(home):
+        info(f"{home.org.key} runs in containers: `compose down` stops them (docker/README.md)")
+        return []
     step(f"{home.org.key}: stopping its processes (ledgers are kept)")
     stopped = stop_all(home.path)
     info(f"stopped: {', '.join(stopped) or 'nothing was running'}")
@@ -78,7 +84,7 @@ def status(home: OrgHome) -> bool:
     for name, state in chaincode_servers.status(home).items():
         print(f"{name:32} {state}")
         healthy &= state == "running"
-    if f"api-{home.org.key}" in running(home.path):
+    if running(home, api_server.process(home)):
         ok = api_server.healthy(home)
         print(f"{'api-' + home.org.key:32} {'OK' if ok else 'unhealthy'} ({home.org.api_url})")
         healthy &= ok

@@ -26,7 +26,8 @@ from client import CAClient, CAError, Enrollment, load_private_key
 from network.console import info
 from network.home import OrgHome, write_private
 from network.paths import tool
-from network.procs import Process, ensure_alive, start, wait_until
+from network.procs import Process, wait_until
+from network.runtime import ensure_alive, start
 from network.topology import (
     ADMIN_USER,
     CA_OFFSET,
@@ -113,7 +114,7 @@ class OrgCA:
             "--port",
             str(self.org.port(CA_OFFSET)),
             "--address",
-            self.org.host,
+            self.org.listen_host,
             "--tls.enabled",
             "--ca.name",
             self.org.ca_name,
@@ -149,14 +150,14 @@ class OrgCA:
             (self.org.host, self.org.port(CA_OFFSET)),
             (LOOPBACK, self.org.port(CA_OPERATIONS_OFFSET)),
         )
-        start(self.process(), ports)
+        start(self.home, self.process(), ports)
 
     def client(self) -> CAClient:
         return CAClient(self.org.ca_url, self.org.ca_name, self.cert.read_bytes())
 
     def wait_ready(self, timeout: float = 30) -> None:
         def ready() -> bool:
-            ensure_alive(self.process())
+            ensure_alive(self.home, self.process())
             if not self.cert.exists():
                 return False
             self.client().ca_chain()

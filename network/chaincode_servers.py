@@ -19,15 +19,8 @@ from pathlib import Path
 from network.console import info
 from network.home import OrgHome, write_private
 from network.paths import REPO
-from network.procs import (
-    Process,
-    ensure_alive,
-    owned_pid,
-    port_in_use,
-    start,
-    stop_pid_file,
-    wait_until,
-)
+from network.procs import Process, port_in_use, stop_pid_file, wait_until
+from network.runtime import contained, ensure_alive, not_here, running, start
 
 LOG_LEVEL_ENV = "GRIDLEDGER_CC_LOG_LEVEL"
 
@@ -79,10 +72,10 @@ def serve(home: OrgHome, dep: Deployment, timeout: float = 30) -> None:
     host, port_text = dep.address.rsplit(":", 1)
     port = int(port_text)
     proc = process(home, dep)
-    start(proc, ((host, port),))
+    start(home, proc, ((host, port),))
 
     def listening() -> bool:
-        ensure_alive(proc)
+        ensure_alive(home, proc)
         return port_in_use(port, host)
 
     wait_until(listening, f"{proc.name} to listen on {dep.address}", timeout)
@@ -106,6 +99,8 @@ def reload(home: OrgHome) -> None:
     Chaincode as a service needs no new package for new code: the peer keeps the same
     package id and reconnects to the restarted server on its next transaction.
     """
+    if contained(home):
+        raise not_here(home, "restarting its chaincode servers")
     for dep in deployed(home):
         stop_pid_file(process(home, dep).pid_file)
     restart_deployed(home)
@@ -115,5 +110,9 @@ def status(home: OrgHome) -> dict[str, str]:
     found = {}
     for dep in deployed(home):
         proc = process(home, dep)
-        found[proc.name] = "running" if owned_pid(proc.pid_file) else "stopped"
+        if contained(home):  # the engine runs it: is it serving?
+            host, port = dep.address.rsplit(":", 1)
+            found[proc.name] = "running" if port_in_use(int(port), host) else "not serving"
+        else:
+            found[proc.name] = "running" if running(home, proc) else "stopped"
     return found

@@ -75,6 +75,8 @@ FABRIC_CA = ToolSet(
     commands=("fabric-ca-server",),
 )
 TOOL_SETS = (FABRIC, FABRIC_CA)
+# what an org's operator runs against its nodes: all its admin container needs
+ADMIN_COMMANDS = ("peer", "osnadmin", "configtxgen", "configtxlator")
 
 
 def fabric_ldflags() -> str:

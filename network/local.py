@@ -6,9 +6,9 @@ through `run/exchange/<org>/` (what an org publishes, or mails): bundles, genesi
 blocks, config update proposals and signatures. No process here holds two orgs' keys.
 
 A `Runner` says how to start an org's process: on this host as this user (the
-default), or inside the org's own network namespace as its own Unix user (what the
-multi-host test does), so the same choreography founds a consortium on one machine
-or on several hosts.
+default), inside the org's own network namespace as its own Unix user (what the
+multi-host test does), or in the org's admin container (docker/), so the same
+choreography founds a consortium on one machine, on several hosts or in containers.
 """
 
 from __future__ import annotations
@@ -34,14 +34,16 @@ from network.topology import FOUNDING, FOUNDING_CHANNELS
 
 @dataclass(frozen=True)
 class Runner:
-    """How to run a network mode as one org: a command prefix (namespace, user) and env."""
+    """How to run a network mode as one org: a command prefix (namespace, user, container),
+    the Python that runs the tool there, and the environment."""
 
     prefix: tuple[str, ...] = ()
     env: dict[str, str] | None = None
+    python: str = sys.executable
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         """Run the mode; its progress (stderr) shows as it goes, its stdout is returned."""
-        argv = [*self.prefix, sys.executable, "-m", "network", *args]
+        argv = [*self.prefix, self.python, "-m", "network", *args]
         result = subprocess.run(
             argv, cwd=REPO, env=self.env, stdout=subprocess.PIPE, text=True, check=False
         )

@@ -20,6 +20,8 @@ from network import (
     bringup,
     bundles,
     channels,
+    compose_env,
+    images,
     lifecycle,
     local,
     membership,
@@ -34,7 +36,7 @@ from network.channelinfo import ChannelInfo
 from network.console import NetworkError, elapsed, info, step
 from network.home import ACTIVE, JOINING, OrgHome
 from network.keysalt import ensure_key_salt
-from network.topology import LOOPBACK, founding, new_community
+from network.topology import CONTAINERS, LOOPBACK, founding, new_community
 
 PerOrg = Callable[[OrgHome, argparse.Namespace], Any]
 Local = Callable[[argparse.Namespace], Any]
@@ -90,10 +92,16 @@ def init(home: OrgHome, args: argparse.Namespace) -> None:
             )
         names = {"msp_id": args.msp_id or "", "display_name": args.name or ""}
         org = new_community(args.org, args.port_base, args.host or LOOPBACK, **names)
+    if args.containers:
+        org = dataclasses.replace(org, runtime=CONTAINERS)
     home.create(org)
     if template is None:
         home.set_status(JOINING)
     step(f"{org.key}: home {home.path} for {org.msp_id} ({org.display_name}) on {org.host}")
+    if args.containers:
+        exchange = Path(args.exchange) if args.exchange else home.outbox
+        env = compose_env.write(home, exchange, args.container_network)
+        info(f"its services run in containers: compose reads {env} (docker/README.md)")
 
 
 def init_arguments(sub: argparse.ArgumentParser) -> None:
@@ -101,6 +109,20 @@ def init_arguments(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--port-base", type=int, help="its block of 1000 ports (founding: 7000-9000)")
     sub.add_argument("--msp-id", help="a new community's MSP id (default: <Org>MSP)")
     sub.add_argument("--name", help="a new community's display name")
+    sub.add_argument(
+        "--containers",
+        action="store_true",
+        help="its services run in containers (docker/compose.yaml): writes <home>/compose.env",
+    )
+    sub.add_argument(
+        "--exchange",
+        help="containers: the folder its public files come and go through (default: outbox)",
+    )
+    sub.add_argument(
+        "--container-network",
+        default=compose_env.DEFAULT_NETWORK,
+        help="containers: the network docker/consortium-network.yaml joins (gridledger)",
+    )
 
 
 def export_bundle(home: OrgHome, args: argparse.Namespace) -> None:
@@ -206,6 +228,12 @@ def install(_: argparse.Namespace) -> None:
 MODES: dict[str, Mode] = {
     "install": Mode(
         "build the pinned Fabric and Fabric CA commands into .tools/bin", None, install
+    ),
+    "images": Mode(
+        "build the container images of an org's share (docker/): nodes, chaincode, API, admin",
+        None,
+        images.images,
+        images.images_arguments,
     ),
     "init": Mode(
         "make an org's home: its record, host and block of ports",

@@ -19,12 +19,14 @@ from typing import Any
 import yaml
 
 from network.home import OrgHome, write_private
-from network.paths import BUILDER_DIR, FABRIC_CONFIG
+from network.paths import FABRIC_CONFIG
+from network.runtime import builder_dir
 from network.topology import (
     LOOPBACK,
     ORDERER_OFFSET,
     ORDERER_OPERATIONS_OFFSET,
     PEER_CHAINCODE_OFFSET,
+    PEER_OFFSET,
     PEER_OPERATIONS_OFFSET,
     PEER_PROFILE_OFFSET,
 )
@@ -66,7 +68,7 @@ def peer_overrides(home: OrgHome) -> dict[str, Any]:
     return {
         "peer.id": f"peer0.{org.key}",
         "peer.networkId": "gridledger",
-        "peer.listenAddress": org.peer_address,
+        "peer.listenAddress": f"{org.listen_host}:{org.port(PEER_OFFSET)}",
         "peer.address": org.peer_address,
         "peer.chaincodeListenAddress": f"{LOOPBACK}:{org.port(PEER_CHAINCODE_OFFSET)}",
         "peer.chaincodeAddress": f"{LOOPBACK}:{org.port(PEER_CHAINCODE_OFFSET)}",
@@ -90,7 +92,7 @@ def peer_overrides(home: OrgHome) -> dict[str, Any]:
         "peer.localMspId": org.msp_id,
         "vm.endpoint": "",
         "chaincode.externalBuilders": [
-            {"name": "gridledger-ccaas", "path": str(BUILDER_DIR)},
+            {"name": "gridledger-ccaas", "path": str(builder_dir(home))},
         ],
         "ledger.state.stateDatabase": "goleveldb",
         "ledger.snapshots.rootDir": str(home.peer / "data" / "snapshots"),
@@ -113,7 +115,7 @@ def orderer_overrides(home: OrgHome) -> dict[str, Any]:
     ca_cert = str(home.ca_cert)
     data = home.orderer / "data"
     return {
-        "General.ListenAddress": org.host,
+        "General.ListenAddress": org.listen_host,
         "General.ListenPort": org.port(ORDERER_OFFSET),
         "General.TLS.Enabled": True,
         "General.TLS.PrivateKey": str(tls / "key.pem"),

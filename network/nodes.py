@@ -9,7 +9,8 @@ from network.health import Endpoint, healthz, orderer_endpoint, peer_endpoint
 from network.home import OrgHome
 from network.nodeconfig import write_orderer_config, write_peer_config
 from network.paths import tool
-from network.procs import Process, ensure_alive, port_in_use, start, wait_until
+from network.procs import Process, port_in_use, wait_until
+from network.runtime import ensure_alive, start
 from network.topology import (
     LOOPBACK,
     ORDERER_ADMIN_OFFSET,
@@ -67,17 +68,17 @@ def peer_ports(home: OrgHome) -> tuple[tuple[str, int], ...]:
 
 def start_orderer(home: OrgHome) -> None:
     write_orderer_config(home)
-    start(orderer_process(home), orderer_ports(home))
+    start(home, orderer_process(home), orderer_ports(home))
 
 
 def start_peer(home: OrgHome) -> None:
     write_peer_config(home)
-    start(peer_process(home), peer_ports(home))
+    start(home, peer_process(home), peer_ports(home))
 
 
 def wait_healthy(proc: Process, endpoint: Endpoint, timeout: float = 60) -> None:
     def healthy() -> bool:
-        ensure_alive(proc)
+        ensure_alive(endpoint.home, proc)
         return healthz(endpoint) == "OK"
 
     wait_until(healthy, f"{proc.name} to report healthy", timeout)

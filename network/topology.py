@@ -20,6 +20,11 @@ from typing import Any
 from gridspec.channels import CONSORTIUM_CHANNEL, community_channel
 
 LOOPBACK = "127.0.0.1"
+ANY_ADDRESS = "0.0.0.0"
+# how an org runs its services: as processes the operator tool starts, or in containers
+# compose keeps running (`network/runtime.py`)
+NATIVE, CONTAINERS = "native", "containers"
+RUNTIMES = (NATIVE, CONTAINERS)
 
 ORDERER_OFFSET = 50
 PEER_OFFSET = 51
@@ -79,9 +84,16 @@ class Org:
     port_base: int
     host: str = LOOPBACK
     users: tuple[User, ...] = ()
+    runtime: str = NATIVE
 
     def port(self, offset: int) -> int:
         return self.port_base + offset
+
+    @property
+    def listen_host(self) -> str:
+        """Where its public services listen: the host's address, or, in containers, every
+        address of the org's pod (the host's address is outside it; compose publishes)."""
+        return ANY_ADDRESS if self.runtime == CONTAINERS else self.host
 
     @property
     def peer_address(self) -> str:

@@ -113,6 +113,7 @@ def test_the_record_carries_every_field_and_each_users_attributes():
         "port_base",
         "host",
         "users",
+        "runtime",
     }
 
 
