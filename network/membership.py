@@ -20,6 +20,7 @@ from gridspec.channels import CONSORTIUM_CHANNEL, community_channel
 from network.console import NetworkError, elapsed, info, phase, step
 from network.home import JOINING, LEFT, local_homes
 from network.local import Consortium, here, msp_key
+from network.runtime import started
 from network.topology import FIRST_ADMITTED_PORT_BASE, FOUNDING, LAST_PORT_BASE
 
 
@@ -100,7 +101,7 @@ def admit(
 
 def start_api_like_the_members(consortium: Consortium, key: str, members: Sequence[str]) -> None:
     """The newcomer's API, when the members here run theirs (as after `make run`)."""
-    if any(consortium.home(m).sub("pids", f"api-{m}.pid").exists() for m in members):
+    if any(started(consortium.home(m), f"api-{m}") for m in members):
         consortium.run(key, "api")
 
 

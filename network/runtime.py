@@ -75,6 +75,11 @@ def running(home: OrgHome, proc: procs.Process) -> bool:
     return procs.owned_pid(proc.pid_file) is not None
 
 
+def started(home: OrgHome, name: str) -> bool:
+    """Whether the org's operator started service `name`: a pid file, or a launch file."""
+    return home.sub("pids", f"{name}.pid").exists() or launch_file(home, name).exists()
+
+
 def not_here(home: OrgHome, what: str) -> NetworkError:
     """The error for a process-level step that belongs to the container engine."""
     org = home.org.key

@@ -102,6 +102,7 @@ class Pods:
     tag: str = field(default_factory=lambda: secrets.token_hex(3))
     pods: dict[str, Pod] = field(default_factory=dict)
     users: list[str] = field(default_factory=list)
+    addresses: list[str] = field(default_factory=list)
 
     @property
     def network(self) -> str:
@@ -116,13 +117,14 @@ class Pods:
                        env=engine_env())  # fmt: skip
         sh("podman", "network", "create", self.network)
         subnet = json.loads(sh("podman", "network", "inspect", self.network))[0]["subnets"][0]
-        addresses = list(ipaddress.ip_network(subnet["subnet"]).hosts())
-        for index, org in enumerate(self.orgs):
-            self.pods[org] = self.add(org, str(addresses[10 + index]))
+        self.addresses = [str(a) for a in ipaddress.ip_network(subnet["subnet"]).hosts()][10:]
+        for org in self.orgs:
+            self.add(org)
         return self
 
-    def add(self, org: str, address: str) -> Pod:
+    def add(self, org: str) -> Pod:
         """The org's user and folders, its home made by `init --containers`, its project up."""
+        address = self.addresses[len(self.pods)]
         user = f"glc{self.tag}{org}"[:31]
         sh("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", user)
         self.users.append(user)
@@ -137,6 +139,7 @@ class Pods:
         sh("podman", "run", "--rm", "--user", user_flag, *mounts, gridledger("admin"),
            "python3", "-m", "network", *init)  # fmt: skip
         pod = Pod(org, user, home, address)
+        self.pods[org] = pod
         pod.compose("up", "-d")
         return pod
 
@@ -147,6 +150,7 @@ class Pods:
         return folder
 
     def consortium(self) -> Consortium:
+        """The orgs as `network/local.py` drives them, each through its admin container."""
         runners = {org: pod.runner() for org, pod in self.pods.items()}
         return Consortium(self.base / "homes", self.exchange, runners)
 

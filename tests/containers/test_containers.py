@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from pods import PORT_BASE, Pod, Pods, sh
 
-from network import admin, local
+from network import admin, local, membership
 from network.api_server import login, request, service_keys
 from network.channelinfo import ChannelInfo
 from network.demo import demo_day, run_demo
@@ -76,6 +76,10 @@ def consortium(pods: Pods) -> Consortium:
     started = time.monotonic()
     run_demo(found)
     timed("the demo day through the APIs", started)
+    started = time.monotonic()
+    found.runners["riverside"] = pods.add("riverside").runner()
+    membership.admit(found, "riverside", "utility")
+    timed("admitting riverside (its project, signatures, channel, chaincode, API)", started)
     return found
 
 
@@ -98,7 +102,7 @@ def test_every_service_runs_in_its_own_container_as_the_homes_owner(
 def test_the_nodes_advertise_their_containers_address(consortium: Consortium, pods: Pods) -> None:
     block = consortium.channel_block("utility", "consortium").read_bytes()
     orderers = sorted(o.address for o in ChannelInfo.from_block(block).orderers)
-    wanted = [f"{pod.address}:{PORT_BASE + ORDERER_OFFSET}" for pod in pods.pods.values()]
+    wanted = [f"{pods.pods[key].address}:{PORT_BASE + ORDERER_OFFSET}" for key in ORGS]
     assert orderers == sorted(wanted)
 
 
@@ -134,6 +138,18 @@ def test_the_demo_day_ran_in_the_containers(consortium: Consortium) -> None:
         "partially_delivered",
         "settled",
     }
+
+
+def test_the_admitted_community_runs_in_its_own_project_and_the_members_see_it(
+    consortium: Consortium, pods: Pods
+) -> None:
+    riverside, regulator = consortium.home("riverside"), consortium.home("regulator")
+    token = {"Authorization": f"Bearer {login(riverside, 'household1')}"}
+    assert request(riverside, "GET", "/communities", **token)["communities"] == ["riverside"]
+    auditor = {"Authorization": f"Bearer {login(regulator, 'auditor1')}"}
+    members = request(regulator, "GET", "/members?per_page=100", **auditor)["items"]
+    assert {m["msp_id"]: m["status"] for m in members}["RiversideMSP"] == "active"
+    assert pods.pods["riverside"].inspect("peer")["State"]["Status"] == "running"
 
 
 def test_a_killed_peer_is_restarted_by_its_policy_and_nothing_is_lost(
