@@ -8,7 +8,7 @@ GRIDNET := $(BIN)/python -m network
 # podman's settings on machines like this project's own (runc, ulimits the sandbox allows)
 export CONTAINERS_CONF ?= $(CURDIR)/docker/containers.conf
 
-.PHONY: run install venv tools system-packages images up down status deploy demo api onboard offboard bench clean test test-faults test-unit test-integration test-hosts lint typecheck check
+.PHONY: run install venv tools system-packages images up down status deploy demo api onboard offboard bench clean test test-faults test-unit test-integration test-hosts test-containers lint typecheck check
 
 run: install up deploy api demo ## install everything, start each org's share and API, run the demo day
 
@@ -24,7 +24,7 @@ venv: $(STAMP)
 tools: venv ## pinned Fabric and Fabric CA binaries into .tools/ (skipped when present)
 	$(GRIDNET) install
 
-install: tools
+install: tools system-packages ## the venv, pinned Fabric, and the Debian packages (podman, mmdebstrap, ...)
 
 system-packages: ## Debian packages the multi-host and container tests use, when missing
 	@missing=""; \
@@ -35,12 +35,14 @@ system-packages: ## Debian packages the multi-host and container tests use, when
 	command -v runc >/dev/null || missing="$$missing runc"; \
 	command -v catatonit >/dev/null || missing="$$missing catatonit"; \
 	command -v mmdebstrap >/dev/null || missing="$$missing mmdebstrap"; \
-	if [ -n "$$missing" ]; then \
+	if [ -n "$$missing" ] && [ "$$(id -u)" != 0 ]; then \
+		echo "==> not root: the multi-host and container tests need: sudo apt-get install$$missing"; \
+	elif [ -n "$$missing" ]; then \
 		echo "==> installing Debian packages:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
-images: install system-packages ## container images of each org's share (docker/), Fabric's built here too
+images: install ## container images of each org's share (docker/), Fabric's built here too
 	$(GRIDNET) images --local
 
 up: install ## every org here starts its CA, orderer and peer; the founders create the channels
@@ -73,7 +75,7 @@ down: venv ## every org here stops exactly its own processes (keeps ledgers)
 clean: venv ## stop everything and remove every org's home and the exchange
 	$(GRIDNET) clean
 
-test: install system-packages lint typecheck ## unit, integration, multi-host and short fault tests
+test: install lint typecheck ## unit, integration, multi-host, short fault and container tests
 	$(BIN)/pytest -q -m "not long" tests/unit tests/integration tests/hosts tests/faults tests/containers
 
 test-faults: install ## every fault-injection test, the long ones too (kills and restarts nodes)
@@ -85,8 +87,11 @@ test-unit: venv
 test-integration: install
 	$(BIN)/pytest -q tests/integration
 
-test-hosts: install system-packages ## the consortium across four hosts (network namespaces; root)
+test-hosts: install ## the consortium across four hosts (network namespaces; root)
 	$(BIN)/pytest -q tests/hosts
+
+test-containers: install ## the consortium as compose projects: images built here, podman (root)
+	$(BIN)/pytest -q tests/containers
 
 lint: venv
 	$(BIN)/ruff check .

@@ -30,6 +30,7 @@ from network.api_server import login, request, service_keys
 from network.channelinfo import ChannelInfo
 from network.demo import demo_day, run_demo
 from network.home import OrgHome
+from network.images import gridledger
 from network.local import Consortium
 from network.procs import wait_until
 from network.topology import FOUNDING, ORDERER_OFFSET
@@ -38,6 +39,14 @@ ORGS = tuple(org.key for org in FOUNDING)
 SERVICES = ("admin", "ca", "orderer", "peer", "chaincode-consortium", "chaincode-community", "api")
 HEALTH_CHECKED = ("ca", "orderer", "peer", "api")
 TIMINGS: dict[str, float] = {}
+# every file under /opt/gridledger (what GridLedger adds to an image) holding a PEM block
+PEM_SCAN = """
+import pathlib, re
+pem = re.compile(rb"-----BEGIN [A-Z ]*(PRIVATE KEY|CERTIFICATE)-----\\s+[A-Za-z0-9+/=]{64}")
+for path in pathlib.Path("/opt/gridledger").rglob("*"):
+    if path.is_file() and pem.search(path.read_bytes()):
+        print(path)
+"""
 
 
 def timed(name: str, started: float) -> None:
@@ -97,6 +106,17 @@ def test_every_service_runs_in_its_own_container_as_the_homes_owner(
             assert mounts == wanted, (org, service, mounts)
         for service in HEALTH_CHECKED:
             assert pod.healthy(service), (org, service, pod.health_log(service))
+
+
+@pytest.mark.parametrize("image", ["chaincode", "api", "admin", "peer", "orderer", "ca"])
+def test_gridledgers_images_run_as_no_one_in_particular_and_carry_no_key(pods: Pods, image):
+    name = gridledger(image)
+    user = json.loads(sh("podman", "image", "inspect", name))[0]["Config"]["User"]
+    assert user == "10001:10001"
+    found = sh(  # as root: a key no one but root could read would be found too
+        "podman", "run", "--rm", "--user", "0", "--entrypoint", "python3", name, "-c", PEM_SCAN
+    )
+    assert found.strip() == "", found
 
 
 def test_the_nodes_advertise_their_containers_address(consortium: Consortium, pods: Pods) -> None:
