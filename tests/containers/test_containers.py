@@ -106,6 +106,8 @@ def test_every_service_runs_in_its_own_container_as_the_homes_owner(
             assert mounts == wanted, (org, service, mounts)
         for service in HEALTH_CHECKED:
             assert pod.healthy(service), (org, service, pod.health_log(service))
+        report = consortium.run(org, "status")  # the operator's view, from its admin container
+        assert report.count(" OK") == 4 and report.count(" running") == 2, report
 
 
 @pytest.mark.parametrize("image", ["chaincode", "api", "admin", "peer", "orderer", "ca"])
