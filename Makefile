@@ -8,7 +8,7 @@ GRIDNET := $(BIN)/python -m network
 # podman's settings on machines like this project's own (runc, ulimits the sandbox allows)
 export CONTAINERS_CONF ?= $(CURDIR)/docker/containers.conf
 
-.PHONY: run install venv tools system-packages images up down status deploy demo api onboard offboard bench clean test test-faults test-unit test-integration test-hosts test-containers lint typecheck check
+.PHONY: run install venv tools system-packages dashboard-assets images up down status deploy demo api onboard offboard bench clean test test-faults test-unit test-integration test-hosts test-containers lint typecheck check
 
 run: install up deploy api demo ## install everything, start each org's share and API, run the demo day
 
@@ -24,7 +24,7 @@ venv: $(STAMP)
 tools: venv ## pinned Fabric and Fabric CA binaries into .tools/ (skipped when present)
 	$(GRIDNET) install
 
-install: tools system-packages ## the venv, pinned Fabric, and the Debian packages (podman, mmdebstrap, ...)
+install: tools system-packages dashboard-assets ## the venv, pinned Fabric, and the Debian packages (podman, mmdebstrap, ...)
 
 system-packages: ## Debian packages the multi-host and container tests use, when missing
 	@missing=""; \
@@ -35,12 +35,18 @@ system-packages: ## Debian packages the multi-host and container tests use, when
 	command -v runc >/dev/null || missing="$$missing runc"; \
 	command -v catatonit >/dev/null || missing="$$missing catatonit"; \
 	command -v mmdebstrap >/dev/null || missing="$$missing mmdebstrap"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	if [ -n "$$missing" ] && [ "$$(id -u)" != 0 ]; then \
 		echo "==> not root: the multi-host and container tests need: sudo apt-get install$$missing"; \
 	elif [ -n "$$missing" ]; then \
 		echo "==> installing Debian packages:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
+
+dashboard-assets: ## the dashboard's chart library, from the npm registry, served by each API
+	npm ci --prefix api/dashboard --no-audit --no-fund --ignore-scripts --silent
+	mkdir -p api/dashboard/static/vendor
+	cp api/dashboard/node_modules/chart.js/dist/chart.umd.min.js api/dashboard/static/vendor/
 
 images: install ## container images of each org's share (docker/), Fabric's built here too
 	$(GRIDNET) images --local

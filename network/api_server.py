@@ -120,6 +120,7 @@ def credentials(home: OrgHome) -> None:
         attrs = "".join(f" {k}={v}" for k, v in user.attributes.items())
         secret = home.secret(f"enrollment-{user.name}")
         info(f"  {user.name:11} role={user.role:11}{attrs:22} secret={secret}{extra}")
+    info(f"{org.key}: dashboard {org.api_url}/ui/, signing in with the same ids and secrets")
     info(f"{org.key}: its secrets and keys live in {home.secrets} (never use them beyond a demo)")
 
 

@@ -279,5 +279,6 @@ def demo(args: argparse.Namespace) -> None:
     status(args)
     for home in local_homes(consortium.homes):
         if home.status != LEFT:
-            info(f"{home.org.key:10} API {home.org.api_url}/docs   home {home.path}")
+            url = home.org.api_url
+            info(f"{home.org.key:10} API {url}/docs   dashboard {url}/ui/   home {home.path}")
     info("logins: `make api` prints them; stop with `make down`, start over with `make clean`")

@@ -1,9 +1,14 @@
-"""One blueprint per resource, where each is mounted, and the errors each one may answer."""
+"""One blueprint per resource, where each is mounted, and the errors each one may answer.
+
+The dashboard's pages (`api/dashboard/`, under /ui) are mounted here too, after the API's
+own blueprints: they use its login and its ledger facade, and are not in its document.
+"""
 
 from __future__ import annotations
 
 from apiflask import APIFlask
 
+from api import dashboard
 from api.auth import bp as auth
 from api.errors import LEDGER_ERRORS
 from api.routes.accesses import bp as accesses
@@ -81,3 +86,4 @@ def register(app: APIFlask) -> None:
         app.register_blueprint(blueprint)
     for blueprint in COMMUNITY_BLUEPRINTS:
         app.register_blueprint(blueprint, url_prefix=PREFIX + (blueprint.url_prefix or ""))
+    dashboard.init_app(app)

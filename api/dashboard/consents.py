@@ -1,0 +1,100 @@
+"""A household's consents: who may read its readings, until when, and who did read them.
+
+Granting and revoking are the household's own transactions (`GrantConsent`,
+`RevokeConsent`), checked by the same schema as ``POST /communities/<c>/consents``;
+the access records listed are the household's own (`ListAccesses`): every read of its
+data by anyone else, with the consent that allowed it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from apiflask import abort
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from marshmallow import ValidationError
+
+from api.dashboard.session import check_csrf, page
+from api.ledger import ledger
+from api.routes.schemas import ConsentIn
+
+FMT = "%Y-%m-%dT%H:%M:%SZ"
+RECORDS_DAYS = 30
+
+
+def register(bp: Blueprint) -> None:
+    bp.add_url_rule("/consents", "consents", page(consents))
+    bp.add_url_rule("/consents", "grant", page(grant), methods=["POST"])
+    bp.add_url_rule("/consents/<consent_id>/revocation", "revoke", page(revoke), methods=["POST"])
+
+
+def own_household() -> str:
+    caller = ledger().caller
+    if caller.household_id is None:
+        abort(403, f"{caller.enrollment_id} is not a household: consents are a household's")
+    return caller.household_id
+
+
+def consents() -> Any:
+    household = own_household()
+    now = datetime.now(UTC)
+    since = now - timedelta(days=RECORDS_DAYS)
+    granted = sorted(ledger().consents(), key=lambda c: c["granted_at"], reverse=True)
+    records = ledger().accesses(household, since.strftime(FMT), now.strftime(FMT))
+    return render_template(
+        "dashboard/consents.html",
+        household=household,
+        consents=granted,
+        records=records,
+        days=RECORDS_DAYS,
+        now=now.strftime(FMT),
+        today=now.date(),
+    )
+
+
+def midnight(text: str) -> str:
+    """A form's YYYY-MM-DD as the UTC midnight the ledger takes."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        abort(400, f"{text[:32]!r} is not a date: give it as YYYY-MM-DD")
+    return datetime.combine(day, time(), UTC).strftime(FMT)
+
+
+def grant() -> Any:
+    check_csrf()
+    own_household()
+    form = request.form
+    consent = {
+        "consent_id": f"c-{secrets.token_hex(6)}",
+        "grantee": form.get("grantee", "").strip(),
+        "purpose": form.get("purpose", "").strip(),
+        "data_from": midnight(form.get("data_from", "")),
+        "data_to": midnight(form.get("data_to", "")),
+        "expires_at": midnight(form.get("expires_at", "")),
+    }
+    try:
+        checked = ConsentIn().load(consent)
+    except ValidationError as exc:
+        problems = exc.normalized_messages().items()
+        abort(400, "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in problems))
+    made = ledger().grant_consent(
+        checked["consent_id"],
+        checked["grantee"],
+        checked["purpose"],
+        checked["data_from"],
+        checked["data_to"],
+        checked["expires_at"],
+    )
+    flash(f"Consent {made['consent_id']} granted to {made['grantee']}.")
+    return redirect(url_for("dashboard.consents"))
+
+
+def revoke(consent_id: str) -> Any:
+    check_csrf()
+    own_household()
+    made = ledger().revoke_consent(consent_id)
+    flash(f"Consent {made['consent_id']} of {made['grantee']} revoked.")
+    return redirect(url_for("dashboard.consents"))

@@ -1,0 +1,320 @@
+"""The dashboard in a real browser: Debian's Chromium, driven by Playwright, on the real network.
+
+Each org's API app (as `make api` runs it, here served on a free loopback port by this
+process) serves its own people's pages; the ledger behind them is the real one. People
+sign in with the secrets their org's CA issued. A household sees its day's consumption
+and export charted from its own readings (compared with what the meter sent), never
+another household's, grants a consent and revokes it, and signs out; the operator
+clears an interval that has sealed orders, which billing may not; the regulator
+verifies a channel's chain. Every request a page makes goes to the org's own API.
+
+Screenshots go to $GRIDLEDGER_SCREENSHOTS when it is set (the README's are made so).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from api_client import (
+    HOUSEHOLD,
+    HOUSEHOLD2,
+    OPERATOR,
+    SUNNYSIDE,
+    Api,
+    api_session,
+    make_app,
+    secret,
+)
+from community_fixtures import DAY, HOUSEHOLDS, register, submit_day
+from playwright.sync_api import Browser, Page, sync_playwright
+from werkzeug.serving import make_server
+
+from gridspec.readings import CLOCK_SKEW
+from network.scenario import day_readings
+
+pytestmark = pytest.mark.usefixtures("fabric_network")
+
+CHROMIUM = "/usr/bin/chromium"
+# no background traffic: this machine's closed network refuses it, many at a time
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+H1, H2 = HOUSEHOLDS[0], HOUSEHOLDS[1]  # h-001 (household1), h-002 (household2)
+ORGS = ("utility", "community", "regulator")
+MARKET_HOURS = (4, 5, 6)  # when no other test trades
+FMT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+@pytest.fixture(scope="module")
+def apis() -> Iterator[dict[str, str]]:
+    """Each org's API, over HTTP on a free loopback port; h-001's and h-002's readings of
+    DAY on the ledger."""
+    for household in (H1, H2):
+        register(household)
+        submit_day(household)
+    servers = {org: make_server("127.0.0.1", 0, make_app(org), threaded=True) for org in ORGS}
+    for server in servers.values():
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield {org: f"http://127.0.0.1:{server.server_port}" for org, server in servers.items()}
+    finally:
+        for server in servers.values():
+            server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def served(apis: dict[str, str]) -> str:
+    return apis["community"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, served: str) -> Iterator[Page]:
+    """A fresh browser context; every request it makes is recorded in `page.requested`."""
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    opened = context.new_page()
+    requested: list[str] = []
+    opened.on("request", lambda request: requested.append(request.url))
+    opened.requested = requested  # type: ignore[attr-defined]
+    yield opened
+    context.close()
+
+
+def sign_in(page: Page, served: str, user: str, org: str = "community") -> None:
+    page.goto(f"{served}/ui/login")
+    page.fill("input[name=enrollment_id]", user)
+    page.fill("input[name=secret]", secret(org, user))
+    page.click("button[type=submit]")
+
+
+def energy_of(page: Page) -> dict[str, Any]:
+    page.wait_for_selector("canvas[data-drawn='2']")
+    return dict(json.loads(page.text_content("#energy-data") or "{}"))
+
+
+def expected(household: Any) -> dict[str, list[int]]:
+    readings = day_readings(household, DAY)
+    return {
+        "import": [r["import_wh"] for r in readings],
+        "export": [r["export_wh"] for r in readings],
+    }
+
+
+def screenshot(page: Page, name: str) -> None:
+    folder = os.environ.get("GRIDLEDGER_SCREENSHOTS")
+    if folder:
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+def test_a_household_signs_in_and_sees_its_days_energy_charted(page: Page, served: str) -> None:
+    sign_in(page, served, "household1")
+    assert urlsplit(page.url).path == "/ui/energy"
+    page.goto(f"{served}/ui/energy?day={DAY}")
+    shown = energy_of(page)
+    want = expected(H1)
+    assert len(shown["labels"]) == 96 and shown["labels"][:2] == ["00:00", "00:15"]
+    assert shown["series"][0]["values"] == want["import"]
+    assert shown["series"][1]["values"] == want["export"]
+    total = page.text_content("#import-total") or ""
+    assert total == f"{sum(want['import']) / 1000:.3f} kWh"
+    assert "h-001" in (page.text_content("main") or "")
+    screenshot(page, "household-energy")
+
+
+def test_a_household_sees_only_its_own_readings(page: Page, served: str) -> None:
+    sign_in(page, served, "household2")
+    page.goto(f"{served}/ui/energy?day={DAY}&household=h-001&household_id=h-001")
+    shown = energy_of(page)
+    assert shown["series"][0]["values"] == expected(H2)["import"]
+    assert shown["series"][0]["values"] != expected(H1)["import"]
+    text = page.text_content("main") or ""
+    assert "h-002" in text and "h-001" not in text
+
+
+def test_every_request_of_the_pages_goes_to_the_orgs_own_api(page: Page, served: str) -> None:
+    sign_in(page, served, "household1")
+    page.goto(f"{served}/ui/energy?day={DAY}")
+    energy_of(page)
+    origins = {f"{urlsplit(u).scheme}://{urlsplit(u).netloc}" for u in page.requested}
+    assert origins == {served}, origins
+    assert any(u.endswith("/ui/static/vendor/chart.umd.min.js") for u in page.requested)
+
+
+def test_signing_out_ends_the_session_and_its_token(page: Page, served: str) -> None:
+    sign_in(page, served, "household1")
+    page.click("form.signout button")
+    assert urlsplit(page.url).path == "/ui/login"
+    assert "signed out" in (page.text_content(".notice") or "")
+    page.goto(f"{served}/ui/energy?day={DAY}")
+    assert urlsplit(page.url).path == "/ui/login"
+
+
+def test_a_wrong_secret_is_refused_on_the_page(page: Page, served: str) -> None:
+    page.goto(f"{served}/ui/login")
+    page.fill("input[name=enrollment_id]", "household1")
+    page.fill("input[name=secret]", "not-the-secret")
+    page.click("button[type=submit]")
+    assert urlsplit(page.url).path == "/ui/login"
+    assert "refused the enrolment of household1" in (page.text_content(".refusal") or "")
+
+
+def test_a_non_household_is_told_the_page_is_a_households(page: Page, served: str) -> None:
+    sign_in(page, served, "advisor1")
+    assert (page.text_content("h1") or "").startswith("Signed in as advisor1")
+    page.goto(f"{served}/ui/energy")
+    assert "is not a household" in (page.text_content(".refusal") or "")
+
+
+def test_a_household_grants_a_consent_and_revokes_it(page: Page, served: str) -> None:
+    sign_in(page, served, "household1")
+    page.click("nav >> text=Consents")
+    purpose = f"dashboard test {uuid.uuid4().hex[:8]}"
+    page.fill("input[name=grantee]", "CommunityMSP:advisor1")
+    page.fill("input[name=purpose]", purpose)
+    page.fill("input[name=data_from]", "2026-03-01")
+    page.fill("input[name=data_to]", "2026-03-02")
+    expires = date.today() + timedelta(days=30)
+    page.fill("input[name=expires_at]", expires.isoformat())
+    page.click("form.grant button")
+    row = page.locator("table.consents tr", has_text=purpose)
+    assert row.get_attribute("data-state") == "active"
+    consent_id = row.get_attribute("data-consent")
+    assert f"Consent {consent_id} granted to CommunityMSP:advisor1" in notice(page)
+    screenshot(page, "household-consents")
+    row.locator("button", has_text="Revoke").click()
+    assert f"Consent {consent_id} of CommunityMSP:advisor1 revoked" in notice(page)
+    row = page.locator(f"tr[data-consent='{consent_id}']")
+    assert row.get_attribute("data-state") == "revoked"
+    assert row.locator("button").count() == 0
+
+
+def test_a_consent_the_ledger_refuses_is_shown_with_its_reason(page: Page, served: str) -> None:
+    sign_in(page, served, "household1")
+    page.goto(f"{served}/ui/consents")
+    page.fill("input[name=grantee]", "CommunityMSP:advisor1")
+    page.fill("input[name=purpose]", "backwards")
+    page.fill("input[name=data_from]", "2026-03-02")
+    page.fill("input[name=data_to]", "2026-03-01")
+    page.fill("input[name=expires_at]", (date.today() + timedelta(days=3)).isoformat())
+    page.click("form.grant button")
+    assert (page.text_content("h1") or "").strip() == "400"
+    assert "data_from" in (page.text_content(".refusal") or "")
+
+
+def notice(page: Page) -> str:
+    return " ".join(page.locator(".notice").all_text_contents())
+
+
+@pytest.fixture(scope="module")
+def sealed_interval() -> str:
+    """An interval with no order yet, and then an offer and a bid that cross."""
+    with api_session() as api:
+        return sealed_in(api)
+
+
+def sealed_in(api: Api) -> str:
+    """The first interval, early in the morning of one of the last six days, with no order
+    (orders are taken for a week; other tests trade at midday, in the afternoon and at night)."""
+    yesterday = (datetime.now(UTC) - CLOCK_SKEW).date() - timedelta(days=1)
+    candidates = (
+        datetime.combine(yesterday - timedelta(days=back), time(hour, 15 * quarter), UTC)
+        for back in range(6)
+        for hour in MARKET_HOURS
+        for quarter in range(4)
+    )
+    for moment in candidates:
+        interval = moment.strftime(FMT)
+        book = api.get(f"{SUNNYSIDE}/intervals/{interval}/order-book", OPERATOR).get_json()
+        if book["orders"] == 0 and not book["cleared"]:
+            break
+    else:
+        pytest.fail("every early-morning interval of the last six days has orders")
+    for role, side, price in ((HOUSEHOLD, "offer", 10), (HOUSEHOLD2, "bid", 30)):
+        order = {
+            "order_id": f"o-ui-{uuid.uuid4().hex[:10]}",
+            "side": side,
+            "interval_start": interval,
+            "energy_wh": 100,
+            "price_per_kwh": price,
+            "salt": base64.urlsafe_b64encode(os.urandom(18)).decode(),
+        }
+        api.ok("POST", f"{SUNNYSIDE}/orders", role, 201, json=order)
+    return interval
+
+
+def test_the_operator_clears_an_interval_and_billing_may_not(
+    browser: Browser, apis: dict[str, str], sealed_interval: str
+) -> None:
+    moment = datetime.strptime(sealed_interval, FMT)
+    window = f"{apis['utility']}/ui/market?day={moment.date()}&hour={moment.hour}"
+    billing = browser.new_page()
+    sign_in(billing, apis["utility"], "billing1", "utility")
+    billing.goto(window)
+    row = billing.locator(f"tr[data-interval='{sealed_interval}']")
+    assert row.get_attribute("data-cleared") == "no"
+    assert row.locator("button", has_text="Clear").count() == 0
+    billing.close()
+
+    operator = browser.new_page()
+    sign_in(operator, apis["utility"], "operator1", "utility")
+    assert urlsplit(operator.url).path == "/ui/market"
+    operator.goto(window)
+    row = operator.locator(f"tr[data-interval='{sealed_interval}']")
+    assert row.locator("td").nth(1).text_content() == "2"
+    row.locator("button", has_text="Clear").click()
+    row = operator.locator(f"tr[data-interval='{sealed_interval}']")
+    assert row.get_attribute("data-cleared") == "yes"
+    with api_session() as api:
+        path = f"{SUNNYSIDE}/intervals/{sealed_interval}/clearing"
+        record = api.ok("GET", path, OPERATOR, 200)
+    assert record["matched_wh"] == 100
+    assert row.locator("td.price").text_content() == str(record["price_per_kwh"])
+    assert row.locator("td.matched").text_content() == "100"
+    assert f"{sealed_interval} cleared: 100 Wh matched" in notice(operator)
+    screenshot(operator, "operator-market")
+    operator.close()
+
+
+def test_the_regulator_verifies_a_channels_chain(browser: Browser, apis: dict[str, str]) -> None:
+    page = browser.new_page()
+    sign_in(page, apis["regulator"], "auditor1", "regulator")
+    assert urlsplit(page.url).path == "/ui/audit"
+    page.locator("tr[data-channel='consortium'] button").click()
+    section = page.locator("section.verification")
+    assert section.get_attribute("data-channel") == "consortium"
+    assert section.get_attribute("data-ok") == "yes"
+    assert int(page.text_content("#blocks-checked") or "0") > 3
+    screenshot(page, "regulator-verification")
+    page.close()
+
+
+def test_a_household_may_not_open_the_operators_or_regulators_pages(
+    page: Page, served: str
+) -> None:
+    sign_in(page, served, "household1")
+    for path, refusal in (("/ui/market", "may not"), ("/ui/audit", "may not audit")):
+        page.goto(f"{served}{path}")
+        assert refusal in (page.text_content(".refusal") or ""), path
