@@ -1,9 +1,11 @@
-"""A household's own energy: a day's consumption and solar export, 15 minutes at a time.
+"""A household's own energy: a day's consumption and solar export, 15 minutes at a time,
+and what it sold and bought on the market that day.
 
-The page reads the household's readings as the household (the facade's `readings`,
-the same call as ``GET /communities/<c>/households/<id>/readings``), so a household
-sees its own readings only: the household id is the one in its certificate, never one
-the page is given. Several meters of one household add up per interval.
+The page reads as the household (the facade's `readings` and `trades`, the calls of
+``GET /communities/<c>/households/<id>/readings`` and ``GET .../trades``), so a
+household sees its own readings and trades only: the household id is the one in its
+certificate, never one the page is given. Several meters of one household add up per
+interval; a trade shows its side, not the other household.
 """
 
 from __future__ import annotations
@@ -68,6 +70,10 @@ def energy_day() -> Any:
         "import_wh": sum(i["import_wh"] for i in intervals),
         "export_wh": sum(i["export_wh"] for i in intervals),
     }
+    trades = [
+        {**t, "side": "sold" if t["seller"] == caller.household_id else "bought"}
+        for t in sorted(ledger().trades(start, end), key=lambda t: t["interval_start"])
+    ]
     return render_template(
         "dashboard/energy.html",
         household=caller.household_id,
@@ -77,4 +83,5 @@ def energy_day() -> Any:
         intervals=intervals,
         totals=totals,
         chart=chart(intervals),
+        trades=trades,
     )

@@ -43,9 +43,12 @@ View = Callable[..., Any]
 # what each role's people find on the dashboard: (endpoint, title)
 PAGES: dict[str, tuple[tuple[str, str], ...]] = {
     "household": (("dashboard.energy", "My energy"), ("dashboard.consents", "Consents")),
-    "operator": (("dashboard.market", "Market"),),
-    "billing": (("dashboard.market", "Market"),),
-    "regulator": (("dashboard.audit", "Chain verification"),),
+    "operator": (("dashboard.market", "Market"), ("dashboard.events", "Grid events")),
+    "billing": (("dashboard.market", "Market"), ("dashboard.events", "Grid events")),
+    "regulator": (
+        ("dashboard.audit", "Chain verification"),
+        ("dashboard.history", "Configuration history"),
+    ),
 }
 
 

@@ -33,16 +33,11 @@ from chaincode.runtime import (
     tx_timestamp,
 )
 from chaincode.runtime.state import parse_json
+from gridspec.grid_events import ALERT_TYPES, INCIDENT_TYPES
 from gridspec.ids import IDENTIFIER
 
 __all__ = ["ALERT_TYPES", "INCIDENT_TYPES", "GridEvent", "GridEventContract"]
 
-INCIDENT_TYPES = ("OUTAGE", "FAULT", "MAINTENANCE")
-ALERT_TYPES = {
-    "SIMPLE": (0, 3),
-    "ELECTRICITY_PRICE": (0, 1_000_000),
-    "LOAD_DISPATCH": (-(10**9), 10**9),
-}
 EVENT_ID = FEEDER = IDENTIFIER
 CAUSE_MAX = 200
 MAX_AFFECTED_METERS = 10_000_000

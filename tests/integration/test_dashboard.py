@@ -1,7 +1,7 @@
 """The dashboard in a real browser: Debian's Chromium, driven by Playwright, on the real network.
 
-Each org's API app (as `make api` runs it, here served on a free loopback port by this
-process) serves its own people's pages; the ledger behind them is the real one. People
+Each org's API app (as `make api` runs it: under waitress, here on a free loopback port
+in this process) serves its own people's pages; the ledger behind them is the real one. People
 sign in with the secrets their org's CA issued. A household sees its day's consumption
 and export charted from its own readings (compared with what the meter sent), never
 another household's, grants a consent and revokes it, and signs out; the operator
@@ -37,7 +37,7 @@ from api_client import (
 )
 from community_fixtures import DAY, HOUSEHOLDS, register, submit_day
 from playwright.sync_api import Browser, Page, sync_playwright
-from werkzeug.serving import make_server
+from waitress.server import create_server
 
 from gridspec.readings import CLOCK_SKEW
 from network.scenario import day_readings
@@ -68,14 +68,14 @@ def apis() -> Iterator[dict[str, str]]:
     for household in (H1, H2):
         register(household)
         submit_day(household)
-    servers = {org: make_server("127.0.0.1", 0, make_app(org), threaded=True) for org in ORGS}
+    servers = {org: create_server(make_app(org), host="127.0.0.1", port=0) for org in ORGS}
     for server in servers.values():
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(target=server.run, daemon=True).start()
     try:
-        yield {org: f"http://127.0.0.1:{server.server_port}" for org, server in servers.items()}
+        yield {org: f"http://127.0.0.1:{server.effective_port}" for org, server in servers.items()}
     finally:
         for server in servers.values():
-            server.shutdown()
+            server.close()
 
 
 @pytest.fixture(scope="module")
@@ -315,6 +315,82 @@ def test_a_household_may_not_open_the_operators_or_regulators_pages(
     page: Page, served: str
 ) -> None:
     sign_in(page, served, "household1")
-    for path, refusal in (("/ui/market", "may not"), ("/ui/audit", "may not audit")):
+    refusals = (
+        ("/ui/market", "may not"),
+        ("/ui/events", "may not"),
+        ("/ui/audit", "may not audit"),
+        ("/ui/audit/history", "may not audit"),
+    )
+    for path, refusal in refusals:
         page.goto(f"{served}{path}")
         assert refusal in (page.text_content(".refusal") or ""), path
+
+
+@pytest.fixture(scope="module")
+def cleared_interval(sealed_interval: str) -> str:
+    """The sealed interval, cleared (by the operator's test through the page, else here)."""
+    with api_session() as api:
+        path = f"{SUNNYSIDE}/intervals/{sealed_interval}"
+        if not api.ok("GET", f"{path}/order-book", OPERATOR, 200)["cleared"]:
+            api.ok("POST", f"{path}/clearing", OPERATOR, 201)
+    return sealed_interval
+
+
+def test_a_household_sees_what_it_sold_that_day_and_not_the_buyer(
+    page: Page, served: str, cleared_interval: str
+) -> None:
+    sign_in(page, served, "household1")
+    page.goto(f"{served}/ui/energy?day={cleared_interval[:10]}")
+    rows = page.locator("table.trades tr[data-trade]")
+    mine = rows.filter(has_text=cleared_interval[11:16])
+    assert mine.count() == 1
+    assert mine.locator("td.side").text_content() == "sold"
+    assert "h-002" not in (page.text_content("table.trades") or "")
+
+
+def test_the_operator_reports_an_event_and_ends_it(browser: Browser, apis: dict[str, str]) -> None:
+    page = browser.new_page()
+    sign_in(page, apis["utility"], "operator1", "utility")
+    page.click("nav >> text=Grid events")
+    cause = f"dashboard test {uuid.uuid4().hex[:8]}"
+    page.select_option("select[name=event_type]", "OUTAGE")
+    page.fill("input[name=feeder]", "F2")
+    page.fill("input[name=cause]", cause)
+    page.fill("input[name=affected_meters]", "12")
+    page.click("form.report button")
+    event = page.locator("ol.timeline li", has_text=cause)
+    assert event.get_attribute("data-ongoing") == "yes"
+    event_id = event.get_attribute("data-event")
+    assert f"OUTAGE {event_id} on feeder F2 reported" in notice(page)
+    event.locator("button", has_text="End now").click()
+    event = page.locator(f"li[data-event='{event_id}']")
+    assert event.get_attribute("data-ongoing") == "no"
+    assert event.locator("button").count() == 0
+    screenshot(page, "operator-events")
+    page.close()
+
+
+def test_billing_sees_the_events_but_may_not_report_one(
+    browser: Browser, apis: dict[str, str]
+) -> None:
+    page = browser.new_page()
+    sign_in(page, apis["utility"], "billing1", "utility")
+    page.goto(f"{apis['utility']}/ui/events")
+    assert (page.text_content("h1") or "").startswith("Grid events")
+    assert page.locator("form.report").count() == 0
+    page.close()
+
+
+def test_the_regulator_reads_a_channels_configuration_history(
+    browser: Browser, apis: dict[str, str]
+) -> None:
+    page = browser.new_page()
+    sign_in(page, apis["regulator"], "auditor1", "regulator")
+    page.goto(f"{apis['regulator']}/ui/audit/history?channel=consortium")
+    rows = page.locator("table.history tr[data-block]")
+    assert rows.count() >= 1
+    genesis = page.locator("table.history tr[data-block='0']")
+    assert "genesis" in (genesis.text_content() or "")
+    assert "UtilityMSP" in (genesis.text_content() or "")
+    screenshot(page, "regulator-history")
+    page.close()

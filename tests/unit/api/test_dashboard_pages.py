@@ -16,7 +16,15 @@ from api.dashboard import POLICY
 from api.dashboard.energy import by_interval, chart
 from api.dashboard.session import PAGES
 
-PAGES_BEHIND_SIGN_IN = ["/ui/", "/ui/energy", "/ui/consents", "/ui/market", "/ui/audit"]
+PAGES_BEHIND_SIGN_IN = [
+    "/ui/",
+    "/ui/energy",
+    "/ui/consents",
+    "/ui/market",
+    "/ui/events",
+    "/ui/audit",
+    "/ui/audit/history",
+]
 
 
 @pytest.fixture
@@ -94,8 +102,9 @@ def test_the_api_still_answers_json_beside_the_pages(client):
 
 def test_each_role_finds_the_pages_of_the_issues_journeys():
     assert [e for e, _ in PAGES["household"]] == ["dashboard.energy", "dashboard.consents"]
-    assert [e for e, _ in PAGES["operator"]] == ["dashboard.market"]
-    assert [e for e, _ in PAGES["regulator"]] == ["dashboard.audit"]
+    assert [e for e, _ in PAGES["operator"]] == ["dashboard.market", "dashboard.events"]
+    assert PAGES["billing"] == PAGES["operator"]
+    assert [e for e, _ in PAGES["regulator"]] == ["dashboard.audit", "dashboard.history"]
     assert "third_party" not in PAGES
 
 

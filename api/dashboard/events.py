@@ -1,0 +1,101 @@
+"""Grid events of the community's area, for the utility's staff: a timeline, and the
+operator's report and end of an event.
+
+The register is append-only (`chaincode/community/events.py`): an event is reported
+once, and an ongoing one gets its end appended once. The form is checked by the same
+schema as ``POST /communities/<c>/grid-events``; the buttons follow the role table.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apiflask import abort
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from marshmallow import ValidationError
+
+from api.dashboard.session import check_csrf, page, require_role
+from api.ledger import ledger
+from api.routes.schemas import GridEventIn
+from gridspec.grid_events import ALERT_TYPES, EVENT_TYPES
+
+FMT = "%Y-%m-%dT%H:%M:%SZ"
+TIMELINE_DAYS = 30
+STAFF = ("operator", "billing")
+
+
+def register(bp: Blueprint) -> None:
+    bp.add_url_rule("/events", "events", page(timeline))
+    bp.add_url_rule("/events", "report", page(report), methods=["POST"])
+    bp.add_url_rule("/events/<event_id>/end", "end", page(end), methods=["POST"])
+
+
+def timeline() -> Any:
+    require_role(*STAFF)
+    now = datetime.now(UTC)
+    since = now - timedelta(days=TIMELINE_DAYS)
+    found = ledger().grid_events(since.strftime(FMT), (now + timedelta(days=1)).strftime(FMT))
+    events = sorted(found, key=lambda e: e["start"], reverse=True)
+    return render_template(
+        "dashboard/events.html",
+        events=events,
+        days=TIMELINE_DAYS,
+        types=EVENT_TYPES,
+        alerts=tuple(ALERT_TYPES),
+        can_report=ledger().allowed("ReportGridEvent"),
+        can_end=ledger().allowed("EndGridEvent"),
+        now=now.strftime("%Y-%m-%dT%H:%M"),
+    )
+
+
+def utc(text: str, field: str) -> str:
+    """A form's `YYYY-MM-DDTHH:MM` (UTC) as the ledger's timestamp."""
+    try:
+        moment = datetime.strptime(text, "%Y-%m-%dT%H:%M")
+    except ValueError:
+        abort(400, f"{field} {text[:32]!r} is not a time: give it as YYYY-MM-DDTHH:MM (UTC)")
+    return moment.strftime(FMT)
+
+
+def whole(text: str, field: str) -> int | None:
+    if not text.strip():
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        abort(400, f"{field} {text[:32]!r} is not a whole number")
+
+
+def report() -> Any:
+    check_csrf()
+    require_role(*STAFF)
+    form = request.form
+    event = {
+        "event_id": f"ev-{datetime.now(UTC):%Y%m%d}-{secrets.token_hex(4)}",
+        "event_type": form.get("event_type", ""),
+        "feeder": form.get("feeder", "").strip(),
+        "start": utc(form.get("start", ""), "start"),
+        "cause": form.get("cause", "").strip(),
+        "affected_meters": whole(form.get("affected_meters", ""), "affected meters") or 0,
+    }
+    signal = whole(form.get("signal", ""), "signal")
+    if signal is not None:
+        event["signal"] = signal
+    try:
+        checked = GridEventIn().load(event)
+    except ValidationError as exc:
+        problems = exc.normalized_messages().items()
+        abort(400, "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in problems))
+    made = ledger().report_grid_event(checked)
+    flash(f"{made['event_type']} {made['event_id']} on feeder {made['feeder']} reported.")
+    return redirect(url_for("dashboard.events"))
+
+
+def end(event_id: str) -> Any:
+    check_csrf()
+    require_role(*STAFF)
+    made = ledger().end_grid_event(event_id, datetime.now(UTC).strftime(FMT))
+    flash(f"{made['event_type']} {made['event_id']} ended at {made['end']}.")
+    return redirect(url_for("dashboard.events"))
