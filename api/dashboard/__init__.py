@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, request
 
-from api.dashboard import audit, consents, energy, events, market, session
+from api.dashboard import audit, bills, consents, energy, events, market, session
 
 PREFIX = "/ui"
 POLICY = (
@@ -31,7 +31,7 @@ bp = Blueprint(
     template_folder="templates",
     static_folder="static",
 )
-for pages in (session, energy, consents, market, events, audit):
+for pages in (session, energy, bills, consents, market, events, audit):
     pages.register(bp)
 
 

@@ -16,7 +16,7 @@ from apiflask import abort
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
-from api.dashboard.session import check_csrf, page
+from api.dashboard.session import check_csrf, own_household, page
 from api.ledger import ledger
 from api.routes.schemas import ConsentIn
 
@@ -28,13 +28,6 @@ def register(bp: Blueprint) -> None:
     bp.add_url_rule("/consents", "consents", page(consents))
     bp.add_url_rule("/consents", "grant", page(grant), methods=["POST"])
     bp.add_url_rule("/consents/<consent_id>/revocation", "revoke", page(revoke), methods=["POST"])
-
-
-def own_household() -> str:
-    caller = ledger().caller
-    if caller.household_id is None:
-        abort(403, f"{caller.enrollment_id} is not a household: consents are a household's")
-    return caller.household_id
 
 
 def consents() -> Any:

@@ -17,7 +17,7 @@ from typing import Any
 from apiflask import abort
 from flask import Blueprint, render_template, request
 
-from api.dashboard.session import page
+from api.dashboard.session import own_household, page
 from api.ledger import ledger
 
 FMT = "%Y-%m-%dT%H:%M:%SZ"
@@ -60,23 +60,21 @@ def chart(intervals: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def energy_day() -> Any:
-    caller = ledger().caller
-    if caller.household_id is None:
-        abort(403, f"{caller.enrollment_id} is not a household: this page shows a household's own")
+    household = own_household()
     day = chosen_day()
     start, end = day.strftime(FMT), (day + timedelta(days=1)).strftime(FMT)
-    intervals = by_interval(ledger().readings(caller.household_id, start, end))
+    intervals = by_interval(ledger().readings(household, start, end))
     totals = {
         "import_wh": sum(i["import_wh"] for i in intervals),
         "export_wh": sum(i["export_wh"] for i in intervals),
     }
     trades = [
-        {**t, "side": "sold" if t["seller"] == caller.household_id else "bought"}
+        {**t, "side": "sold" if t["seller"] == household else "bought"}
         for t in sorted(ledger().trades(start, end), key=lambda t: t["interval_start"])
     ]
     return render_template(
         "dashboard/energy.html",
-        household=caller.household_id,
+        household=household,
         day=day,
         previous=day - timedelta(days=1),
         following=day + timedelta(days=1),

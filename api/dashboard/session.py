@@ -42,7 +42,11 @@ from client.facade import Forbidden
 View = Callable[..., Any]
 # what each role's people find on the dashboard: (endpoint, title)
 PAGES: dict[str, tuple[tuple[str, str], ...]] = {
-    "household": (("dashboard.energy", "My energy"), ("dashboard.consents", "Consents")),
+    "household": (
+        ("dashboard.energy", "My energy"),
+        ("dashboard.bill", "My bill"),
+        ("dashboard.consents", "Consents"),
+    ),
     "operator": (("dashboard.market", "Market"), ("dashboard.events", "Grid events")),
     "billing": (("dashboard.market", "Market"), ("dashboard.events", "Grid events")),
     "regulator": (
@@ -149,6 +153,14 @@ def require_role(*roles: str) -> None:
     role = ledger().caller.role
     if role not in roles:
         abort(403, f"role {role!r} may not open this page; it is for: {', '.join(roles)}")
+
+
+def own_household() -> str:
+    """The signed-in household's id, from its certificate; a 403 page for anyone else."""
+    caller = ledger().caller
+    if caller.household_id is None:
+        abort(403, f"{caller.enrollment_id} is not a household: this page is a household's own")
+    return caller.household_id
 
 
 def community() -> str | None:

@@ -23,6 +23,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from xml.etree import ElementTree
 
 import pytest
 from api_client import (
@@ -35,12 +36,15 @@ from api_client import (
     make_app,
     secret,
 )
-from community_fixtures import DAY, HOUSEHOLDS, register, submit_day
+from community_fixtures import DAY, HOUSEHOLDS, approved_tariff, contract, register, submit_day
 from playwright.sync_api import Browser, Page, sync_playwright
 from waitress.server import create_server
 
+from client import GatewayError
 from gridspec.readings import CLOCK_SKEW
+from network.connect import gateway
 from network.scenario import day_readings
+from network.topology import REGULATOR, UTILITY
 
 pytestmark = pytest.mark.usefixtures("fabric_network")
 
@@ -58,6 +62,7 @@ FLAGS = [
 H1, H2 = HOUSEHOLDS[0], HOUSEHOLDS[1]  # h-001 (household1), h-002 (household2)
 ORGS = ("utility", "community", "regulator")
 MARKET_HOURS = (4, 5, 6)  # when no other test trades
+BILL_DAY = date(2026, 2, 20)  # a day of h-001 no other test bills (an invoice is final)
 FMT = "%Y-%m-%dT%H:%M:%SZ"
 
 
@@ -394,3 +399,45 @@ def test_the_regulator_reads_a_channels_configuration_history(
     assert "UtilityMSP" in (genesis.text_content() or "")
     screenshot(page, "regulator-history")
     page.close()
+
+
+@pytest.fixture(scope="module")
+def billed() -> dict[str, Any]:
+    """h-001's invoice of BILL_DAY, issued by billing unless an earlier run issued it."""
+    submit_day(H1, day_readings(H1, BILL_DAY))
+    period = ("h-001", BILL_DAY.isoformat(), (BILL_DAY + timedelta(days=1)).isoformat())
+    with gateway(REGULATOR, "auditor1") as gw:
+        try:
+            contract(gw, "BillingContract").evaluate("GetInvoiceEvidence", args=period)
+        except GatewayError:
+            approved_tariff()
+            with gateway(UTILITY, "billing1") as billing:
+                contract(billing, "BillingContract").submit("GenerateInvoice", args=period)
+    with api_session() as api:
+        path = f"{SUNNYSIDE}/households/h-001/invoices/{period[1]}/{period[2]}"
+        return dict(api.ok("GET", path, HOUSEHOLD, 200))
+
+
+def test_a_household_reads_its_bill_and_downloads_it_as_green_button(
+    page: Page, served: str, billed: dict[str, Any]
+) -> None:
+    sign_in(page, served, "household1")
+    page.click("nav >> text=My bill")
+    page.goto(f"{served}/ui/bill?day={BILL_DAY}")
+    assert page.text_content("#invoice-total") == str(billed["total"])
+    codes = [row.get_attribute("data-code") for row in page.locator("table.invoice tbody tr").all()]
+    assert codes == [line["code"] for line in billed["lines"]]
+    screenshot(page, "household-bill")
+    with page.expect_download() as download:
+        page.click("a.download")
+    xml = Path(download.value.path()).read_bytes()
+    root = ElementTree.fromstring(xml)
+    assert root.tag == "{http://www.w3.org/2005/Atom}feed"
+    assert b"UsageSummary" in xml and b"h-001" in xml
+
+
+def test_a_day_without_a_bill_says_so(page: Page, served: str) -> None:
+    sign_in(page, served, "household1")
+    page.goto(f"{served}/ui/bill?day=2024-01-01")
+    assert "billing has not issued one" in (page.text_content(".empty") or "")
+    assert page.locator("a.download").count() == 0

@@ -19,6 +19,8 @@ from api.dashboard.session import PAGES
 PAGES_BEHIND_SIGN_IN = [
     "/ui/",
     "/ui/energy",
+    "/ui/bill",
+    "/ui/bill.xml",
     "/ui/consents",
     "/ui/market",
     "/ui/events",
@@ -101,7 +103,8 @@ def test_the_api_still_answers_json_beside_the_pages(client):
 
 
 def test_each_role_finds_the_pages_of_the_issues_journeys():
-    assert [e for e, _ in PAGES["household"]] == ["dashboard.energy", "dashboard.consents"]
+    household = [e for e, _ in PAGES["household"]]
+    assert household == ["dashboard.energy", "dashboard.bill", "dashboard.consents"]
     assert [e for e, _ in PAGES["operator"]] == ["dashboard.market", "dashboard.events"]
     assert PAGES["billing"] == PAGES["operator"]
     assert [e for e, _ in PAGES["regulator"]] == ["dashboard.audit", "dashboard.history"]
