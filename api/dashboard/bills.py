@@ -13,7 +13,7 @@ from typing import Any
 from apiflask import abort
 from flask import Blueprint, Response, render_template
 
-from api.dashboard.energy import chosen_day
+from api.dashboard.energy import chosen_day, days_around
 from api.dashboard.session import own_household, page
 from api.errors import chaincode_refusal
 from api.ledger import ledger
@@ -47,10 +47,8 @@ def bill() -> Any:
     return render_template(
         "dashboard/bill.html",
         household=household,
-        day=day,
-        previous=day - timedelta(days=1),
-        following=day + timedelta(days=1),
         invoice=invoice,
+        **days_around(day),
     )
 
 

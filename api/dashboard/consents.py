@@ -14,9 +14,8 @@ from typing import Any
 
 from apiflask import abort
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from marshmallow import ValidationError
 
-from api.dashboard.session import check_csrf, own_household, page
+from api.dashboard.session import check_csrf, loaded, own_household, page
 from api.ledger import ledger
 from api.routes.schemas import ConsentIn
 
@@ -68,11 +67,7 @@ def grant() -> Any:
         "data_to": midnight(form.get("data_to", "")),
         "expires_at": midnight(form.get("expires_at", "")),
     }
-    try:
-        checked = ConsentIn().load(consent)
-    except ValidationError as exc:
-        problems = exc.normalized_messages().items()
-        abort(400, "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in problems))
+    checked = loaded(ConsentIn(), consent)
     made = ledger().grant_consent(
         checked["consent_id"],
         checked["grantee"],

@@ -38,6 +38,11 @@ def chosen_day() -> date:
         abort(400, f"day {text[:32]!r} is not a date: give it as YYYY-MM-DD")
 
 
+def days_around(day: date) -> dict[str, date]:
+    """A day page's day and the days its arrows lead to."""
+    return {"day": day, "previous": day - timedelta(days=1), "following": day + timedelta(days=1)}
+
+
 def by_interval(readings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each interval's import and export, summed over the household's meters, in order."""
     totals: dict[str, dict[str, int]] = defaultdict(lambda: {"import_wh": 0, "export_wh": 0})
@@ -75,11 +80,9 @@ def energy_day() -> Any:
     return render_template(
         "dashboard/energy.html",
         household=household,
-        day=day,
-        previous=day - timedelta(days=1),
-        following=day + timedelta(days=1),
         intervals=intervals,
         totals=totals,
         chart=chart(intervals),
         trades=trades,
+        **days_around(day),
     )

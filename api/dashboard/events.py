@@ -14,9 +14,8 @@ from typing import Any
 
 from apiflask import abort
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from marshmallow import ValidationError
 
-from api.dashboard.session import check_csrf, page, require_role
+from api.dashboard.session import check_csrf, loaded, page, require_role
 from api.ledger import ledger
 from api.routes.schemas import GridEventIn
 from gridspec.grid_events import ALERT_TYPES, EVENT_TYPES
@@ -83,11 +82,7 @@ def report() -> Any:
     signal = whole(form.get("signal", ""), "signal")
     if signal is not None:
         event["signal"] = signal
-    try:
-        checked = GridEventIn().load(event)
-    except ValidationError as exc:
-        problems = exc.normalized_messages().items()
-        abort(400, "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in problems))
+    checked = loaded(GridEventIn(), event)
     made = ledger().report_grid_event(checked)
     flash(f"{made['event_type']} {made['event_id']} on feeder {made['feeder']} reported.")
     return redirect(url_for("dashboard.events"))

@@ -31,7 +31,7 @@ from flask import (
     url_for,
 )
 from itsdangerous import BadSignature
-from marshmallow import ValidationError
+from marshmallow import Schema, ValidationError
 
 from api.auth import LoginIn, enroll_into_wallet, issue_token, serializer, verify_token
 from api.errors import commit_error, gateway_error
@@ -84,13 +84,26 @@ def login() -> Any:
         form = LoginIn().load({k: request.form.get(k, "") for k in ("enrollment_id", "secret")})
         user = enroll_into_wallet(form["enrollment_id"], form["secret"])
     except ValidationError as exc:
-        problems = exc.normalized_messages().items()
-        return signin_refused(400, "; ".join(f"{k}: {' '.join(v)}" for k, v in problems))
+        return signin_refused(400, problems(exc))
     except HTTPError as exc:
         return signin_refused(exc.status_code, str(exc.message))
     session.clear()
     session["token"] = issue_token(user)
     return redirect(url_for("dashboard.home"))
+
+
+def problems(exc: ValidationError) -> str:
+    """A form's validation errors in one line: `field: message; ...`."""
+    found = exc.normalized_messages().items()
+    return "; ".join(f"{field}: {' '.join(map(str, said))}" for field, said in found)
+
+
+def loaded(schema: Schema, form: dict[str, Any]) -> dict[str, Any]:
+    """`form` checked by the API's own schema of the same request; a 400 page says why not."""
+    try:
+        return dict(schema.load(form))
+    except ValidationError as exc:
+        abort(400, problems(exc))
 
 
 def signin_refused(status: int, message: str) -> Any:
