@@ -44,19 +44,26 @@ FMT = "%Y-%m-%dT%H:%M:%SZ"
 LIMITS = {"max_buy_price_per_kwh": 24, "min_sell_price_per_kwh": 7, "max_wh_per_interval": 500}
 
 
-def late_interval() -> str:
-    """An interval of the late evening five days ago with no order yet: no other test
-    trades there (they take nights, midday, afternoons, and the evening three days ago)."""
+def late_interval(household: Household) -> str:
+    """An interval of the late evening five days ago with no order yet, in which the
+    household's agent finds something worth trading: no other test trades there (they
+    take nights, midday, afternoons, and the evening three days ago).
+
+    Whether the agent trades depends on its forecast, and the simulated household's
+    readings are drawn per meter id, which is new each run, so the interval is chosen
+    by what the agent would do, not fixed."""
     start = datetime.now(UTC).replace(hour=21, minute=0, second=0, microsecond=0)
     start -= timedelta(days=5)
+    agent = BiddingAgent(AgentLimits.from_record(LIMITS))
     with gateway(REGULATOR, "auditor1") as gw:
         market = contract(gw, "MarketContract")
         for slot in range(12):
             interval = (start + slot * timedelta(minutes=15)).strftime(FMT)
             book = json.loads(market.evaluate("GetOrderBook", args=(interval,)))
-            if not book["cleared"]:
+            wanted = agent.order(forecast_of(household, interval), prices_at(interval))
+            if not book["cleared"] and wanted is not None:
                 return interval
-    pytest.fail("every late interval five days ago is cleared; run `make clean`")
+    pytest.fail("no late interval five days ago is both free and worth trading; `make clean`")
 
 
 def order(side: str, energy_wh: int, price: int, interval: str) -> bytes:
@@ -130,7 +137,7 @@ def parties() -> tuple[Household, Enrollment, Enrollment, str]:
 def test_an_agent_trades_only_while_delegated_and_within_the_limits(parties) -> None:
     simulated, household, agent, agent_id = parties
     household_id = simulated.household_id
-    interval = late_interval()
+    interval = late_interval(simulated)
     with pytest.raises(EndorseError) as undelegated:
         place(agent, order("bid", 100, 20, interval))
     assert f"household {household_id} has not delegated to agent {agent_id}" in str(
