@@ -156,7 +156,9 @@ def admitted(api: Api, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Adm
     whoever else is needed) signs, the regulator submits; then its channel and chaincode."""
     folder = tmp_path_factory.mktemp("onboarding")
     needed = majority("consortium")
-    port_base = 20000 + int(KEY[5:], 16) % 30 * 1000  # far from the other tests' orgs
+    # far from the other tests' orgs, and below the kernel's ephemeral ports (32768 and
+    # up), which the clients of other tests (browsers, servers on port 0) take at random
+    port_base = 20000 + int(KEY[5:], 16) % 12 * 1000
     load = ReadingLoad()
     load.start()
     try:
