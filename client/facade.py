@@ -183,6 +183,10 @@ class Ledger:
     def meter(self, meter_id: str) -> Any:
         return self.call("GetMeter", meter_id)
 
+    def meters(self, household_id: str = "") -> Any:
+        """A household's meters (its own, for a household), or every meter (staff)."""
+        return self.call("ListMeters", household_id)
+
     def purge_household(self, household_id: str, reason: str) -> Any:
         return self.call("PurgeHousehold", household_id, reason)
 
@@ -224,6 +228,9 @@ class Ledger:
 
     def tariff(self, tariff_id: str) -> Any:
         return self.call("GetTariff", tariff_id)
+
+    def tariffs(self) -> Any:
+        return self.call("ListTariffs")
 
     def tariff_in_force(self, day: str) -> Any:
         return self.call("TariffInForce", day)
@@ -272,6 +279,10 @@ class Ledger:
         payload = json.dumps([dict(order) for order in orders]).encode()
         return self.call("AuditClearing", interval_start, transient={"orders": payload})
 
+    def my_orders(self, start: str, end: str) -> Any:
+        """The signed-in household's own orders of [start, end), a day at most."""
+        return self.call("ListMyOrders", start, end)
+
     def trades(self, start: str, end: str) -> Any:
         """A household's own trades, or every trade for the market's staff."""
         return self.call("ListTrades", start, end)
@@ -293,6 +304,10 @@ class Ledger:
         return self.call("GetInvoiceEvidence", household_id, period_start, period_end)
 
     # access records -------------------------------------------------------------------
+
+    def invoices_issued(self, start: str, end: str) -> Any:
+        """The public evidence of the invoices whose period starts in [start, end)."""
+        return self.call("ListInvoiceEvidence", start, end)
 
     def accesses(self, household_id: str, start: str, end: str) -> Any:
         """The household's own access records recorded in [start, end), newest first."""

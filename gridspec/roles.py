@@ -62,6 +62,8 @@ RULES: dict[str, Rule] = {
     "PurgeExpiredReadings": OPERATOR,
     "SetKeySalt": Rule(("admin",), (UTILITY, COMMUNITY)),
     "GetMeter": ANYONE,
+    # a household its own meters; the staff every meter of the channel
+    "ListMeters": Rule(("household", *MARKET_STAFF.roles), (UTILITY, COMMUNITY)),
     "PurgeHousehold": OPERATOR,
     "GrantConsent": HOUSEHOLD,
     "RevokeConsent": HOUSEHOLD,
@@ -70,6 +72,7 @@ RULES: dict[str, Rule] = {
     "ApproveTariff": Rule(("regulator",), (REGULATOR,)),
     "GetTariff": ANYONE,
     "TariffInForce": ANYONE,
+    "ListTariffs": ANYONE,
     "PlaceOrder": Rule(("household", "agent"), (COMMUNITY,)),
     "GrantAgent": HOUSEHOLD,
     "RevokeAgent": HOUSEHOLD,
@@ -81,10 +84,12 @@ RULES: dict[str, Rule] = {
     "GetClearingDetail": MARKET_STAFF,
     "GetClearingDisclosure": MARKET_STAFF,
     "AuditClearing": ANYONE,
+    "ListMyOrders": HOUSEHOLD,
     "ListTrades": Rule(("household", *MARKET_STAFF.roles), (UTILITY, COMMUNITY)),
     "GenerateInvoice": Rule(("billing",), (UTILITY,)),
     "GetInvoice": Rule(("household", "billing"), (UTILITY, COMMUNITY)),
     "GetInvoiceEvidence": ANYONE,
+    "ListInvoiceEvidence": ANYONE,
     # the readers of households' data but the households themselves; not the regulator's
     # org, whose peer holds no private data and whose identities may not write it
     "RecordAccess": Rule(("operator", "billing", "third_party"), (UTILITY, COMMUNITY)),

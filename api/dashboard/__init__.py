@@ -14,9 +14,26 @@ Content-Security-Policy allows this origin's scripts, styles and images only.
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, request
+from typing import Any
 
-from api.dashboard import audit, bills, consents, energy, events, market, session
+from apiflask import APIFlask, HTTPError
+from flask import Blueprint, Response, request
+
+from api.dashboard import (
+    audit,
+    bills,
+    consents,
+    energy,
+    events,
+    funding,
+    invoices,
+    market,
+    membership,
+    meters,
+    my_market,
+    regulator,
+    session,
+)
 
 PREFIX = "/ui"
 POLICY = (
@@ -31,7 +48,21 @@ bp = Blueprint(
     template_folder="templates",
     static_folder="static",
 )
-for pages in (session, energy, bills, consents, market, events, audit):
+for pages in (
+    session,
+    energy,
+    my_market,
+    bills,
+    consents,
+    funding,
+    meters,
+    market,
+    invoices,
+    events,
+    audit,
+    regulator,
+    membership,
+):
     pages.register(bp)
 
 
@@ -45,7 +76,7 @@ def guarded(response: Response) -> Response:
     return response
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: APIFlask) -> None:
     # the page session is the dashboard's alone: sent to /ui only, never cross-site
     app.config.update(
         SESSION_COOKIE_NAME="gridledger_ui",
@@ -55,3 +86,11 @@ def init_app(app: Flask) -> None:
     )
     app.register_blueprint(bp)
     app.after_request(guarded)
+    api_errors = app.error_callback
+
+    @app.error_processor
+    def page_or_json(error: HTTPError) -> Any:
+        """Under /ui an error (an unknown page, a wrong method) is a page; elsewhere JSON."""
+        if request.path == PREFIX or request.path.startswith(PREFIX + "/"):
+            return session.refused(error.status_code, str(error.message))
+        return api_errors(error)

@@ -9,17 +9,18 @@ data by anyone else, with the consent that allowed it.
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from apiflask import abort
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from api.dashboard.energy import format_day
 from api.dashboard.session import check_csrf, loaded, own_household, page
 from api.ledger import ledger
 from api.routes.schemas import ConsentIn
+from gridspec.readings import format_instant
 
-FMT = "%Y-%m-%dT%H:%M:%SZ"
 RECORDS_DAYS = 30
 
 
@@ -34,14 +35,14 @@ def consents() -> Any:
     now = datetime.now(UTC)
     since = now - timedelta(days=RECORDS_DAYS)
     granted = sorted(ledger().consents(), key=lambda c: c["granted_at"], reverse=True)
-    records = ledger().accesses(household, since.strftime(FMT), now.strftime(FMT))
+    records = ledger().accesses(household, format_instant(since), format_instant(now))
     return render_template(
         "dashboard/consents.html",
         household=household,
         consents=granted,
         records=records,
         days=RECORDS_DAYS,
-        now=now.strftime(FMT),
+        now=format_instant(now),
         today=now.date(),
     )
 
@@ -52,7 +53,7 @@ def midnight(text: str) -> str:
         day = date.fromisoformat(text)
     except ValueError:
         abort(400, f"{text[:32]!r} is not a date: give it as YYYY-MM-DD")
-    return datetime.combine(day, time(), UTC).strftime(FMT)
+    return format_day(day)
 
 
 def grant() -> Any:

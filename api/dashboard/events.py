@@ -15,14 +15,13 @@ from typing import Any
 from apiflask import abort
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from api.dashboard.session import check_csrf, loaded, page, require_role
+from api.dashboard.session import STAFF, check_csrf, loaded, page, require_role
 from api.ledger import ledger
 from api.routes.schemas import GridEventIn
 from gridspec.grid_events import ALERT_TYPES, EVENT_TYPES
+from gridspec.readings import format_instant
 
-FMT = "%Y-%m-%dT%H:%M:%SZ"
 TIMELINE_DAYS = 30
-STAFF = ("operator", "billing")
 
 
 def register(bp: Blueprint) -> None:
@@ -35,7 +34,7 @@ def timeline() -> Any:
     require_role(*STAFF)
     now = datetime.now(UTC)
     since = now - timedelta(days=TIMELINE_DAYS)
-    found = ledger().grid_events(since.strftime(FMT), (now + timedelta(days=1)).strftime(FMT))
+    found = ledger().grid_events(format_instant(since), format_instant(now + timedelta(days=1)))
     events = sorted(found, key=lambda e: e["start"], reverse=True)
     return render_template(
         "dashboard/events.html",
@@ -55,7 +54,7 @@ def utc(text: str, field: str) -> str:
         moment = datetime.strptime(text, "%Y-%m-%dT%H:%M")
     except ValueError:
         abort(400, f"{field} {text[:32]!r} is not a time: give it as YYYY-MM-DDTHH:MM (UTC)")
-    return moment.strftime(FMT)
+    return format_instant(moment)
 
 
 def whole(text: str, field: str) -> int | None:
@@ -91,6 +90,6 @@ def report() -> Any:
 def end(event_id: str) -> Any:
     check_csrf()
     require_role(*STAFF)
-    made = ledger().end_grid_event(event_id, datetime.now(UTC).strftime(FMT))
+    made = ledger().end_grid_event(event_id, format_instant(datetime.now(UTC)))
     flash(f"{made['event_type']} {made['event_id']} ended at {made['end']}.")
     return redirect(url_for("dashboard.events"))

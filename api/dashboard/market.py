@@ -15,14 +15,13 @@ from typing import Any
 from apiflask import abort
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from api.dashboard.session import check_csrf, page, require_role
+from api.dashboard.session import STAFF, check_csrf, page, require_role
 from api.ledger import ledger
+from gridspec.readings import format_instant, parse_instant
 
-FMT = "%Y-%m-%dT%H:%M:%SZ"
 INTERVAL = timedelta(minutes=15)
 WINDOW = 16  # intervals a page shows: four hours
 DEFAULT_HOUR = 10  # where the day's solar surplus, and so the market, usually is
-STAFF = ("operator", "billing")
 
 
 def register(bp: Blueprint) -> None:
@@ -48,11 +47,11 @@ def intervals(start: datetime) -> list[dict[str, Any]]:
     """Each interval of the window: its order book, clearing and trades."""
     end = start + WINDOW * INTERVAL
     by_interval: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for trade in ledger().trades(start.strftime(FMT), end.strftime(FMT)):
+    for trade in ledger().trades(format_instant(start), format_instant(end)):
         by_interval[trade["interval_start"]].append(trade)
     rows = []
     for index in range(WINDOW):
-        interval = (start + index * INTERVAL).strftime(FMT)
+        interval = format_instant(start + index * INTERVAL)
         book = ledger().order_book(interval)
         clearing = ledger().clearing(interval) if book["cleared"] else None
         trades = by_interval.get(interval, [])
@@ -86,7 +85,7 @@ def market() -> Any:
 def back_to(interval_start: str) -> Any:
     """The market page whose window holds `interval_start`."""
     try:
-        moment = datetime.strptime(interval_start, FMT)
+        moment = parse_instant(interval_start, "interval_start")
     except ValueError:
         return redirect(url_for("dashboard.market"))
     return redirect(url_for("dashboard.market", day=moment.date().isoformat(), hour=moment.hour))

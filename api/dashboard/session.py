@@ -40,19 +40,34 @@ from client import CommitError, GatewayError
 from client.facade import Forbidden
 
 View = Callable[..., Any]
+STAFF = ("operator", "billing")  # the utility's people of the market and the meters
 # what each role's people find on the dashboard: (endpoint, title)
 PAGES: dict[str, tuple[tuple[str, str], ...]] = {
     "household": (
         ("dashboard.energy", "My energy"),
+        ("dashboard.my_market", "My market"),
         ("dashboard.bill", "My bill"),
         ("dashboard.consents", "Consents"),
+        ("dashboard.funding", "Funding"),
     ),
-    "operator": (("dashboard.market", "Market"), ("dashboard.events", "Grid events")),
-    "billing": (("dashboard.market", "Market"), ("dashboard.events", "Grid events")),
+    "operator": (
+        ("dashboard.meters", "Meters"),
+        ("dashboard.market", "Market"),
+        ("dashboard.events", "Grid events"),
+    ),
+    "billing": (
+        ("dashboard.meters", "Meters"),
+        ("dashboard.market", "Market"),
+        ("dashboard.invoices", "Invoices"),
+        ("dashboard.events", "Grid events"),
+    ),
     "regulator": (
         ("dashboard.audit", "Chain verification"),
         ("dashboard.history", "Configuration history"),
+        ("dashboard.tariffs", "Tariffs"),
+        ("dashboard.aggregates", "Aggregates"),
     ),
+    "admin": (("dashboard.membership", "Membership changes"),),
 }
 
 
@@ -60,7 +75,7 @@ def register(bp: Blueprint) -> None:
     bp.add_url_rule("/login", "login", login, methods=["GET", "POST"])
     bp.add_url_rule("/logout", "logout", logout, methods=["POST"])
     bp.add_url_rule("/", "home", page(home))
-    bp.context_processor(lambda: {"csrf_token": csrf_token, "org_name": lambda: access().org})
+    bp.app_context_processor(lambda: {"csrf_token": csrf_token, "org_name": lambda: access().org})
 
 
 def csrf_token() -> str:

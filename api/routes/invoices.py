@@ -13,7 +13,8 @@ from apiflask import APIBlueprint
 
 from api.auth import auth
 from api.ledger import ledger
-from api.routes.schemas import Invoice, InvoiceEvidence, InvoiceIn
+from api.routes.common import Page, PageQuery, page_of
+from api.routes.schemas import Days, Invoice, InvoiceEvidence, InvoiceIn
 
 bp = APIBlueprint("invoices", __name__, tag="Invoices")
 
@@ -27,6 +28,19 @@ def generate(request: dict[str, str]) -> Any:
     return ledger().generate_invoice(
         request["household_id"], request["period_start"], request["period_end"]
     )
+
+
+@bp.get("/invoices")
+@bp.auth_required(auth)
+@bp.input(Days, location="query", arg_name="days")
+@bp.input(PageQuery, location="query", arg_name="paging")
+@bp.output(Page)
+@bp.doc(
+    summary="The evidence of every invoice whose period starts in [start, end) (days, a "
+    "year at most): what billing issued, for anyone to check"
+)
+def issued(days: dict[str, str], paging: dict[str, Any]) -> Any:
+    return page_of(ledger().invoices_issued(days["start"], days["end"]), paging)
 
 
 @bp.get("/households/<household_id>/invoices/<period_start>/<period_end>")

@@ -34,6 +34,19 @@ def place(order: dict[str, Any]) -> Any:
     return ledger().place_order(order)
 
 
+@bp.get("/orders")
+@bp.auth_required(auth)
+@bp.input(Period, location="query", arg_name="period")
+@bp.input(PageQuery, location="query", arg_name="paging")
+@bp.output(Page)
+@bp.doc(
+    summary="The signed-in household's own orders of the intervals in [start, end), a "
+    "day at most, as placed (side, energy, price limit)"
+)
+def my_orders(period: dict[str, str], paging: dict[str, Any]) -> Any:
+    return page_of(ledger().my_orders(period["start"], period["end"]), paging)
+
+
 @bp.get("/intervals/<interval_start>/order-book")
 @bp.auth_required(auth)
 @bp.output(OrderBook)

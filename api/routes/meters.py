@@ -8,7 +8,8 @@ from apiflask import APIBlueprint
 
 from api.auth import auth
 from api.ledger import ledger
-from api.routes.schemas import Meter, MeterIn
+from api.routes.common import Page, PageQuery, page_of
+from api.routes.schemas import Meter, MeterIn, MeterQuery
 
 bp = APIBlueprint("meters", __name__, url_prefix="/meters", tag="Meters")
 
@@ -26,6 +27,19 @@ def register(meter: dict[str, Any]) -> Any:
         meter["device_public_key"],
         meter.get("personal"),
     )
+
+
+@bp.get("")
+@bp.auth_required(auth)
+@bp.input(MeterQuery, location="query", arg_name="query")
+@bp.input(PageQuery, location="query", arg_name="paging")
+@bp.output(Page)
+@bp.doc(
+    summary="Meters with the last day each sent readings: a household's own, or every "
+    "meter (or one household's) for the utility's and community's staff"
+)
+def index(query: dict[str, str], paging: dict[str, Any]) -> Any:
+    return page_of(ledger().meters(query["household_id"]), paging)
 
 
 @bp.get("/<meter_id>")

@@ -15,6 +15,21 @@ class Period(Schema):
     end = String(required=True, validate=UTC)
 
 
+class Days(Schema):
+    """Days [start, end), end exclusive."""
+
+    start = String(required=True, validate=DAY)
+    end = String(required=True, validate=DAY)
+
+
+class MeterQuery(Schema):
+    household_id = String(
+        load_default="",
+        validate=Length(0, 64),
+        metadata={"description": "one household's meters; empty: every meter (staff)"},
+    )
+
+
 class BillingPeriod(Schema):
     period_start = String(required=True, validate=DAY)
     period_end = String(required=True, validate=DAY)

@@ -30,6 +30,14 @@ def approve(tariff_id: str) -> Any:
     return ledger().approve_tariff(tariff_id)
 
 
+@bp.get("")
+@bp.auth_required(auth)
+@bp.output(Tariff(many=True))
+@bp.doc(summary="Every tariff, approved or awaiting the regulator, by the day it starts")
+def index() -> Any:
+    return ledger().tariffs()
+
+
 @bp.get("/<tariff_id>")
 @bp.auth_required(auth)
 @bp.output(Tariff)

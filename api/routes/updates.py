@@ -190,22 +190,31 @@ def show(update_id: str) -> Any:
 @bp.doc(summary="Sign with your own admin key (no body), or add another org's signature")
 @admin_required
 def add_signature(update_id: str, request: dict[str, Any]) -> Any:
+    if request["signature"] is None:
+        return sign_here(update_id).to_json(), 201
+    return keep_signature(update_id, UpdateSignature.from_json(request["signature"])).to_json(), 201
+
+
+def sign_here(update_id: str) -> UpdateSignature:
+    """This org's signature of a kept proposal, made with the signed-in admin's own key."""
+    proposal = kept(update_id)
+    if proposal.kind in MEMBERSHIP and proposal.subject == access().msp_id:
+        abort(403, f"{access().msp_id} may not sign a change of its own membership")
+    identity, signer, _ = admin_session()
+    return keep_signature(update_id, sign(proposal, identity, signer))
+
+
+def keep_signature(update_id: str, signature: UpdateSignature) -> UpdateSignature:
+    """Check a signature against the kept proposal and keep it, until it is submitted."""
     proposal = kept(update_id)
     if store().receipt(update_id) is not None:
         abort(409, f"update {update_id} was already submitted")
-    if request["signature"] is not None:
-        signature = UpdateSignature.from_json(request["signature"])
-    else:
-        if proposal.kind in MEMBERSHIP and proposal.subject == access().msp_id:
-            abort(403, f"{access().msp_id} may not sign a change of its own membership")
-        identity, signer, _ = admin_session()
-        signature = sign(proposal, identity, signer)
     try:
         check(proposal, signature)
     except ValueError as exc:
         abort(400, str(exc))
     store().save_signature(signature)
-    return signature.to_json(), 201
+    return signature
 
 
 @bp.post("/<update_id>/submission")

@@ -82,6 +82,8 @@ from chaincode.runtime.private import (
 __all__ = ["BillingContract", "may_read_invoice", "period_access"]
 
 MAX_PERIOD_DAYS = 62
+MAX_LISTING_DAYS = 366
+EVIDENCE = "invoicerec~"
 
 
 async def invoice_key(ctx: Any, household_id: str, start: str, end: str) -> str:
@@ -90,7 +92,7 @@ async def invoice_key(ctx: Any, household_id: str, start: str, end: str) -> str:
 
 
 def evidence_key(household_id: str, start: str, end: str) -> str:
-    return f"invoicerec~{household_id}~{start}~{end}"
+    return f"{EVIDENCE}{household_id}~{start}~{end}"
 
 
 def period_days(start: str, end: str) -> list[str]:
@@ -102,6 +104,17 @@ def period_days(start: str, end: str) -> list[str]:
     if not 0 < days <= MAX_PERIOD_DAYS:
         raise ValidationError(f"a billing period is 1 to {MAX_PERIOD_DAYS} days, end exclusive")
     return [(first + timedelta(days=n)).isoformat() for n in range(days)]
+
+
+def listing_days(start: str, end: str) -> tuple[str, str]:
+    """A listing's [start, end) days, checked: at most a year, end after start."""
+    try:
+        first, last = parse_date(start, "start"), parse_date(end, "end")
+    except DomainError as exc:
+        raise ValidationError(str(exc)) from exc
+    if not 0 < (last - first).days <= MAX_LISTING_DAYS:
+        raise ValidationError(f"a listing covers 1 to {MAX_LISTING_DAYS} days, end exclusive")
+    return start, end
 
 
 def may_read_invoice(who: Caller, household_id: str) -> None:
@@ -136,7 +149,7 @@ class BillingContract(Contract):
     Name = "BillingContract"
 
     def get_evaluate_transactions(self) -> list[str]:
-        return ["GetInvoice", "GetInvoiceEvidence"]
+        return ["GetInvoice", "GetInvoiceEvidence", "ListInvoiceEvidence"]
 
     async def GenerateInvoice(
         self, ctx: TransactionContext, household_id: str, period_start: str, period_end: str
@@ -216,6 +229,19 @@ class BillingContract(Contract):
                 f"no invoice of household {household_id} for {period_start}/{period_end}"
             )
         return canonical_json(record)
+
+    async def ListInvoiceEvidence(self, ctx: TransactionContext, start: str, end: str) -> str:
+        """The public evidence of every invoice whose period starts in [start, end) (days),
+        by period and household: what billing issued, for anyone on the channel to check."""
+        authorize(ctx)
+        first, last = listing_days(start, end)
+        found = [
+            record
+            for _, record in await list_json(ctx, *prefix_range(EVIDENCE))
+            if first <= record["period_start"] < last
+        ]
+        found.sort(key=lambda r: (r["period_start"], r["period_end"], r["household_id"]))
+        return canonical_json(found)
 
     async def _readings(
         self, ctx: Any, household_id: str, days: list[str]

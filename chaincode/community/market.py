@@ -54,8 +54,10 @@ from chaincode.community.market_orders import (
     commitment_of,
     commitment_prefix,
     domain,
+    order_intervals,
     order_key,
     order_key_with,
+    orders_of,
     parse_order,
     side_key,
     stored_order,
@@ -124,6 +126,7 @@ class MarketContract(Contract):
             "GetClearingDisclosure",
             "AuditClearing",
             "ListTrades",
+            "ListMyOrders",
         ]
 
     async def PlaceOrder(self, ctx: TransactionContext) -> str:
@@ -166,9 +169,10 @@ class MarketContract(Contract):
             )
         stored = placed.stored()
         await put_private(ctx, ORDERS, key, stored)
-        if marker is None:
-            side = {"side": placed.side, "salt": placed.salt}
-            await put_private_json(ctx, ORDERS, marker_key, side)
+        # the marker lists the household's orders of the interval, for ListMyOrders
+        side = marker or {"side": placed.side, "salt": placed.salt}
+        side = {**side, "orders": [*side.get("orders", []), order_id]}
+        await put_private_json(ctx, ORDERS, marker_key, side)
         await put_json(
             ctx, commitment_prefix(interval) + order_id, {"sha256": commitment_of(stored)}
         )
@@ -335,6 +339,13 @@ class MarketContract(Contract):
             ]
         views = await trades_of(ctx, salt, [(i, t) for i, t in keys])
         return canonical_json([view.record() for view in views])
+
+    async def ListMyOrders(self, ctx: TransactionContext, start: str, end: str) -> str:
+        """The caller household's own orders of the intervals in [start, end), a day at
+        most, as placed (side, energy, price limit), by interval."""
+        household_id = attributed_household(authorize(ctx))
+        intervals = order_intervals(start, end)
+        return canonical_json(await orders_of(ctx, await key_salt(ctx), household_id, intervals))
 
     async def _public_clearing(self, ctx: Any, interval_start: str) -> dict[str, Any]:
         interval = domain(check_interval_start, interval_start)

@@ -17,9 +17,18 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from chaincode.community.domain import Bid, DomainError, Offer, check_interval_start
+from chaincode.community.collections import ORDERS
+from chaincode.community.domain import (
+    INTERVALS_PER_DAY,
+    Bid,
+    DomainError,
+    Offer,
+    check_interval_start,
+    iter_intervals,
+)
 from chaincode.community.keyed import keyed_name, keyed_with
 from chaincode.runtime import ValidationError, canonical_bytes
+from chaincode.runtime.private import get_private_many
 from chaincode.runtime.state import parse_json
 
 __all__ = [
@@ -30,8 +39,10 @@ __all__ = [
     "commitment_prefix",
     "domain",
     "order_from",
+    "order_intervals",
     "order_key",
     "order_key_with",
+    "orders_of",
     "parse_order",
     "side_key",
     "stored_order",
@@ -156,3 +167,32 @@ def stored_order(record: Any, interval_start: str) -> PlacedOrder:
     if placed.record() != record:
         raise ValidationError(f"{name} has fields an order does not have")
     return placed
+
+
+def order_intervals(start: str, end: str) -> list[str]:
+    """The interval starts of a listing's [start, end): a day of them at most."""
+    intervals = domain(lambda: list(iter_intervals(start, end)))
+    if not 0 < len(intervals) <= INTERVALS_PER_DAY:
+        raise ValidationError(f"list orders of 1 to {INTERVALS_PER_DAY} intervals (a day)")
+    return intervals
+
+
+async def orders_of(
+    ctx: Any, salt: bytes, household_id: str, intervals: list[str]
+) -> list[dict[str, Any]]:
+    """A household's orders of *intervals*, as its side markers list them, without the
+    salts that seal them."""
+    marker_keys = [keyed_with(salt, "orderside", i, household_id) for i in intervals]
+    markers = await get_private_many(ctx, ORDERS, marker_keys)
+    keys = [
+        order_key_with(salt, interval, order_id)
+        for interval, raw in zip(intervals, markers, strict=True)
+        if raw is not None
+        for order_id in parse_json("side marker", raw).get("orders", [])
+    ]
+    found = []
+    for raw in await get_private_many(ctx, ORDERS, keys):
+        if raw is not None:
+            record = parse_json("order", raw)
+            found.append({k: v for k, v in record.items() if k != "salt"})
+    return found

@@ -19,10 +19,11 @@ from fabric_chaincode_python.fabric_contract_api import Contract, TransactionCon
 
 from chaincode.access import authorize
 from chaincode.community.collections import HOUSEHOLDS, READINGS
-from chaincode.community.consent import purge_consents
+from chaincode.community.consent import household_of, purge_consents
 from chaincode.community.meterdays import day_key, days_between, load_device_key
 from chaincode.community.times import tx_time
 from chaincode.runtime import (
+    AccessDenied,
     Conflict,
     NotFound,
     ValidationError,
@@ -36,6 +37,7 @@ from chaincode.runtime import (
 )
 from chaincode.runtime.private import (
     get_private,
+    get_private_hash,
     get_private_many,
     purge_private,
     put_private_json,
@@ -43,6 +45,7 @@ from chaincode.runtime.private import (
 )
 from chaincode.runtime.state import parse_json
 from gridspec.ids import IDENTIFIER
+from gridspec.reading_bundle import commitment_key
 from gridspec.readings import (
     MAX_METERS_PER_HOUSEHOLD,
     RETENTION_DAYS,
@@ -64,6 +67,7 @@ HOUSEHOLD_ID = re.compile(r"h-[A-Za-z0-9._-]{1,62}")
 FEEDER = IDENTIFIER
 PERSONAL_FIELDS = {"name", "address", "email", "phone"}
 PERSONAL_MAX = 200
+LAST_READING_DAYS = 7  # how far back a meter listing looks for the day a meter last sent
 
 
 def meter_key(meter_id: str) -> str:
@@ -156,13 +160,24 @@ def stored_days(meter: dict[str, Any], last: date) -> list[str]:
     return days_between(registered - timedelta(days=RETENTION_DAYS), last)
 
 
+async def last_day(ctx: Any, meter: dict[str, Any], today: date) -> str | None:
+    """The latest of the last week's days a meter has committed readings of, or None."""
+    if meter["status"] != "active":
+        return None
+    for back in range(LAST_READING_DAYS + 1):
+        day = (today - timedelta(days=back)).isoformat()
+        if await get_private_hash(ctx, READINGS, commitment_key(meter["meter_id"], day)):
+            return day
+    return None
+
+
 class MeterContract(Contract):
     """Meter registry and erasure of a household."""
 
     Name = "MeterContract"
 
     def get_evaluate_transactions(self) -> list[str]:
-        return ["GetMeter"]
+        return ["GetMeter", "ListMeters"]
 
     async def RegisterMeter(
         self,
@@ -214,6 +229,30 @@ class MeterContract(Contract):
     async def GetMeter(self, ctx: TransactionContext, meter_id: str) -> str:
         authorize(ctx)
         return canonical_json(await registered_meter(ctx, meter_id))
+
+    async def ListMeters(self, ctx: TransactionContext, household_id: str) -> str:
+        """The registered meters of one household, or of every household when
+        *household_id* is empty (staff only), each with the last day it sent readings.
+
+        A household lists its own meters only. The last day comes from the readings'
+        public commitments (which days a meter has, never what it read), looking back
+        a week from today: None is a meter silent that long.
+        """
+        who = authorize(ctx)
+        if who.role == "household":
+            own = household_of(who)
+            if household_id not in ("", own):
+                raise AccessDenied(f"household {own} may not list the meters of {household_id}")
+            household_id = own
+        if household_id:
+            check_household_id(household_id)
+            ids = await meters_of(ctx, household_id)
+            meters = [await registered_meter(ctx, meter_id) for meter_id in ids]
+        else:
+            meters = [m for _, m in await list_json(ctx, *prefix_range(meter_key("")))]
+        today = tx_time(ctx).date()
+        listed = [{**m, "last_reading_day": await last_day(ctx, m, today)} for m in meters]
+        return canonical_json(sorted(listed, key=lambda m: (m["household_id"], m["meter_id"])))
 
     async def PurgeHousehold(self, ctx: TransactionContext, household_id: str, reason: str) -> str:
         """Erase a household's personal details and readings; the readings' commitments stay."""

@@ -69,7 +69,7 @@ class TariffContract(Contract):
     Name = "TariffContract"
 
     def get_evaluate_transactions(self) -> list[str]:
-        return ["GetTariff", "TariffInForce"]
+        return ["GetTariff", "TariffInForce", "ListTariffs"]
 
     async def ProposeTariff(self, ctx: TransactionContext, tariff: str) -> str:
         """Propose a tariff (the utility's operator); the same proposal again is a no-op."""
@@ -121,3 +121,11 @@ class TariffContract(Contract):
     async def TariffInForce(self, ctx: TransactionContext, day: str) -> str:
         authorize(ctx)
         return canonical_json((await tariff_in_force(ctx, day)).to_record())
+
+    async def ListTariffs(self, ctx: TransactionContext) -> str:
+        """Every tariff proposed on the channel, approved or awaiting the regulator, by
+        the day it is valid from (then id): the regulator's list of approvals."""
+        authorize(ctx)
+        records = [record for _, record in await list_json(ctx, *prefix_range(KEY))]
+        records.sort(key=lambda r: (r["tariff"]["valid_from"], r["tariff"]["tariff_id"]))
+        return canonical_json(records)

@@ -126,6 +126,8 @@ ROWS: list[Row] = [
     row("GET /communities", None, "any authenticated caller", A),
     row(f"POST {C}/meters", "RegisterMeter", "utility / operator", UTIL_OPERATOR),
     row(f"GET {C}/meters/<meter_id>", "GetMeter", "anyone", A),
+    row(f"GET {C}/meters", "ListMeters", "utility, community / household, operator, billing, admin",
+        "200   200   role  200   200   org   200   role  role"),
     row(f"POST {C}/readings", "SubmitReadings", "utility / meter", UTIL_METER),
     row(f"POST {C}/readings/green-button/payloads", "SubmitReadings", "utility / meter",
         UTIL_METER_200),
@@ -149,9 +151,12 @@ ROWS: list[Row] = [
     row(f"POST {C}/tariffs/<tariff_id>/approval", "ApproveTariff", "regulator / regulator",
         "org   org   org   org   org   200   org   org   org"),
     row(f"GET {C}/tariffs/<tariff_id>", "GetTariff", "anyone", A),
+    row(f"GET {C}/tariffs", "ListTariffs", "anyone", A),
     row(f"GET {C}/tariffs/in-force/<day>", "TariffInForce", "anyone", A),
     row(f"POST {C}/orders", "PlaceOrder", "community / household, agent",
         "201   201   org   org   org   org   org   role  role"),
+    row(f"GET {C}/orders", "ListMyOrders", "community / household",
+        "200   200   org   org   org   org   org   role  role"),
     row(f"GET {C}/intervals/<interval_start>/order-book", "GetOrderBook", "anyone", A),
     row(f"POST {C}/intervals/<interval_start>/clearing", "ClearInterval", "utility / operator",
         UTIL_OPERATOR),
@@ -173,6 +178,7 @@ ROWS: list[Row] = [
         "200   200   role  200   200   org   200   role  role"),
     row(f"POST {C}/invoices", "GenerateInvoice", "utility / billing",
         "org   org   role  role  201   org   role  org   org"),
+    row(f"GET {C}/invoices", "ListInvoiceEvidence", "anyone", A),
     row(f"GET {C}/households/<household_id>/invoices/<period_start>/<period_end>", "GetInvoice",
         "utility, community / household, billing", INVOICE_READERS),
     row(f"GET {C}/households/<household_id>/invoices/<period_start>/<period_end>/evidence",
@@ -537,6 +543,14 @@ def settle_interval(scene: Scene, role: Role) -> str:
 
 
 INVOICE = f"{SUNNYSIDE}/households/h-001/invoices/{DAY}/{NEXT_DAY}"
+
+
+def orders_query(scene: Scene) -> dict[str, str]:
+    """The interval the matrix's households place their orders in."""
+    end = datetime.strptime(scene.order_interval, FMT) + timedelta(minutes=15)
+    return {"start": scene.order_interval, "end": end.strftime(FMT)}
+
+
 DAY_QUERY = {"start": f"{DAY}T00:00:00Z", "end": f"{NEXT_DAY}T00:00:00Z"}
 _TODAY = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 # access records are recorded now: this run's days
@@ -559,6 +573,7 @@ REQUESTS: dict[str, Callable[[Scene, Role], Request]] = {
         },
     ),
     f"GET {C}/meters/<meter_id>": lambda s, r: Request(f"{SUNNYSIDE}/meters/{H1.meter_id}"),
+    f"GET {C}/meters": lambda s, r: Request(f"{SUNNYSIDE}/meters", query={"per_page": 500}),
     f"POST {C}/readings": lambda s, r: Request(f"{SUNNYSIDE}/readings", json=upload(s, first=0)),
     f"POST {C}/readings/green-button/payloads": lambda s, r: green_button_upload(s),
     f"GET {C}/households/<household_id>/readings": lambda s, r: Request(
@@ -603,6 +618,8 @@ REQUESTS: dict[str, Callable[[Scene, Role], Request]] = {
         f"{SUNNYSIDE}/tariffs/{TARIFF['tariff_id']}"
     ),
     f"GET {C}/tariffs/in-force/<day>": lambda s, r: Request(f"{SUNNYSIDE}/tariffs/in-force/{DAY}"),
+    f"GET {C}/tariffs": lambda s, r: Request(f"{SUNNYSIDE}/tariffs"),
+    f"GET {C}/orders": lambda s, r: Request(f"{SUNNYSIDE}/orders", query=orders_query(s)),
     f"POST {C}/orders": lambda s, r: Request(f"{SUNNYSIDE}/orders", json=order_of(s, r)),
     f"GET {C}/intervals/<interval_start>/order-book": lambda s, r: Request(
         f"{SUNNYSIDE}/intervals/{s.order_interval}/order-book"
@@ -633,6 +650,9 @@ REQUESTS: dict[str, Callable[[Scene, Role], Request]] = {
         f"{SUNNYSIDE}/intervals/{s.settle_intervals['operator']}/audit", json={"orders": []}
     ),
     f"GET {C}/trades": lambda s, r: Request(f"{SUNNYSIDE}/trades", query=DAY_QUERY),
+    f"GET {C}/invoices": lambda s, r: Request(
+        f"{SUNNYSIDE}/invoices", query={"start": DAY, "end": NEXT_DAY}
+    ),
     f"POST {C}/invoices": lambda s, r: Request(
         f"{SUNNYSIDE}/invoices",
         json={"household_id": "h-001", "period_start": DAY, "period_end": NEXT_DAY},
@@ -741,6 +761,13 @@ DOMAIN_MESSAGES = {
     ),
 }
 CHECKS: dict[str, Callable[[Any, Scene, Role], None]] = {
+    f"GET {C}/meters": lambda body, s, r: _meters_shown(body["items"], r),
+    f"GET {C}/orders": lambda body, s, r: _equal(
+        [o["order_id"] for o in body["items"]], [order_of(s, r)["order_id"]]
+    ),
+    f"GET {C}/tariffs": lambda body, s, r: _equal(
+        TARIFF["tariff_id"] in [t["tariff"]["tariff_id"] for t in body], True
+    ),
     f"GET {C}/households/<household_id>/readings": lambda body, s, r: _same_readings(body["items"]),
     f"POST {C}/readings": lambda body, s, r: _stored_new(body, s),
     f"POST {C}/readings/green-button/payloads": lambda body, s, r: _equal(
@@ -796,6 +823,15 @@ def _pledges_shown(pledges: list[dict[str, Any]], role: Role) -> None:
         assert households <= {role.household_id}, households
     elif role.org is not UTILITY:
         assert households == set(), households
+
+
+def _meters_shown(meters: list[dict[str, Any]], role: Role) -> None:
+    """A household lists its own meters only; the staff every meter, H1's and H2's too."""
+    shown = {m["household_id"] for m in meters}
+    if role.household_id is not None:
+        assert shown == {role.household_id}
+    else:
+        assert {H1.household_id, H2.household_id} <= shown
 
 
 def _same_readings(items: list[dict[str, Any]]) -> None:
@@ -962,6 +998,8 @@ def chaincode_call(transaction: str, scene: Scene) -> tuple[tuple[str, ...], dic
         "GetClearingDetail": ((scene.settle_intervals["operator"],), {}),
         "GetClearingDisclosure": ((scene.settle_intervals["operator"],), {}),
         "ListTrades": ((DAY_QUERY["start"], DAY_QUERY["end"]), {}),
+        "ListMeters": (("",), {}),
+        "ListMyOrders": (tuple(orders_query(scene).values()), {}),
         "GenerateInvoice": (("h-001", DAY, NEXT_DAY), {}),
         "GetInvoice": (("h-001", DAY, NEXT_DAY), {}),
         "ListAccesses": (("h-001", RECENT["start"], RECENT["end"]), {}),

@@ -9,11 +9,12 @@ not part of the API's document, and the energy page's arithmetic.
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 
 from api.dashboard import POLICY
-from api.dashboard.energy import by_interval, chart
+from api.dashboard.energy import by_day, by_interval, chart, span
 from api.dashboard.session import PAGES
 
 PAGES_BEHIND_SIGN_IN = [
@@ -26,6 +27,13 @@ PAGES_BEHIND_SIGN_IN = [
     "/ui/events",
     "/ui/audit",
     "/ui/audit/history",
+    "/ui/my-market",
+    "/ui/funding",
+    "/ui/meters",
+    "/ui/invoices",
+    "/ui/tariffs",
+    "/ui/aggregates",
+    "/ui/membership",
 ]
 
 
@@ -103,12 +111,47 @@ def test_the_api_still_answers_json_beside_the_pages(client):
 
 
 def test_each_role_finds_the_pages_of_the_issues_journeys():
-    household = [e for e, _ in PAGES["household"]]
-    assert household == ["dashboard.energy", "dashboard.bill", "dashboard.consents"]
-    assert [e for e, _ in PAGES["operator"]] == ["dashboard.market", "dashboard.events"]
-    assert PAGES["billing"] == PAGES["operator"]
-    assert [e for e, _ in PAGES["regulator"]] == ["dashboard.audit", "dashboard.history"]
-    assert "third_party" not in PAGES
+    menus = {
+        role: [e.removeprefix("dashboard.") for e, _ in pages] for role, pages in PAGES.items()
+    }
+    assert menus == {
+        "household": ["energy", "my_market", "bill", "consents", "funding"],
+        "operator": ["meters", "market", "events"],
+        "billing": ["meters", "market", "invoices", "events"],
+        "regulator": ["audit", "history", "tariffs", "aggregates"],
+        "admin": ["membership"],
+    }
+
+
+def test_every_page_of_a_menu_is_a_page_of_the_app(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert {e for pages in PAGES.values() for e, _ in pages} <= endpoints
+
+
+def test_an_unknown_page_is_a_page_and_an_unknown_api_path_is_json(client):
+    page = client.get("/ui/no-such-page")
+    assert page.status_code == 404 and page.mimetype == "text/html"
+    assert "404" in page.get_data(as_text=True)
+    assert page.headers["Content-Security-Policy"] == POLICY
+    wrong_method = client.delete("/ui/energy")
+    assert wrong_method.status_code == 405 and wrong_method.mimetype == "text/html"
+    api = client.get("/no-such-resource")
+    assert api.status_code == 404 and api.is_json
+    assert api.get_json()["status"] == 404
+
+
+@pytest.mark.parametrize(
+    ("period", "day", "expected"),
+    [
+        ("day", "2026-03-04", ("2026-03-04", "2026-03-05", "2026-03-03", "2026-03-05")),
+        ("week", "2026-03-04", ("2026-03-02", "2026-03-09", "2026-02-23", "2026-03-09")),
+        ("week", "2026-03-02", ("2026-03-02", "2026-03-09", "2026-02-23", "2026-03-09")),
+        ("month", "2026-03-31", ("2026-03-01", "2026-04-01", "2026-02-01", "2026-04-01")),
+        ("month", "2026-12-15", ("2026-12-01", "2027-01-01", "2026-11-01", "2027-01-01")),
+    ],
+)
+def test_a_period_is_the_day_the_monday_week_or_the_month_holding_the_day(period, day, expected):
+    assert tuple(d.isoformat() for d in span(period, date.fromisoformat(day))) == expected
 
 
 def reading(meter: str, start: str, import_wh: int, export_wh: int) -> dict:
@@ -137,6 +180,20 @@ def test_the_chart_labels_each_interval_by_its_utc_time_and_keeps_every_value():
     intervals = by_interval(
         [{"interval_start": "2026-03-01T12:45:00Z", "import_wh": 0, "export_wh": 410}]
     )
-    drawn = chart(intervals)
+    drawn = chart(intervals, lambda i: i["interval_start"][11:16])
     assert drawn["labels"] == ["12:45"]
     assert [s["values"] for s in drawn["series"]] == [[0], [410]]
+
+
+def test_a_months_days_add_up_their_intervals():
+    intervals = by_interval(
+        [
+            reading("m-1", "2026-03-01T23:45:00Z", 4, 0),
+            reading("m-1", "2026-03-01T12:00:00Z", 1, 9),
+            reading("m-1", "2026-03-02T00:00:00Z", 2, 0),
+        ]
+    )
+    assert by_day(intervals) == [
+        {"day": "2026-03-01", "import_wh": 5, "export_wh": 9},
+        {"day": "2026-03-02", "import_wh": 2, "export_wh": 0},
+    ]

@@ -162,7 +162,7 @@ def test_a_household_places_a_sealed_order(cc, ledger, side, party, limit):
             "salt": salt,
         }
     )
-    marker = canonical({"salt": salt, "side": side})
+    marker = canonical({"orders": ["o-1"], "salt": salt, "side": side})
     # the order and the household's side live only in the orders collection
     assert ledger.private["orders"] == {order_key("o-1"): stored, side_key("h-001"): marker}
     assert set(result.stub.private_writes) == {
@@ -201,17 +201,21 @@ def test_the_salt_blinds_the_commitment_and_the_private_data_hashes(cc):
 
 
 @pytest.mark.parametrize("side", ["offer", "bid"])
-def test_the_side_marker_is_salted_and_written_once_per_household_and_interval(cc, ledger, side):
+def test_the_side_marker_keeps_the_first_salt_and_lists_each_order(cc, ledger, side):
     assert place(ledger, cc, order_id="o-1", side=side).status == 200
     second = place(ledger, cc, order_id="o-2", side=side)
     assert second.status == 200, second.message
-    # the second order of the same side writes its order and commitment, not the marker
-    assert set(second.stub.private_writes) == {("orders", order_key("o-2"))}
+    # the second order of the same side writes its order, its commitment and the marker
+    assert set(second.stub.private_writes) == {
+        ("orders", order_key("o-2")),
+        ("orders", side_key("h-001")),
+    }
     assert set(second.stub.writes) == {commitment_key("o-2")}
-    # the marker keeps the first order's salt, as canonical JSON
-    marker = canonical({"salt": order_salt("o-1"), "side": side})
+    # the marker keeps the first order's salt and lists both orders, as canonical JSON
+    first_marker = canonical({"orders": ["o-1"], "salt": order_salt("o-1"), "side": side})
+    marker = canonical({"orders": ["o-1", "o-2"], "salt": order_salt("o-1"), "side": side})
     assert ledger.private["orders"][side_key("h-001")] == marker
-    assert ledger.private_history[("orders", side_key("h-001"))] == [marker]
+    assert ledger.private_history[("orders", side_key("h-001"))] == [first_marker, marker]
     # each order's commitment is the SHA-256 of its own stored, salted bytes
     for order_id in ("o-1", "o-2"):
         stored = ledger.private["orders"][order_key(order_id)]

@@ -1,137 +1,29 @@
 """The dashboard in a real browser: Debian's Chromium, driven by Playwright, on the real network.
 
-Each org's API app (as `make api` runs it: under waitress, here on a free loopback port
-in this process) serves its own people's pages; the ledger behind them is the real one. People
-sign in with the secrets their org's CA issued. A household sees its day's consumption
+Each org's API app serves its own people's pages (this folder's conftest); the ledger
+behind them is the real one. A household sees its day's consumption
 and export charted from its own readings (compared with what the meter sent), never
 another household's, grants a consent and revokes it, and signs out; the operator
 clears an interval that has sealed orders, which billing may not; the regulator
 verifies a channel's chain. Every request a page makes goes to the org's own API.
-
-Screenshots go to $GRIDLEDGER_SCREENSHOTS when it is set (the README's are made so).
 """
 
 from __future__ import annotations
 
-import base64
-import json
-import os
-import threading
 import uuid
-from collections.abc import Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
 import pytest
-from api_client import (
-    HOUSEHOLD,
-    HOUSEHOLD2,
-    OPERATOR,
-    SUNNYSIDE,
-    Api,
-    api_session,
-    make_app,
-    secret,
-)
-from community_fixtures import DAY, HOUSEHOLDS, approved_tariff, contract, register, submit_day
-from playwright.sync_api import Browser, Page, sync_playwright
-from waitress.server import create_server
-
-from client import GatewayError
-from gridspec.readings import CLOCK_SKEW
-from network.connect import gateway
-from network.scenario import day_readings
-from network.topology import REGULATOR, UTILITY
+from api_client import OPERATOR, SUNNYSIDE, api_session
+from browsing import BILL_DAY, FMT, H1, H2, energy_of, expected, notice, screenshot, sign_in
+from community_fixtures import DAY
+from playwright.sync_api import Browser, Page
 
 pytestmark = pytest.mark.usefixtures("fabric_network")
-
-CHROMIUM = "/usr/bin/chromium"
-# no background traffic: this machine's closed network refuses it, many at a time
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-H1, H2 = HOUSEHOLDS[0], HOUSEHOLDS[1]  # h-001 (household1), h-002 (household2)
-ORGS = ("utility", "community", "regulator")
-MARKET_HOURS = (4, 5, 6)  # when no other test trades
-BILL_DAY = date(2026, 2, 20)  # a day of h-001 no other test bills (an invoice is final)
-FMT = "%Y-%m-%dT%H:%M:%SZ"
-
-
-@pytest.fixture(scope="module")
-def apis() -> Iterator[dict[str, str]]:
-    """Each org's API, over HTTP on a free loopback port; h-001's and h-002's readings of
-    DAY on the ledger."""
-    for household in (H1, H2):
-        register(household)
-        submit_day(household)
-    servers = {org: create_server(make_app(org), host="127.0.0.1", port=0) for org in ORGS}
-    for server in servers.values():
-        threading.Thread(target=server.run, daemon=True).start()
-    try:
-        yield {org: f"http://127.0.0.1:{server.effective_port}" for org, server in servers.items()}
-    finally:
-        for server in servers.values():
-            server.close()
-
-
-@pytest.fixture(scope="module")
-def served(apis: dict[str, str]) -> str:
-    return apis["community"]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser: Browser, served: str) -> Iterator[Page]:
-    """A fresh browser context; every request it makes is recorded in `page.requested`."""
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
-    opened = context.new_page()
-    requested: list[str] = []
-    opened.on("request", lambda request: requested.append(request.url))
-    opened.requested = requested  # type: ignore[attr-defined]
-    yield opened
-    context.close()
-
-
-def sign_in(page: Page, served: str, user: str, org: str = "community") -> None:
-    page.goto(f"{served}/ui/login")
-    page.fill("input[name=enrollment_id]", user)
-    page.fill("input[name=secret]", secret(org, user))
-    page.click("button[type=submit]")
-
-
-def energy_of(page: Page) -> dict[str, Any]:
-    page.wait_for_selector("canvas[data-drawn='2']")
-    return dict(json.loads(page.text_content("#energy-data") or "{}"))
-
-
-def expected(household: Any) -> dict[str, list[int]]:
-    readings = day_readings(household, DAY)
-    return {
-        "import": [r["import_wh"] for r in readings],
-        "export": [r["export_wh"] for r in readings],
-    }
-
-
-def screenshot(page: Page, name: str) -> None:
-    folder = os.environ.get("GRIDLEDGER_SCREENSHOTS")
-    if folder:
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
 def test_a_household_signs_in_and_sees_its_days_energy_charted(page: Page, served: str) -> None:
@@ -229,47 +121,6 @@ def test_a_consent_the_ledger_refuses_is_shown_with_its_reason(page: Page, serve
     assert "data_from" in (page.text_content(".refusal") or "")
 
 
-def notice(page: Page) -> str:
-    return " ".join(page.locator(".notice").all_text_contents())
-
-
-@pytest.fixture(scope="module")
-def sealed_interval() -> str:
-    """An interval with no order yet, and then an offer and a bid that cross."""
-    with api_session() as api:
-        return sealed_in(api)
-
-
-def sealed_in(api: Api) -> str:
-    """The first interval, early in the morning of one of the last six days, with no order
-    (orders are taken for a week; other tests trade at midday, in the afternoon and at night)."""
-    yesterday = (datetime.now(UTC) - CLOCK_SKEW).date() - timedelta(days=1)
-    candidates = (
-        datetime.combine(yesterday - timedelta(days=back), time(hour, 15 * quarter), UTC)
-        for back in range(6)
-        for hour in MARKET_HOURS
-        for quarter in range(4)
-    )
-    for moment in candidates:
-        interval = moment.strftime(FMT)
-        book = api.get(f"{SUNNYSIDE}/intervals/{interval}/order-book", OPERATOR).get_json()
-        if book["orders"] == 0 and not book["cleared"]:
-            break
-    else:
-        pytest.fail("every early-morning interval of the last six days has orders")
-    for role, side, price in ((HOUSEHOLD, "offer", 10), (HOUSEHOLD2, "bid", 30)):
-        order = {
-            "order_id": f"o-ui-{uuid.uuid4().hex[:10]}",
-            "side": side,
-            "interval_start": interval,
-            "energy_wh": 100,
-            "price_per_kwh": price,
-            "salt": base64.urlsafe_b64encode(os.urandom(18)).decode(),
-        }
-        api.ok("POST", f"{SUNNYSIDE}/orders", role, 201, json=order)
-    return interval
-
-
 def test_the_operator_clears_an_interval_and_billing_may_not(
     browser: Browser, apis: dict[str, str], sealed_interval: str
 ) -> None:
@@ -285,7 +136,7 @@ def test_the_operator_clears_an_interval_and_billing_may_not(
 
     operator = browser.new_page()
     sign_in(operator, apis["utility"], "operator1", "utility")
-    assert urlsplit(operator.url).path == "/ui/market"
+    assert urlsplit(operator.url).path == "/ui/meters"
     operator.goto(window)
     row = operator.locator(f"tr[data-interval='{sealed_interval}']")
     assert row.locator("td").nth(1).text_content() == "2"
@@ -329,16 +180,6 @@ def test_a_household_may_not_open_the_operators_or_regulators_pages(
     for path, refusal in refusals:
         page.goto(f"{served}{path}")
         assert refusal in (page.text_content(".refusal") or ""), path
-
-
-@pytest.fixture(scope="module")
-def cleared_interval(sealed_interval: str) -> str:
-    """The sealed interval, cleared (by the operator's test through the page, else here)."""
-    with api_session() as api:
-        path = f"{SUNNYSIDE}/intervals/{sealed_interval}"
-        if not api.ok("GET", f"{path}/order-book", OPERATOR, 200)["cleared"]:
-            api.ok("POST", f"{path}/clearing", OPERATOR, 201)
-    return sealed_interval
 
 
 def test_a_household_sees_what_it_sold_that_day_and_not_the_buyer(
@@ -399,23 +240,6 @@ def test_the_regulator_reads_a_channels_configuration_history(
     assert "UtilityMSP" in (genesis.text_content() or "")
     screenshot(page, "regulator-history")
     page.close()
-
-
-@pytest.fixture(scope="module")
-def billed() -> dict[str, Any]:
-    """h-001's invoice of BILL_DAY, issued by billing unless an earlier run issued it."""
-    submit_day(H1, day_readings(H1, BILL_DAY))
-    period = ("h-001", BILL_DAY.isoformat(), (BILL_DAY + timedelta(days=1)).isoformat())
-    with gateway(REGULATOR, "auditor1") as gw:
-        try:
-            contract(gw, "BillingContract").evaluate("GetInvoiceEvidence", args=period)
-        except GatewayError:
-            approved_tariff()
-            with gateway(UTILITY, "billing1") as billing:
-                contract(billing, "BillingContract").submit("GenerateInvoice", args=period)
-    with api_session() as api:
-        path = f"{SUNNYSIDE}/households/h-001/invoices/{period[1]}/{period[2]}"
-        return dict(api.ok("GET", path, HOUSEHOLD, 200))
 
 
 def test_a_household_reads_its_bill_and_downloads_it_as_green_button(
