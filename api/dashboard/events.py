@@ -15,7 +15,7 @@ from typing import Any
 from apiflask import abort
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from api.dashboard.session import STAFF, check_csrf, loaded, page, require_role
+from api.dashboard.session import STAFF, check_csrf, loaded, page, require_role, whole
 from api.ledger import ledger
 from api.routes.schemas import GridEventIn
 from gridspec.grid_events import ALERT_TYPES, EVENT_TYPES
@@ -55,15 +55,6 @@ def utc(text: str, field: str) -> str:
     except ValueError:
         abort(400, f"{field} {text[:32]!r} is not a time: give it as YYYY-MM-DDTHH:MM (UTC)")
     return format_instant(moment)
-
-
-def whole(text: str, field: str) -> int | None:
-    if not text.strip():
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        abort(400, f"{field} {text[:32]!r} is not a whole number")
 
 
 def report() -> Any:

@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from api.dashboard.session import check_csrf, loaded, own_household, page
+from api.dashboard.session import check_csrf, loaded, own_household, page, whole
 from api.ledger import ledger
 from api.routes.schemas import PledgeIn
 
@@ -42,7 +42,11 @@ def funding() -> Any:
 def pledge(campaign_id: str) -> Any:
     check_csrf()
     own_household()
-    form = loaded(PledgeIn(), {k: request.form.get(k, "") for k in ("pledge_id", "amount")})
+    sent = {
+        "pledge_id": request.form.get("pledge_id", ""),
+        "amount": whole(request.form.get("amount", ""), "amount"),
+    }
+    form = loaded(PledgeIn(), sent)
     made = ledger().pledge(campaign_id, form["pledge_id"], form["amount"])
     flash(f"You pledged {made['amount']} to {campaign_id} (pledge {made['pledge_id']}).")
     return redirect(url_for("dashboard.funding"))

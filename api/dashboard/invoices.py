@@ -57,9 +57,10 @@ def issue() -> Any:
     require_role("billing")
     fields = ("household_id", "period_start", "period_end")
     form = loaded(InvoiceIn(), {k: request.form.get(k, "") for k in fields})
-    made = ledger().generate_invoice(form["household_id"], form["period_start"], form["period_end"])
+    household, start, end = form["household_id"], form["period_start"], form["period_end"]
+    made = ledger().generate_invoice(household, start, end)
     flash(
-        f"Invoice of {made['household_id']} for {made['period_start']} to {made['period_end']} "
-        f"issued (transaction {made['tx_id'][:12]}).",
+        f"Invoice of {household} for {start} to {end} issued: total {made['total']} "
+        f"{made['currency']} cents.",
     )
-    return redirect(url_for("dashboard.invoices", month=made["period_start"][:7]))
+    return redirect(url_for("dashboard.invoices", month=start[:7]))

@@ -121,6 +121,16 @@ def loaded(schema: Schema, form: dict[str, Any]) -> dict[str, Any]:
         abort(400, problems(exc))
 
 
+def whole(text: str, field: str) -> int | None:
+    """A form's whole number (None when left empty); a 400 page for anything else."""
+    if not text.strip():
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        abort(400, f"{field} {text[:32]!r} is not a whole number")
+
+
 def signin_refused(status: int, message: str) -> Any:
     return render_template("dashboard/login.html", org=access().org, message=message), status
 

@@ -205,6 +205,10 @@ PLANS: dict[str, Plan] = {
     ),
     "POST /communities/{community}/tariffs": write("operator"),
     "GET /communities/{community}/tariffs/{tariff_id}": READ,
+    "GET /communities/{community}/tariffs": READ,
+    "GET /communities/{community}/meters": READ,
+    "GET /communities/{community}/orders": READ,
+    "GET /communities/{community}/invoices": READ,
     "GET /communities/{community}/tariffs/in-force/{day}": READ,
     "POST /communities/{community}/tariffs/{tariff_id}/approval": write("regulator"),
     "POST /communities/{community}/orders": write(*HOUSEHOLDS, positive_as=(FUZZ_HOUSEHOLD.key,)),
@@ -483,17 +487,43 @@ def send(api: Api, case: Any, caller: str, headers: dict[str, str]) -> Any:
 
 def sends_its_mutation(case: Any) -> bool:
     """Whether a negative case still breaks the document as it is sent. Two mutations do
-    not survive: one of the ``community`` path parameter, which `send` replaces, and a
-    query value that is an empty list or object, which is not sent at all."""
+    not survive: one of the ``community`` path parameter, which `send` replaces, and an
+    optional query parameter made an empty list or object, which is not sent at all."""
     meta = case.meta
     if meta.is_negative_at(Location.BODY) or meta.is_negative_at(Location.HEADER):
         return True
-    query = (case.query or {}).values()
-    if meta.is_negative_at(Location.QUERY) and all(v not in ([], {}, None) for v in query):
+    if meta.is_negative_at(Location.QUERY) and sends_a_query_mutation(case):
         return True
     kept = [v for k, v in (case.path_parameters or {}).items() if k != "community"]
     too_long = any(len(str(value)) > MAX_PATH_PARAMETER for value in kept)
     return meta.is_negative_at(Location.PATH) and too_long
+
+
+def sends_a_query_mutation(case: Any) -> bool:
+    """Whether any mutation of the query is in the request (a case often mutates several
+    parameters at once): one of the whole query (a required parameter left out), of a
+    parameter whose value is sent, or of a required one not sent. A value that is an
+    empty list or object (or None) is not sent. Without a record of the mutations, every
+    value must be sent."""
+    query = case.query or {}
+    mutations = [
+        m for m in case.meta.phase.data.mutations if m.parameter_location == Location.QUERY
+    ]
+    if not mutations:
+        return all(v not in ([], {}, None) for v in query.values())
+    parameters = case.operation.definition.raw.get("parameters", [])
+    required = {p["name"] for p in parameters if p.get("in") == "query" and p.get("required")}
+    for mutation in mutations:
+        name = name_of(mutation.schema_pointer) or mutation.parameter
+        if name is None or name in required or query.get(name) not in ([], {}, None):
+            return True
+    return False
+
+
+def name_of(pointer: str) -> str | None:
+    """The parameter a schema pointer like ``/properties/page/anyOf/0`` is about."""
+    parts = pointer.split("/")
+    return parts[2] if len(parts) > 2 and parts[1] == "properties" else None
 
 
 def negatable(operation: Any) -> bool:
