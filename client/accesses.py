@@ -17,10 +17,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from gridspec.readings import INTERVAL_MINUTES
+from gridspec.readings import INTERVAL_MINUTES, format_instant, parse_instant
 
 from .contract import Contract
 
@@ -32,7 +32,6 @@ __all__ = [
     "recorded",
 ]
 
-TIME = "%Y-%m-%dT%H:%M:%SZ"
 # the ledger call the facade makes: transaction, arguments, transient map
 Call = Callable[..., Any]
 
@@ -56,13 +55,13 @@ def disclosure_access(meter_id: str, interval_start: str) -> Access:
     """The record of a disclosure of the reading starting at *interval_start* (one that
     is no UTC time goes as it is, for the chaincode to refuse with its reason)."""
     try:
-        begins = datetime.strptime(interval_start, TIME).replace(tzinfo=UTC)
+        begins = parse_instant(interval_start, "interval_start")
     except ValueError:
         return Access("disclosure", meter_id, interval_start, interval_start)
     minute = begins.hour * 60 + begins.minute
     aligned = (n for n in INTERVAL_MINUTES if minute % n == 0)
     end = begins + timedelta(minutes=max(aligned, default=min(INTERVAL_MINUTES)))
-    return Access("disclosure", meter_id, interval_start, end.strftime(TIME))
+    return Access("disclosure", meter_id, interval_start, format_instant(end))
 
 
 def invoice_access(household_id: str, period_start: str, period_end: str) -> Access:

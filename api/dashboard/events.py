@@ -51,7 +51,7 @@ def timeline() -> Any:
 def utc(text: str, field: str) -> str:
     """A form's `YYYY-MM-DDTHH:MM` (UTC) as the ledger's timestamp."""
     try:
-        moment = datetime.strptime(text, "%Y-%m-%dT%H:%M")
+        moment = datetime.strptime(text, "%Y-%m-%dT%H:%M").replace(tzinfo=UTC)
     except ValueError:
         abort(400, f"{field} {text[:32]!r} is not a time: give it as YYYY-MM-DDTHH:MM (UTC)")
     return format_instant(moment)

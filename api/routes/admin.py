@@ -23,6 +23,7 @@ from api.routes.admin_schemas import (
 from api.routes.schemas import IdentityIn, IdentityOut
 from client import CAError
 from client.facade import Caller
+from gridspec.readings import format_instant
 
 bp = APIBlueprint("admin", __name__, url_prefix="/admin", tag="Administration")
 
@@ -99,7 +100,7 @@ def shown(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def utc(seconds: int) -> str:
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_instant(datetime.fromtimestamp(seconds, UTC))
 
 
 @bp.get("/api-keys")

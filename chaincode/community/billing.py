@@ -58,7 +58,7 @@ from chaincode.community.meters import (
 )
 from chaincode.community.readings import meter_readings
 from chaincode.community.tariffs import tariff_in_force
-from chaincode.community.times import parse_utc
+from chaincode.community.times import format_utc, parse_utc
 from chaincode.runtime import (
     AccessDenied,
     Caller,
@@ -140,7 +140,7 @@ def period_access(kind: str, household_id: str, start: str, end: str) -> Access:
 
 def quarter_of(interval_start: str) -> str:
     begins = parse_utc(interval_start)
-    return begins.replace(minute=begins.minute - begins.minute % 15).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_utc(begins.replace(minute=begins.minute - begins.minute % 15))
 
 
 class BillingContract(Contract):

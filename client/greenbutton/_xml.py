@@ -24,6 +24,8 @@ from defusedxml import (  # type: ignore[import-untyped]
 )
 from defusedxml import ElementTree as SafeElementTree
 
+from gridspec.readings import format_instant
+
 ATOM_NAMESPACE = "http://www.w3.org/2005/Atom"
 ESPI_NAMESPACE = "http://naesb.org/espi"
 DEFAULT_BASE_URL = "/espi/1_1/resource"
@@ -127,7 +129,7 @@ def epoch(moment: datetime) -> int:
 
 
 def instant_text(seconds: int) -> str:
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_instant(datetime.fromtimestamp(seconds, UTC))
 
 
 def atom(name: str) -> str:
