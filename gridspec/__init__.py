@@ -14,5 +14,8 @@ this package imports none of them (nor Fabric): pure data and pure functions.
 - :mod:`gridspec.reading_bundle`: a meter's day of readings, with a salt per reading and
   a Merkle root (:mod:`gridspec.merkle`), and :mod:`gridspec.signed_bundle`: how it
   travels and is stored with the meter's signature;
-- :mod:`gridspec.disclosure`: one reading and its proof, checkable by anyone.
+- :mod:`gridspec.disclosure`: one reading and its proof, checkable by anyone;
+- :mod:`gridspec.collections`: a community channel's private data collections, which
+  the chaincode writes and the operator's tool defines on the channel;
+- :mod:`gridspec.grid_events`: the kinds of grid event and alert the register keeps.
 """

@@ -12,13 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from chaincode.community.collections import collections_config
 from gridspec.channels import (
     COMMUNITY_CHAINCODE,
     CONSORTIUM_CHAINCODE,
     CONSORTIUM_CHANNEL,
     community_name,
 )
+from gridspec.collections import collections_config
 from gridspec.roles import COMMUNITY, UTILITY, org_kind
 from network.channelinfo import ChannelInfo
 from network.console import NetworkError

@@ -11,7 +11,7 @@ regulator), ``MarketContract`` (sealed orders, clearing, settlement), ``AgentCon
 record every read of a household's data by someone else leaves, :mod:`.access_records`)
 and ``KeySaltContract`` (the salt that keys private-data names, :mod:`.keyed`). Access
 is decided by the role table of :mod:`gridspec.roles`, enforced by
-:mod:`chaincode.access`; private data lives in the collections of :mod:`.collections`.
+:mod:`chaincode.access`; private data lives in the collections of :mod:`gridspec.collections`.
 Run the server with ``python -m chaincode.community --help``.
 """
 

@@ -33,13 +33,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from chaincode.community.collections import HOUSEHOLDS
 from chaincode.community.consent import grantee_of
 from chaincode.community.keyed import keyed_name
 from chaincode.community.meters import check_household_id, valid_meter_id
 from chaincode.community.times import check_period, format_utc, tx_time
 from chaincode.runtime import AccessDenied, Caller, PeerError, ValidationError, put_json
 from chaincode.runtime.private import list_private_json, put_private_json, transient
+from gridspec.collections import HOUSEHOLDS
 from gridspec.readings import CLOCK_SKEW, INTERVAL_MINUTES
 
 __all__ = [

@@ -23,7 +23,6 @@ from typing import Any
 from fabric_chaincode_python.fabric_contract_api import Contract, TransactionContext
 
 from chaincode.access import authorize
-from chaincode.community.collections import HOUSEHOLDS
 from chaincode.community.keyed import keyed_name
 from chaincode.runtime import (
     AccessDenied,
@@ -38,6 +37,7 @@ from chaincode.runtime import (
 from chaincode.runtime.private import get_private_json, put_private_json, transient
 from chaincode.runtime.state import parse_json
 from gridspec.agent_limits import AgentLimits
+from gridspec.collections import HOUSEHOLDS
 from gridspec.ids import IDENTIFIER
 
 __all__ = ["AgentContract", "delegation_for"]

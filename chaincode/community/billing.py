@@ -35,7 +35,6 @@ from fabric_chaincode_python.fabric_contract_api import Contract, TransactionCon
 
 from chaincode.access import COMMUNITY, UTILITY, authorize, org_kind
 from chaincode.community.access_records import Access, require_access, write_access
-from chaincode.community.collections import HOUSEHOLDS, ORDERS
 from chaincode.community.domain import (
     DomainError,
     IntervalReading,
@@ -78,6 +77,7 @@ from chaincode.runtime.private import (
     get_private_json,
     put_private_json,
 )
+from gridspec.collections import HOUSEHOLDS, ORDERS
 
 __all__ = ["BillingContract", "may_read_invoice", "period_access"]
 

@@ -18,7 +18,6 @@ from typing import Any
 from fabric_chaincode_python.fabric_contract_api import Contract, TransactionContext
 
 from chaincode.access import authorize
-from chaincode.community.collections import HOUSEHOLDS
 from chaincode.community.keyed import keyed_name
 from chaincode.community.times import check_utc, live_until
 from chaincode.runtime import (
@@ -37,6 +36,7 @@ from chaincode.runtime.private import (
     purge_private,
     put_private_json,
 )
+from gridspec.collections import HOUSEHOLDS
 from gridspec.ids import IDENTIFIER
 
 __all__ = ["ConsentContract", "grantee_of", "require_consent"]

@@ -23,9 +23,9 @@ from typing import Any
 from fabric_chaincode_python.fabric_contract_api import Contract, TransactionContext
 
 from chaincode.access import authorize
-from chaincode.community.collections import HOUSEHOLDS
 from chaincode.runtime import Conflict, ValidationError, canonical_json, emit_event
 from chaincode.runtime.private import get_private, put_private, transient
+from gridspec.collections import HOUSEHOLDS
 
 __all__ = ["KeySaltContract", "key_salt", "keyed_name", "keyed_with"]
 

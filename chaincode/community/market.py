@@ -37,7 +37,6 @@ from fabric_chaincode_python.fabric_contract_api import Contract, TransactionCon
 from chaincode.access import authorize
 from chaincode.community.agents import delegation_for
 from chaincode.community.agents import household_of as attributed_household
-from chaincode.community.collections import ORDERS
 from chaincode.community.domain import (
     Bid,
     Offer,
@@ -97,6 +96,7 @@ from chaincode.runtime.private import (
     put_private_json,
     transient,
 )
+from gridspec.collections import ORDERS
 
 __all__ = ["MarketContract"]
 

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from chaincode.community.collections import ORDERS
 from chaincode.community.domain import (
     INTERVALS_PER_DAY,
     Bid,
@@ -30,6 +29,7 @@ from chaincode.community.keyed import keyed_name, keyed_with
 from chaincode.runtime import ValidationError, canonical_bytes
 from chaincode.runtime.private import get_private_many
 from chaincode.runtime.state import parse_json
+from gridspec.collections import ORDERS
 
 __all__ = [
     "MAX_ORDER_AGE",

@@ -36,12 +36,12 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from chaincode.community.collections import ORDERS
 from chaincode.community.domain import ClearingResult, SettledTrade, Trade
 from chaincode.community.keyed import keyed_with
 from chaincode.community.market_orders import PlacedOrder, commitment_of, domain
 from chaincode.runtime import canonical_bytes
 from chaincode.runtime.private import get_private_many, put_private_json
+from gridspec.collections import ORDERS
 
 __all__ = [
     "SIDES",

@@ -29,10 +29,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from chaincode.community.collections import READINGS
 from chaincode.runtime import AccessDenied, Conflict, ValidationError
 from chaincode.runtime.private import get_private_many, put_private
 from chaincode.runtime.state import parse_json
+from gridspec.collections import READINGS
 from gridspec.reading_bundle import BundledReading, ReadingBundle, commitment_key
 from gridspec.readings import ReadingError
 from gridspec.signed_bundle import SignedBundle

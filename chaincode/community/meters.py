@@ -18,7 +18,6 @@ from typing import Any
 from fabric_chaincode_python.fabric_contract_api import Contract, TransactionContext
 
 from chaincode.access import authorize
-from chaincode.community.collections import HOUSEHOLDS, READINGS
 from chaincode.community.consent import household_of, purge_consents
 from chaincode.community.meterdays import day_key, days_between, load_device_key
 from chaincode.community.times import tx_time
@@ -44,6 +43,7 @@ from chaincode.runtime.private import (
     transient,
 )
 from chaincode.runtime.state import parse_json
+from gridspec.collections import HOUSEHOLDS, READINGS
 from gridspec.ids import IDENTIFIER
 from gridspec.reading_bundle import commitment_key
 from gridspec.readings import (

@@ -19,7 +19,6 @@ from fabric_chaincode_python.fabric_contract_api import Contract, TransactionCon
 
 from chaincode.access import COMMUNITY, UTILITY, authorize, org_kind
 from chaincode.community.access_records import Access, require_access
-from chaincode.community.collections import READINGS
 from chaincode.community.consent import require_consent
 from chaincode.community.meterdays import (
     MeterDay,
@@ -49,6 +48,7 @@ from chaincode.runtime import (
 )
 from chaincode.runtime.private import get_private_hash, transient
 from chaincode.runtime.state import parse_json
+from gridspec.collections import READINGS
 from gridspec.disclosure import disclose, implied_commitment
 from gridspec.reading_bundle import commitment_key
 from gridspec.readings import CLOCK_SKEW, ReadingError, check_day, oldest_day
