@@ -3,7 +3,8 @@ Chromium driven by Playwright, and the ledger records the journeys act on.
 
 Each org's API app (as `make api` runs it: under waitress, here on a free loopback port
 in this process) serves its own people's pages; the ledger behind them is the real one.
-The servers and the browser serve every test of this folder (package scope).
+The servers and the browser serve a test module at a time: Playwright's sync API runs an
+event loop in this thread, which must be gone before the asyncio tests that follow.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from network.scenario import day_readings
 from network.topology import REGULATOR, UTILITY
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def apis() -> Iterator[dict[str, str]]:
     """Each org's API, over HTTP on a free loopback port; h-001's and h-002's readings of
     DAY on the ledger."""
@@ -43,12 +44,12 @@ def apis() -> Iterator[dict[str, str]]:
             server.close()
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def served(apis: dict[str, str]) -> str:
     return apis["community"]
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
@@ -68,14 +69,14 @@ def page(browser: Browser, served: str) -> Iterator[Page]:
     context.close()
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def sealed_interval() -> str:
     """An interval with no order yet, and then an offer and a bid that cross."""
     with api_session() as api:
         return sealed_in(api)
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def cleared_interval(sealed_interval: str) -> str:
     """The sealed interval, cleared (by the operator's test through the page, else here)."""
     with api_session() as api:
@@ -85,7 +86,7 @@ def cleared_interval(sealed_interval: str) -> str:
     return sealed_interval
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def billed() -> dict[str, Any]:
     """h-001's invoice of BILL_DAY, issued by billing unless an earlier run issued it."""
     submit_day(H1, day_readings(H1, BILL_DAY))
