@@ -55,6 +55,11 @@ CONTRACTS: dict[str, tuple[str, bool]] = {
     "RecordAccess": ("AccessContract", True),
     "ListAccesses": ("AccessContract", False),
     "CountAccesses": ("AccessContract", False),
+    "IssueCertificates": ("CertificateContract", True),
+    "CancelCertificates": ("CertificateContract", True),
+    "ListCertificates": ("CertificateContract", False),
+    "DiscloseCertificate": ("CertificateContract", False),
+    "AuditCertificate": ("CertificateContract", False),
     "ReportGridEvent": ("GridEventContract", True),
     "EndGridEvent": ("GridEventContract", True),
     "GetGridEvent": ("GridEventContract", False),
@@ -93,4 +98,6 @@ PRIVATE_READS = {
     "ListTrades",
     "ListMyOrders",
     "ListAccesses",
+    "ListCertificates",
+    "DiscloseCertificate",
 }

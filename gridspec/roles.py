@@ -95,6 +95,13 @@ RULES: dict[str, Rule] = {
     "RecordAccess": Rule(("operator", "billing", "third_party"), (UTILITY, COMMUNITY)),
     "ListAccesses": HOUSEHOLD,
     "CountAccesses": Rule(("regulator",), (REGULATOR,)),
+    # hourly certificates of local solar: the operator issues them from the readings, a
+    # household cancels its own against its consumption, anyone audits a disclosed one
+    "IssueCertificates": OPERATOR,
+    "CancelCertificates": HOUSEHOLD,
+    "ListCertificates": HOUSEHOLD,
+    "DiscloseCertificate": Rule(("household", "operator"), (UTILITY, COMMUNITY)),
+    "AuditCertificate": ANYONE,
     "ReportGridEvent": OPERATOR,
     "EndGridEvent": OPERATOR,
     "GetGridEvent": ANYONE,

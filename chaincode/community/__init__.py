@@ -20,6 +20,7 @@ from fabric_chaincode_python.fabric_contract_api import ContractChaincode
 from .accesses import AccessContract
 from .agents import AgentContract
 from .billing import BillingContract
+from .certificates import CertificateContract
 from .consent import ConsentContract
 from .events import GridEventContract
 from .keyed import KeySaltContract
@@ -32,6 +33,7 @@ __all__ = [
     "AccessContract",
     "AgentContract",
     "BillingContract",
+    "CertificateContract",
     "ConsentContract",
     "GridEventContract",
     "KeySaltContract",
@@ -55,5 +57,6 @@ def build_chaincode() -> ContractChaincode:
         BillingContract(),
         GridEventContract(),
         AccessContract(),
+        CertificateContract(),
         KeySaltContract(),
     )

@@ -37,27 +37,20 @@ from chaincode.access import COMMUNITY, UTILITY, authorize, org_kind
 from chaincode.community.access_records import Access, require_access, write_access
 from chaincode.community.domain import (
     DomainError,
-    IntervalReading,
     compute_invoice,
     date_start,
-    iter_intervals,
     parse_date,
 )
+from chaincode.community.household_days import household_readings, household_trades
 from chaincode.community.keyed import key_salt, keyed_name
 from chaincode.community.market_trades import (
     TradeView,
-    index_key,
     invoiced_key,
-    load_json,
-    trades_of,
 )
 from chaincode.community.meters import (
     check_household_id,
-    household_meters_prefix,
 )
-from chaincode.community.readings import meter_readings
 from chaincode.community.tariffs import tariff_in_force
-from chaincode.community.times import format_utc, parse_utc
 from chaincode.runtime import (
     AccessDenied,
     Caller,
@@ -138,11 +131,6 @@ def period_access(kind: str, household_id: str, start: str, end: str) -> Access:
     return Access(kind, household_id, date_start(start), date_start(end))
 
 
-def quarter_of(interval_start: str) -> str:
-    begins = parse_utc(interval_start)
-    return format_utc(begins.replace(minute=begins.minute - begins.minute % 15))
-
-
 class BillingContract(Contract):
     """Invoices from readings, settled trades and the approved tariff."""
 
@@ -162,7 +150,7 @@ class BillingContract(Contract):
         if tx_timestamp(ctx)[:10] < period_end:
             raise ValidationError(f"billing period {period_start}/{period_end} has not ended yet")
         tariff = await tariff_in_force(ctx, period_start)
-        readings = await self._readings(ctx, household_id, days)
+        readings = await household_readings(ctx, household_id, days)
         trades = await self._trades(ctx, household_id, period_start, period_end)
         settled = [view.settled() for view, _ in trades]
         try:
@@ -243,46 +231,11 @@ class BillingContract(Contract):
         found.sort(key=lambda r: (r["period_start"], r["period_end"], r["household_id"]))
         return canonical_json(found)
 
-    async def _readings(
-        self, ctx: Any, household_id: str, days: list[str]
-    ) -> list[IntervalReading]:
-        totals: dict[str, list[int]] = {}
-        meters = [
-            e["meter_id"]
-            for _, e in await list_json(ctx, *prefix_range(household_meters_prefix(household_id)))
-        ]
-        if not meters:
-            raise NotFound(f"household {household_id} has no meter")
-        for meter_id in meters:
-            for reading in await meter_readings(ctx, meter_id, days):
-                total = totals.setdefault(quarter_of(reading.interval_start), [0, 0])
-                total[0] += reading.import_wh
-                total[1] += reading.export_wh
-        try:
-            return [
-                IntervalReading(household_id, i, imp, exp)
-                for i, (imp, exp) in sorted(totals.items())
-            ]
-        except DomainError as exc:
-            raise ValidationError(str(exc)) from exc
-
     async def _trades(
         self, ctx: Any, household_id: str, start: str, end: str
     ) -> list[tuple[TradeView, str]]:
-        """The household's settled trades of the days [start, end), each with its side.
-
-        Found through its per-interval trade index (:mod:`.market_trades`): a
-        transaction that writes may not run a private range query."""
-        salt = await key_salt(ctx)
-        intervals = list(iter_intervals(date_start(start), date_start(end)))
-        indexes = await load_json(ctx, [index_key(salt, household_id, i) for i in intervals])
-        keys = [
-            (interval, trade_id)
-            for interval, index in zip(intervals, indexes, strict=True)
-            if index is not None
-            for trade_id in index["trade_ids"]
-        ]
-        views = await trades_of(ctx, salt, keys)
+        """The household's settled trades of the days [start, end), each with its side."""
+        views = await household_trades(ctx, household_id, start, end)
         for view in views:
             if view.delivery is None:
                 raise ValidationError(

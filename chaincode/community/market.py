@@ -37,6 +37,7 @@ from fabric_chaincode_python.fabric_contract_api import Contract, TransactionCon
 from chaincode.access import authorize
 from chaincode.community.agents import delegation_for
 from chaincode.community.agents import household_of as attributed_household
+from chaincode.community.certificate_store import carry_settled
 from chaincode.community.domain import (
     Bid,
     Offer,
@@ -252,6 +253,7 @@ class MarketContract(Contract):
                 "status": trade.status,
             }
             await put_private_json(ctx, ORDERS, delivery_key(interval, trade.trade_id), delivery)
+        await carry_settled(ctx, await key_salt(ctx), settled)
         statuses = Counter(trade.status for trade in settled)
         summary = {
             "interval_start": interval,

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 
+from api import dashboard
 from api.dashboard import POLICY
 from api.dashboard.energy import by_day, by_interval, chart, span
 from api.dashboard.session import PAGES
@@ -197,3 +199,11 @@ def test_a_months_days_add_up_their_intervals():
         {"day": "2026-03-01", "import_wh": 5, "export_wh": 9},
         {"day": "2026-03-02", "import_wh": 2, "export_wh": 0},
     ]
+
+
+def test_every_template_compiles(app):
+    folder = Path(dashboard.__file__).parent / "templates" / "dashboard"
+    names = sorted(p.name for p in folder.glob("*.html"))
+    assert "macros.html" in names and len(names) > 10
+    for name in names:
+        assert app.jinja_env.get_template(f"dashboard/{name}") is not None
