@@ -32,6 +32,8 @@ from gridspec.signed_bundle import SignedBundle
 
 from .accesses import Access, disclosure_access, invoice_access, read_recorded
 from .ca import certificate_attributes
+from .certificate_calls import CertificateCalls
+from .consortium_calls import ConsortiumCalls
 from .contract import Contract
 from .gateway import Gateway
 from .transactions import CONSORTIUM_CONTRACTS, CONTRACTS, PRIVATE_DATA_ORGS, PRIVATE_READS
@@ -66,7 +68,7 @@ class Caller:
         return cls(msp_id, common_name, attrs.get("role"), attrs.get("household_id"))
 
 
-class Ledger:
+class Ledger(CertificateCalls, ConsortiumCalls):
     """GridLedger for one caller, over a Gateway connected as that caller."""
 
     def __init__(self, gateway: Gateway, caller: Caller, *, community: str | None = None) -> None:
@@ -303,11 +305,11 @@ class Ledger:
     def invoice_evidence(self, household_id: str, period_start: str, period_end: str) -> Any:
         return self.call("GetInvoiceEvidence", household_id, period_start, period_end)
 
-    # access records -------------------------------------------------------------------
-
     def invoices_issued(self, start: str, end: str) -> Any:
         """The public evidence of the invoices whose period starts in [start, end)."""
         return self.call("ListInvoiceEvidence", start, end)
+
+    # access records -------------------------------------------------------------------
 
     def accesses(self, household_id: str, start: str, end: str) -> Any:
         """The household's own access records recorded in [start, end), newest first."""
@@ -331,75 +333,3 @@ class Ledger:
 
     def grid_events(self, start: str, end: str) -> Any:
         return self.call("ListGridEvents", start, end)
-
-    # consortium -----------------------------------------------------------------------
-
-    def register_member(self, msp_id: str, name: str, kind: str) -> Any:
-        """Register the caller's own org in the member registry (its admin)."""
-        return self.call("RegisterMember", msp_id, name, kind)
-
-    def update_member(self, msp_id: str, name: str) -> Any:
-        return self.call("UpdateMember", msp_id, name)
-
-    def record_onboarding(self, msp_id: str, name: str, kind: str, record: Any) -> Any:
-        """Record the config update that admitted `msp_id` (an admin of another member)."""
-        return self.call("RecordOnboarding", msp_id, name, kind, json.dumps(record, sort_keys=True))
-
-    def record_removal(self, msp_id: str, record: Any) -> Any:
-        """Record the config updates that removed `msp_id` (an admin of another member)."""
-        return self.call("RecordRemoval", msp_id, json.dumps(record, sort_keys=True))
-
-    def members(self) -> Any:
-        return self.call("ListMembers")
-
-    def member(self, msp_id: str) -> Any:
-        return self.call("GetMember", msp_id)
-
-    def publish_aggregate(
-        self, community: str, interval_start: str, totals: Mapping[str, int]
-    ) -> Any:
-        return self.call("PublishAggregate", community, interval_start, json.dumps(dict(totals)))
-
-    def aggregate(self, community: str, interval_start: str) -> Any:
-        return self.call("GetAggregate", community, interval_start)
-
-    def aggregates(self, community: str, start: str, end: str) -> Any:
-        return self.call("ListAggregates", community, start, end)
-
-    def set_threshold(self, k: int) -> Any:
-        return self.call("SetThreshold", str(k))
-
-    def threshold(self) -> Any:
-        return self.call("GetThreshold")
-
-    # community funding (consortium) ----------------------------------------------------
-
-    def create_campaign(self, campaign: Mapping[str, Any]) -> Any:
-        """Open a campaign: campaign_id, title, goal (minor units), currency, deadline,
-        contractor, approvers (MSP ids) and milestone."""
-        return self.call("CreateCampaign", json.dumps(dict(campaign)))
-
-    def campaign(self, campaign_id: str) -> Any:
-        return self.call("GetCampaign", campaign_id)
-
-    def campaigns(self) -> Any:
-        return self.call("ListCampaigns")
-
-    def pledge(self, campaign_id: str, pledge_id: str, amount: int) -> Any:
-        return self.call("Pledge", campaign_id, pledge_id, str(amount))
-
-    def my_pledges(self, campaign_id: str = "") -> Any:
-        """The caller household's pledges of one campaign, or of all when none is named."""
-        return self.call("ListMyPledges", campaign_id)
-
-    def approve_milestone(self, campaign_id: str) -> Any:
-        return self.call("ApproveMilestone", campaign_id)
-
-    def release(self, campaign_id: str) -> Any:
-        return self.call("Release", campaign_id)
-
-    def refund(self, campaign_id: str, pledge_id: str) -> Any:
-        return self.call("Refund", campaign_id, pledge_id)
-
-    def refund_all(self, campaign_id: str) -> Any:
-        return self.call("RefundAll", campaign_id)

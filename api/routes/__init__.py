@@ -15,6 +15,7 @@ from api.routes.accesses import bp as accesses
 from api.routes.admin import bp as admin
 from api.routes.agents import bp as agents
 from api.routes.audit import bp as audit
+from api.routes.certificates import bp as certificates
 from api.routes.communities import PREFIX, pick_community
 from api.routes.communities import bp as communities
 from api.routes.consents import bp as consents
@@ -44,6 +45,7 @@ COMMUNITY_BLUEPRINTS = (
     events,
     greenbutton,
     accesses,
+    certificates,
 )
 
 # What each blueprint's operations may answer besides their success, 401, 422, a path's

@@ -14,7 +14,8 @@ TIME_EXAMPLE = "2026-03-01T09:15:00Z"
 
 class PageQuery(Schema):
     page = Integer(load_default=1, validate=Range(1, 1_000_000))
-    per_page = Integer(load_default=None, validate=Range(min=1, max=500))
+    # absent: the configured page size (a query string has no null to send)
+    per_page = Integer(validate=Range(min=1, max=500))
 
 
 class Page(Schema):

@@ -50,6 +50,7 @@ from chaincode.runtime import (
 )
 from chaincode.runtime.private import get_private_hash, put_private_json
 from chaincode.runtime.state import parse_json
+from gridspec.certificates import producer_of
 from gridspec.collections import HOUSEHOLDS, READINGS
 from gridspec.disclosure import implied_commitment
 from gridspec.readings import ReadingError
@@ -75,12 +76,11 @@ def hours(day: date) -> list[str]:
     return [f"{day.isoformat()}T{h:02d}:00:00Z" for h in range(24)]
 
 
-def producer_of(cert_id: str) -> str:
-    """The household a certificate id names (``gc-<household>-<YYYYMMDDHH>``)."""
-    household, _, stamp = cert_id.removeprefix("gc-").rpartition("-")
-    if not cert_id.startswith("gc-") or len(stamp) != 10 or not stamp.isdigit():
-        raise ValidationError(f"certificate id '{cert_id[:80]}' is not gc-<household>-<hour>")
-    return check_household_id(household)
+def producer(cert_id: str) -> str:
+    try:
+        return producer_of(cert_id)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from exc
 
 
 class CertificateContract(Contract):
@@ -211,8 +211,8 @@ class CertificateContract(Contract):
         """A certificate as issued, with its salt and key, for its producer (or the
         operator) to hand to an auditor."""
         who = authorize(ctx)
-        producer = producer_of(cert_id)
-        if who.role == "household" and household_of(who) != producer:
+        made_by = producer(cert_id)
+        if who.role == "household" and household_of(who) != made_by:
             raise AccessDenied(f"household {household_of(who)} may not disclose {cert_id}")
         salt = await key_salt(ctx)
         issued = (await load_issued(ctx, salt, [cert_id])).get(cert_id)

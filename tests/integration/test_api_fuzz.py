@@ -236,6 +236,14 @@ PLANS: dict[str, Plan] = {
     "GET /communities/{community}/households/{household_id}/invoices/green-button": READ,
     "GET /communities/{community}/households/{household_id}/accesses": READ,
     "GET /communities/{community}/accesses/counts": READ,
+    "POST /communities/{community}/certificates/issuance": write("operator"),
+    "POST /communities/{community}/certificates/cancellation": write(
+        *HOUSEHOLDS, positive_as=(FUZZ_HOUSEHOLD.key,)
+    ),
+    "GET /communities/{community}/certificates": READ,
+    "GET /communities/{community}/certificates/{certificate_id}/disclosure": READ,
+    # an audit is an evaluation on the caller's own peer: any caller, no write
+    "POST /communities/{community}/certificates/audit": READ,
     "POST /communities/{community}/grid-events": write("operator"),
     "GET /communities/{community}/grid-events": READ,
     "GET /communities/{community}/grid-events/{event_id}": READ,
@@ -503,19 +511,20 @@ def sends_a_query_mutation(case: Any) -> bool:
     """Whether any mutation of the query is in the request (a case often mutates several
     parameters at once): one of the whole query (a required parameter left out), of a
     parameter whose value is sent, or of a required one not sent. A value that is an
-    empty list or object (or None) is not sent. Without a record of the mutations, every
-    value must be sent."""
+    empty list or object is not sent; None is, as an empty value. Without a record of the
+    mutations, every value must be sent."""
     query = case.query or {}
     mutations = [
         m for m in case.meta.phase.data.mutations if m.parameter_location == Location.QUERY
     ]
     if not mutations:
-        return all(v not in ([], {}, None) for v in query.values())
+        return all(v not in ([], {}) for v in query.values())
     parameters = case.operation.definition.raw.get("parameters", [])
     required = {p["name"] for p in parameters if p.get("in") == "query" and p.get("required")}
     for mutation in mutations:
         name = name_of(mutation.schema_pointer) or mutation.parameter
-        if name is None or name in required or query.get(name) not in ([], {}, None):
+        sent = name in query and query[name] not in ([], {})
+        if name is None or name in required or sent:
             return True
     return False
 

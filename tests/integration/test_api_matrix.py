@@ -189,6 +189,17 @@ ROWS: list[Row] = [
         "200   own   org   org   org   org   org   role  role"),
     row(f"GET {C}/accesses/counts", "CountAccesses", "regulator / regulator",
         "org   org   org   org   org   200   org   org   org"),
+    row(f"POST {C}/certificates/issuance", "IssueCertificates", "utility / operator",
+        UTIL_OPERATOR),
+    row(f"POST {C}/certificates/cancellation", "CancelCertificates", "community / household",
+        "201   201   org   org   org   org   org   role  role"),
+    row(f"GET {C}/certificates", "ListCertificates", "community / household",
+        "200   200   org   org   org   org   org   role  role"),
+    row(f"GET {C}/certificates/<certificate_id>/disclosure", "DiscloseCertificate",
+        "utility, community / household, operator",
+        "404   own   role  404   role  org   role  role  role"),
+    row(f"POST {C}/certificates/audit", "AuditCertificate", "anyone",
+        "400   400   400   400   400   400   400   400   400"),
     row(f"POST {C}/grid-events", "ReportGridEvent", "utility / operator", UTIL_OPERATOR),
     row(f"POST {C}/grid-events/<event_id>/end", "EndGridEvent", "utility / operator",
         "org   org   role  200   role  org   role  org   org"),
@@ -261,6 +272,8 @@ AGENT_LIMITS = {
 }
 REVOKED_CONSENT = "matrix-revoked"
 NO_UPDATE = "20260101T000000Z-consortium-removal-000000"
+# h-001's certificate of an hour at night, when it exports nothing: never issued
+NIGHT_CERTIFICATE = "gc-h-001-2026021400"
 NO_KEY = "key-000000000000"  # no API key has this id
 NO_IDENTITY = "matrix-never-registered"
 # what the admin rows' refusals say the caller may not do
@@ -671,6 +684,21 @@ REQUESTS: dict[str, Callable[[Scene, Role], Request]] = {
         f"{SUNNYSIDE}/households/h-001/accesses", query=RECENT
     ),
     f"GET {C}/accesses/counts": lambda s, r: Request(f"{SUNNYSIDE}/accesses/counts", query=RECENT),
+    f"POST {C}/certificates/issuance": lambda s, r: Request(
+        f"{SUNNYSIDE}/certificates/issuance", json={"household_id": "h-001", "day": DAY}
+    ),
+    f"POST {C}/certificates/cancellation": lambda s, r: Request(
+        f"{SUNNYSIDE}/certificates/cancellation", json={"day": DAY}
+    ),
+    f"GET {C}/certificates": lambda s, r: Request(
+        f"{SUNNYSIDE}/certificates", query={"start": DAY, "end": NEXT_DAY}
+    ),
+    f"GET {C}/certificates/<certificate_id>/disclosure": lambda s, r: Request(
+        f"{SUNNYSIDE}/certificates/{NIGHT_CERTIFICATE}/disclosure"
+    ),
+    f"POST {C}/certificates/audit": lambda s, r: Request(
+        f"{SUNNYSIDE}/certificates/audit", json={"certificate": {}, "readings": []}
+    ),
     f"POST {C}/grid-events": lambda s, r: Request(f"{SUNNYSIDE}/grid-events", json=FIXED_EVENT),
     f"POST {C}/grid-events/<event_id>/end": lambda s, r: Request(
         f"{SUNNYSIDE}/grid-events/{s.ongoing_event}/end", json={"end": "2026-02-14T05:00:00Z"}
@@ -877,6 +905,8 @@ def expected_refusal(r: Row, role: Role) -> str:
         return f"household {role.household_id} may not read household h-001"
     if code == "own" and r.transaction == "GetInvoice":
         return f"household {role.household_id} may not read the invoices of household h-001"
+    if code == "own" and r.transaction == "DiscloseCertificate":
+        return f"household {role.household_id} may not read the certificates of household h-001"
     if code == "own" and r.transaction == "ListAccesses":
         return f"household {role.household_id} may not read the accesses of household h-001"
     if code == "consent":
@@ -1004,6 +1034,10 @@ def chaincode_call(transaction: str, scene: Scene) -> tuple[tuple[str, ...], dic
         "GetInvoice": (("h-001", DAY, NEXT_DAY), {}),
         "ListAccesses": (("h-001", RECENT["start"], RECENT["end"]), {}),
         "CountAccesses": ((RECENT["start"], RECENT["end"]), {}),
+        "IssueCertificates": (("h-001", DAY), {}),
+        "CancelCertificates": ((DAY,), {}),
+        "ListCertificates": ((DAY, NEXT_DAY), {}),
+        "DiscloseCertificate": ((NIGHT_CERTIFICATE,), {}),
         "ReportGridEvent": ((json.dumps(FIXED_EVENT),), {}),
         "EndGridEvent": ((scene.ongoing_event, "2026-02-14T05:00:00Z"), {}),
         "PublishAggregate": (

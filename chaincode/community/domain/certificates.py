@@ -25,6 +25,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from gridspec.certificates import certificate_id
+
 from .errors import DomainError
 from .intervals import parse_interval_start
 from .readings import IntervalReading
@@ -49,10 +51,6 @@ class CertificateError(DomainError):
 def hour_of(interval_start: str) -> str:
     """The start of the hour an interval starting at *interval_start* lies in."""
     return parse_interval_start(interval_start).strftime("%Y-%m-%dT%H:00:00Z")
-
-
-def certificate_id(household: str, hour: str) -> str:
-    return f"gc-{household}-{hour[:4]}{hour[5:7]}{hour[8:10]}{hour[11:13]}"
 
 
 @dataclass(frozen=True)

@@ -126,3 +126,15 @@ def test_each_schema_is_in_the_document_once(document):
     names = set(document["components"]["schemas"])
     assert {"Pledge", "PledgeEntry", "Approval", "ApprovalEntry"} <= names
     assert [name for name in names if name[-1].isdigit()] == []
+
+
+def test_a_page_size_is_an_integer_or_absent_never_null(document):
+    """A query string cannot send null: the document must not offer it to clients."""
+    found = [
+        parameter["schema"]
+        for operation in (op for path in document["paths"].values() for op in path.values())
+        for parameter in operation.get("parameters", [])
+        if parameter.get("name") == "per_page"
+    ]
+    assert found
+    assert all(not s.get("nullable") and "default" not in s for s in found)

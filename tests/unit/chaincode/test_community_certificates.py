@@ -229,4 +229,4 @@ def test_only_its_producer_or_the_operator_discloses_a_certificate(cc, ledger):
     assert refused.message.endswith(f"household h-002 may not disclose {CERT}")
     assert ok(invoke(ledger, cc, OPERATOR, "CertificateContract:DiscloseCertificate", CERT))
     missing = invoke(ledger, cc, HOUSEHOLD1, "CertificateContract:DiscloseCertificate", "gc-x")
-    assert "is not gc-<household>-<hour>" in missing.message
+    assert "is not gc-<household>-<YYYYMMDDHH>" in missing.message
