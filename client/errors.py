@@ -7,7 +7,8 @@
     │   ├── CommitStatusError     the commit status could not be read; the outcome is unknown
     │   ├── ChaincodeEventsError  the chaincode events stream could not be opened or broke off
     │   └── DeliverError          a peer's Deliver service refused or broke off a block request
-    └── CommitError               the transaction is in a block but was marked invalid
+    ├── CommitError               the transaction is in a block but was marked invalid
+    └── Forbidden                 the role table refuses the call before it is sent
 
 A `GatewayError` carries the gateway's message, the transaction id, the gRPC status code
 and one `ErrorDetail` per peer or orderer that the gateway reports as having failed.
@@ -42,6 +43,7 @@ __all__ = [
     "DeliverError",
     "EndorseError",
     "ErrorDetail",
+    "Forbidden",
     "GatewayError",
     "SubmitError",
     "translate_rpc_errors",
@@ -195,3 +197,12 @@ def _error_details(metadata: Any) -> tuple[list[ErrorDetail], str | None]:
 def _error_detail(data: bytes) -> ErrorDetail:
     detail = gateway_pb2.ErrorDetail.FromString(data)
     return ErrorDetail(address=detail.address, msp_id=detail.msp_id, message=detail.message)
+
+
+class Forbidden(Exception):
+    """The role table refuses the call; nothing was sent to the network."""
+
+    def __init__(self, transaction: str, reason: str) -> None:
+        super().__init__(reason)
+        self.transaction = transaction
+        self.reason = reason

@@ -35,19 +35,12 @@ from .ca import certificate_attributes
 from .certificate_calls import CertificateCalls
 from .consortium_calls import ConsortiumCalls
 from .contract import Contract
+from .demand_response_calls import DemandResponseCalls
+from .errors import Forbidden
 from .gateway import Gateway
 from .transactions import CONSORTIUM_CONTRACTS, CONTRACTS, PRIVATE_DATA_ORGS, PRIVATE_READS
 
 __all__ = ["CONSORTIUM_CHANNEL", "Caller", "Forbidden", "Ledger"]
-
-
-class Forbidden(Exception):
-    """The role table refuses the call; nothing was sent to the network."""
-
-    def __init__(self, transaction: str, reason: str) -> None:
-        super().__init__(reason)
-        self.transaction = transaction
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -68,7 +61,7 @@ class Caller:
         return cls(msp_id, common_name, attrs.get("role"), attrs.get("household_id"))
 
 
-class Ledger(CertificateCalls, ConsortiumCalls):
+class Ledger(CertificateCalls, ConsortiumCalls, DemandResponseCalls):
     """GridLedger for one caller, over a Gateway connected as that caller."""
 
     def __init__(self, gateway: Gateway, caller: Caller, *, community: str | None = None) -> None:

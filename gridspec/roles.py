@@ -106,6 +106,13 @@ RULES: dict[str, Rule] = {
     "EndGridEvent": OPERATOR,
     "GetGridEvent": ANYONE,
     "ListGridEvents": ANYONE,
+    # OpenADR 3 events: the utility's VTN publishes them as its operator; anyone reads
+    # what the VENs were told, and every revision of it
+    "PublishDemandResponseEvent": OPERATOR,
+    "WithdrawDemandResponseEvent": OPERATOR,
+    "GetDemandResponseEvent": ANYONE,
+    "ListDemandResponseEvents": ANYONE,
+    "DemandResponseHistory": ANYONE,
     # consortium chaincode
     "RegisterMember": Rule(("admin",), ALL_ORGS),
     "UpdateMember": Rule(("admin",), ALL_ORGS),

@@ -121,6 +121,11 @@ def credentials(home: OrgHome) -> None:
         secret = home.secret(f"enrollment-{user.name}")
         info(f"  {user.name:11} role={user.role:11}{attrs:22} secret={secret}{extra}")
     info(f"{org.key}: dashboard {org.api_url}/ui/, signing in with the same ids and secrets")
+    if org.kind == "utility":
+        info(
+            f"{org.key}: OpenADR 3 VTN {org.api_url}/communities/<community>/openadr3/3.0.1 "
+            "(token: POST auth/token, client_id and client_secret as above)"
+        )
     info(f"{org.key}: its secrets and keys live in {home.secrets} (never use them beyond a demo)")
 
 

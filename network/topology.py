@@ -152,6 +152,8 @@ UTILITY = Org(
         User("operator1", "operator"),
         User("billing1", "billing"),
         User("headend1", "meter"),
+        # the cooperative's demand-response aggregator: an OpenADR 3 VEN of the VTN
+        User("ven1", "ven"),
     ),
 )
 COMMUNITY = Org(

@@ -1,14 +1,15 @@
 """One blueprint per resource, where each is mounted, and the errors each one may answer.
 
-The dashboard's pages (`api/dashboard/`, under /ui) are mounted here too, after the API's
-own blueprints: they use its login and its ledger facade, and are not in its document.
+The dashboard's pages (`api/dashboard/`, under /ui) and the utility's OpenADR 3 VTN
+(`api/openadr/`) are mounted here too, after the API's own blueprints: they use its login
+and its ledger facade, and are not in its document (the VTN follows OpenADR's own).
 """
 
 from __future__ import annotations
 
 from apiflask import APIFlask
 
-from api import dashboard
+from api import dashboard, openadr
 from api.auth import bp as auth
 from api.errors import LEDGER_ERRORS
 from api.routes.accesses import bp as accesses
@@ -20,6 +21,7 @@ from api.routes.communities import PREFIX, pick_community
 from api.routes.communities import bp as communities
 from api.routes.consents import bp as consents
 from api.routes.consortium import bp as consortium
+from api.routes.demand_response import bp as demand_response
 from api.routes.events import bp as events
 from api.routes.funding import bp as funding
 from api.routes.greenbutton import bp as greenbutton
@@ -43,6 +45,7 @@ COMMUNITY_BLUEPRINTS = (
     agents,
     invoices,
     events,
+    demand_response,
     greenbutton,
     accesses,
     certificates,
@@ -88,4 +91,5 @@ def register(app: APIFlask) -> None:
         app.register_blueprint(blueprint)
     for blueprint in COMMUNITY_BLUEPRINTS:
         app.register_blueprint(blueprint, url_prefix=PREFIX + (blueprint.url_prefix or ""))
+    openadr.init_app(app)
     dashboard.init_app(app)

@@ -261,7 +261,16 @@ class IdentityIn(Schema):
     role = String(
         required=True,
         validate=OneOf(
-            ["household", "agent", "meter", "operator", "billing", "regulator", "third_party"]
+            [
+                "household",
+                "agent",
+                "meter",
+                "operator",
+                "billing",
+                "regulator",
+                "third_party",
+                "ven",
+            ]
         ),
     )
     household_id = String(load_default=None, validate=Length(3, 64))

@@ -7,7 +7,8 @@ consents to third parties), ``TariffContract`` (time-of-use tariffs approved by 
 regulator), ``MarketContract`` (sealed orders, clearing, settlement), ``AgentContract``
 (households' delegations to bidding agents),
 ``BillingContract`` (invoices),
-``GridEventContract`` (the append-only grid event log), ``AccessContract`` (the
+``GridEventContract`` (the append-only log of grid incidents),
+``DemandResponseContract`` (OpenADR 3 events and every revision of them), ``AccessContract`` (the
 record every read of a household's data by someone else leaves, :mod:`.access_records`)
 and ``KeySaltContract`` (the salt that keys private-data names, :mod:`.keyed`). Access
 is decided by the role table of :mod:`gridspec.roles`, enforced by
@@ -22,6 +23,7 @@ from .agents import AgentContract
 from .billing import BillingContract
 from .certificates import CertificateContract
 from .consent import ConsentContract
+from .demand_response import DemandResponseContract
 from .events import GridEventContract
 from .keyed import KeySaltContract
 from .market import MarketContract
@@ -35,6 +37,7 @@ __all__ = [
     "BillingContract",
     "CertificateContract",
     "ConsentContract",
+    "DemandResponseContract",
     "GridEventContract",
     "KeySaltContract",
     "MarketContract",
@@ -56,6 +59,7 @@ def build_chaincode() -> ContractChaincode:
         AgentContract(),
         BillingContract(),
         GridEventContract(),
+        DemandResponseContract(),
         AccessContract(),
         CertificateContract(),
         KeySaltContract(),

@@ -248,6 +248,8 @@ PLANS: dict[str, Plan] = {
     "GET /communities/{community}/grid-events": READ,
     "GET /communities/{community}/grid-events/{event_id}": READ,
     "POST /communities/{community}/grid-events/{event_id}/end": write("operator"),
+    "GET /communities/{community}/demand-response/{event_id}/history": READ,
+    "GET /communities/{community}/demand-response/{event_id}/effect": READ,
     "GET /members": READ,
     "GET /members/{msp_id}": READ,
     "PUT /members/{msp_id}": write("admin"),

@@ -205,6 +205,9 @@ ROWS: list[Row] = [
         "org   org   role  200   role  org   role  org   org"),
     row(f"GET {C}/grid-events/<event_id>", "GetGridEvent", "anyone", A),
     row(f"GET {C}/grid-events", "ListGridEvents", "anyone", A),
+    row(f"GET {C}/demand-response/<event_id>/history", "DemandResponseHistory", "anyone", A),
+    row(f"GET {C}/demand-response/<event_id>/effect", None, "utility / operator",
+        "measure measure measure 200 measure measure measure measure measure"),
     row("GET /members", "ListMembers", "anyone", A),
     row("GET /members/<msp_id>", "GetMember", "anyone", A),
     row("PUT /members/<msp_id>", "RegisterMember", f"{ALL_ORGS} / admin",
@@ -293,6 +296,12 @@ FIXED_EVENT = {
     "cause": "access matrix",
     "affected_meters": 3,
     "signal": None,
+}
+DR_EVENT = {  # an hour of WINDOW, in which h-001 has readings on the ledger
+    "id": "matrix-dr",
+    "programID": "matrix-program",
+    "intervalPeriod": {"start": WINDOW[0], "duration": "PT1H"},
+    "intervals": [{"id": 0, "payloads": [{"type": "PRICE", "values": [0.5]}]}],
 }
 AGGREGATE = {
     "community": "sunnyside",
@@ -446,6 +455,8 @@ def scene(api: Api, gateways: dict[str, Gateway]) -> Iterator[Scene]:
         submit(household1, "RevokeConsent", REVOKED_CONSENT)
     if missing(lambda: evaluate(auditor, "GetGridEvent", FIXED_EVENT["event_id"])):
         submit(operator, "ReportGridEvent", json.dumps(FIXED_EVENT))
+    if missing(lambda: evaluate(auditor, "GetDemandResponseEvent", DR_EVENT["id"])):
+        submit(operator, "PublishDemandResponseEvent", json.dumps(DR_EVENT))
     tag = uuid.uuid4().hex[:8]
     meter = replace(H2, household_id=f"h-mx{tag}", meter_id=f"m-mx{tag}")
     register(meter)
@@ -707,6 +718,13 @@ REQUESTS: dict[str, Callable[[Scene, Role], Request]] = {
         f"{SUNNYSIDE}/grid-events/{FIXED_EVENT['event_id']}"
     ),
     f"GET {C}/grid-events": lambda s, r: Request(f"{SUNNYSIDE}/grid-events", query=DAY_QUERY),
+    f"GET {C}/demand-response/<event_id>/history": lambda s, r: Request(
+        f"{SUNNYSIDE}/demand-response/{DR_EVENT['id']}/history"
+    ),
+    f"GET {C}/demand-response/<event_id>/effect": lambda s, r: Request(
+        f"{SUNNYSIDE}/demand-response/{DR_EVENT['id']}/effect",
+        query={"baseline_days": 1, "household_id": "h-001"},
+    ),
     "GET /members": lambda s, r: Request("/members"),
     "GET /members/<msp_id>": lambda s, r: Request(f"/members/{UTILITY.msp_id}"),
     "POST /aggregates": lambda s, r: Request("/aggregates", json=AGGREGATE),
@@ -789,6 +807,12 @@ DOMAIN_MESSAGES = {
     ),
 }
 CHECKS: dict[str, Callable[[Any, Scene, Role], None]] = {
+    f"GET {C}/demand-response/<event_id>/history": lambda body, s, r: _equal(
+        [(e["revision"], e["event"]["id"]) for e in body], [(1, DR_EVENT["id"])]
+    ),
+    f"GET {C}/demand-response/<event_id>/effect": lambda body, s, r: _equal(
+        ["h-001"], [h["household_id"] for h in body["households"]] + body["without_baseline"]
+    ),
     f"GET {C}/meters": lambda body, s, r: _meters_shown(body["items"], r),
     f"GET {C}/orders": lambda body, s, r: _equal(
         [o["order_id"] for o in body["items"]], [order_of(s, r)["order_id"]]
@@ -899,6 +923,11 @@ def expected_refusal(r: Row, role: Role) -> str:
         return f"caller role '{role.role}' may not audit channels; allowed: regulator"
     if code == "updates":
         return f"caller role '{role.role}' may not change channels; allowed: admin"
+    if code == "measure":
+        return (
+            f"caller role '{role.role}' of {role.org.msp_id} may not measure demand response; "
+            "allowed: the utility's operator"
+        )
     if code == "apikey":
         return f"caller role '{role.role}' may not create API keys; allowed: admin"
     if code == "own" and r.transaction in ("GetReadings", "DiscloseReading"):
@@ -931,14 +960,15 @@ def cell_id(cell: tuple[Role, Row]) -> str:
 
 
 def test_the_matrix_covers_every_endpoint_of_the_app(api: Api) -> None:
-    """Every rule of the app's URL map is a row (only the static docs and the dashboard's pages
-    are left out)."""
+    """Every rule of the app's URL map is a row (only the static docs, the dashboard's pages
+    and the OpenADR VTN are left out)."""
     skipped = {"static", "openapi.spec", "openapi.docs", "openapi.swagger_ui_oauth_redirect"}
     endpoints = {
         f"{method} {rule.rule}"
         for rule in api.app.url_map.iter_rules()
-        # the dashboard's pages read through the same calls: test_dashboard.py drives them
-        if rule.endpoint not in skipped and not rule.endpoint.startswith("dashboard.")
+        # the dashboard's pages read through the same calls: test_dashboard.py drives them;
+        # the VTN has OpenADR's scopes for roles: test_openadr.py drives it
+        if rule.endpoint not in skipped and not rule.endpoint.startswith(("dashboard.", "openadr."))
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
     }
     assert [r.endpoint for r in ROWS if r.endpoint not in endpoints] == []
