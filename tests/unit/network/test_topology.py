@@ -142,7 +142,7 @@ def test_the_founding_templates_are_the_three_members_in_their_blocks():
         ("regulator", "RegulatorMSP", "regulator", 9000),
     ]
     assert {o.host for o in FOUNDING} == {"127.0.0.1"}
-    assert [u.role for u in UTILITY.users] == ["operator", "billing", "meter"]
+    assert [u.role for u in UTILITY.users] == ["operator", "billing", "meter", "ven"]
     assert [u.attributes["household_id"] for u in COMMUNITY.users[:4]] == [
         "h-001",
         "h-002",
