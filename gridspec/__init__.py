@@ -17,5 +17,8 @@ this package imports none of them (nor Fabric): pure data and pure functions.
 - :mod:`gridspec.disclosure`: one reading and its proof, checkable by anyone;
 - :mod:`gridspec.collections`: a community channel's private data collections, which
   the chaincode writes and the operator's tool defines on the channel;
-- :mod:`gridspec.grid_events`: the kinds of grid event and alert the register keeps.
+- :mod:`gridspec.grid_events`: the kinds of incident the grid-event register keeps;
+- :mod:`gridspec.openadr`: OpenADR 3 events as the register, the agents and the
+  demand-response effect read them (their windows and payloads);
+- :mod:`gridspec.certificates`: the ids of hourly certificates of local solar.
 """

@@ -1,9 +1,11 @@
-"""Grid events of the community's area, for the utility's staff: a timeline, and the
-operator's report and end of an event.
+"""Grid events of the community's area, for the utility's staff: a timeline of incidents,
+the operator's report and end of one, and the demand-response events the utility's
+OpenADR 3 VTN published on the same register.
 
-The register is append-only (`chaincode/community/events.py`): an event is reported
+The register is append-only (`chaincode/community/events.py`): an incident is reported
 once, and an ongoing one gets its end appended once. The form is checked by the same
 schema as ``POST /communities/<c>/grid-events``; the buttons follow the role table.
+Demand-response events are published through the VTN (`api/openadr`), not here.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from api.dashboard.session import STAFF, check_csrf, loaded, page, require_role, whole
 from api.ledger import ledger
 from api.routes.schemas import GridEventIn
-from gridspec.grid_events import ALERT_TYPES, EVENT_TYPES
+from gridspec.grid_events import INCIDENT_TYPES
+from gridspec.openadr import event_intervals
 from gridspec.readings import format_instant
 
 TIMELINE_DAYS = 30
@@ -40,12 +43,27 @@ def timeline() -> Any:
         "dashboard/events.html",
         events=events,
         days=TIMELINE_DAYS,
-        types=EVENT_TYPES,
-        alerts=tuple(ALERT_TYPES),
+        types=INCIDENT_TYPES,
+        signals=[signal(r) for r in ledger().demand_response_events()],
         can_report=ledger().allowed("ReportGridEvent"),
         can_end=ledger().allowed("EndGridEvent"),
         now=now.strftime("%Y-%m-%dT%H:%M"),
     )
+
+
+def signal(record: dict[str, Any]) -> dict[str, Any]:
+    """A demand-response event as the timeline shows it: when, what, and its revisions."""
+    event = record["event"]
+    intervals = event_intervals(event)
+    return {
+        "id": event["id"],
+        "name": event.get("eventName") or event["id"],
+        "program": event["programID"],
+        "start": format_instant(intervals[0].start),
+        "payloads": sorted({kind for i in intervals for kind in i.payloads}),
+        "revision": record["revision"],
+        "issued_by": record["issued_by"]["name"],
+    }
 
 
 def utc(text: str, field: str) -> str:
@@ -69,9 +87,6 @@ def report() -> Any:
         "cause": form.get("cause", "").strip(),
         "affected_meters": whole(form.get("affected_meters", ""), "affected meters") or 0,
     }
-    signal = whole(form.get("signal", ""), "signal")
-    if signal is not None:
-        event["signal"] = signal
     checked = loaded(GridEventIn(), event)
     made = ledger().report_grid_event(checked)
     flash(f"{made['event_type']} {made['event_id']} on feeder {made['feeder']} reported.")

@@ -1,4 +1,5 @@
-"""Grid events: the operator's append-only log of outages, faults and alerts."""
+"""Grid incidents: the operator's append-only log of outages, faults and maintenance
+(price and load-shed signals are OpenADR 3 events of the utility's VTN, `api/openadr`)."""
 
 from __future__ import annotations
 

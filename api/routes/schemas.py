@@ -131,7 +131,6 @@ class GridEventIn(Schema):
     end = String(load_default=None, validate=UTC)
     cause = String(load_default="", validate=Length(0, 500))
     affected_meters = Whole(load_default=0, validate=Range(0, 10_000_000))
-    signal = Whole(load_default=None, validate=Range(-(10**9), 10**9))
 
 
 class GridEvent(Schema):
@@ -142,7 +141,6 @@ class GridEvent(Schema):
     end = String(allow_none=True)
     cause = String()
     affected_meters = Integer()
-    signal = Integer(allow_none=True)
     reported_by = String()
     reported_at = String()
     tx_id = String()

@@ -1,13 +1,12 @@
-"""Grid events of a community's area: outages, faults, maintenance and OpenADR-like alerts.
+"""Grid incidents of a community's area: outages, faults and maintenance.
 
 The log is append-only: an event, once recorded, never changes. An ongoing event is
 recorded with no end; its end is appended later (``EndGridEvent``) as a record of its
 own, once. Reporting the same event again is a no-op, so a head-end can retry.
 
-Event types: incidents ``OUTAGE``, ``FAULT``, ``MAINTENANCE`` (with a cause and the
-number of meters affected) and alerts after OpenADR 2.0b signal types: ``SIMPLE``
-(signal = level 0-3), ``ELECTRICITY_PRICE`` (signal = price in minor units per kWh)
-and ``LOAD_DISPATCH`` (signal = requested change in W, negative to shed load).
+Event types: ``OUTAGE``, ``FAULT`` and ``MAINTENANCE``, with a cause and the number of
+meters affected. Price and load-shed signals are OpenADR 3 events, on the same register
+through :mod:`.demand_response`.
 """
 
 from __future__ import annotations
@@ -33,10 +32,10 @@ from chaincode.runtime import (
     tx_timestamp,
 )
 from chaincode.runtime.state import parse_json
-from gridspec.grid_events import ALERT_TYPES, INCIDENT_TYPES
+from gridspec.grid_events import INCIDENT_TYPES
 from gridspec.ids import IDENTIFIER
 
-__all__ = ["ALERT_TYPES", "INCIDENT_TYPES", "GridEvent", "GridEventContract"]
+__all__ = ["INCIDENT_TYPES", "GridEvent", "GridEventContract"]
 
 EVENT_ID = FEEDER = IDENTIFIER
 CAUSE_MAX = 200
@@ -67,7 +66,6 @@ class GridEvent:
     end: str | None
     cause: str
     affected_meters: int
-    signal: int | None
 
     @classmethod
     def parse(cls, raw: str) -> GridEvent:
@@ -83,11 +81,11 @@ class GridEvent:
                 f"event id '{event_id}' is invalid: use 1-64 letters, digits, '.', '_' or '-'"
             )
         event_type = data.get("event_type")
-        if not isinstance(event_type, str) or (
-            event_type not in INCIDENT_TYPES and event_type not in ALERT_TYPES
-        ):
-            allowed = ", ".join((*INCIDENT_TYPES, *ALERT_TYPES))
-            raise ValidationError(f"grid event {event_id}: event_type must be one of {allowed}")
+        if event_type not in INCIDENT_TYPES:
+            raise ValidationError(
+                f"grid event {event_id}: event_type must be one of {', '.join(INCIDENT_TYPES)}; "
+                "a price or load-shed signal is an OpenADR 3 event of the utility's VTN"
+            )
         feeder = str(data.get("feeder", ""))
         if not FEEDER.fullmatch(feeder):
             raise ValidationError(f"grid event {event_id}: feeder '{feeder}' is invalid")
@@ -106,22 +104,7 @@ class GridEvent:
                 f"grid event {event_id}: affected_meters must be an integer "
                 f"between 0 and {MAX_AFFECTED_METERS}"
             )
-        signal = cls.parse_signal(event_id, event_type, data.get("signal"))
-        return cls(event_id, event_type, feeder, start, end, cause, affected, signal)
-
-    @staticmethod
-    def parse_signal(event_id: str, event_type: str, signal: Any) -> int | None:
-        if event_type in INCIDENT_TYPES:
-            if signal is not None:
-                raise ValidationError(f"grid event {event_id}: {event_type} takes no signal")
-            return None
-        low, high = ALERT_TYPES[event_type]
-        if type(signal) is not int or not low <= signal <= high:
-            raise ValidationError(
-                f"grid event {event_id}: {event_type} signal must be an integer "
-                f"between {low} and {high}"
-            )
-        return signal
+        return cls(event_id, event_type, feeder, start, end, cause, affected)
 
 
 class GridEventContract(Contract):

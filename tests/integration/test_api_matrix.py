@@ -295,7 +295,6 @@ FIXED_EVENT = {
     "end": None,
     "cause": "access matrix",
     "affected_meters": 3,
-    "signal": None,
 }
 DR_EVENT = {  # an hour of WINDOW, in which h-001 has readings on the ledger
     "id": "matrix-dr",

@@ -33,7 +33,7 @@ def test_an_operator_reports_an_outage_and_anyone_on_the_channel_reads_it(cc):
     assert recorded.status == 200, recorded.message
     record = recorded.json()
     assert {k: record[k] for k in OUTAGE} == OUTAGE
-    assert (record["end"], record["signal"], record["reported_by"]) == (None, None, "olga")
+    assert (record["end"], record["reported_by"]) == (None, "olga")
     assert ledger.events == [("GridEventReported", recorded.payload)]
 
     read = invoke(ledger, cc, AUDITOR, "GridEventContract:GetGridEvent", "ev-1")
@@ -73,18 +73,17 @@ def test_the_end_is_appended_once_and_merged_into_reads(cc):
     assert twice.message == "grid event ev-1 already has an end"
 
 
-def test_alerts_carry_an_openadr_like_signal_within_its_range(cc):
+def test_a_price_or_load_signal_is_no_incident_but_an_openadr_event(cc):
     ledger = FakeLedger()
-    alert = {
-        **OUTAGE,
-        "event_id": "ev-2",
-        "event_type": "SIMPLE",
-        "signal": 2,
-        "affected_meters": 0,
-    }
-    assert report(ledger, cc, alert).status == 200
-    too_high = report(ledger, cc, {**alert, "event_id": "ev-3", "signal": 4})
-    assert too_high.message == "grid event ev-3: SIMPLE signal must be an integer between 0 and 3"
+    alert = {**OUTAGE, "event_id": "ev-2", "event_type": "ELECTRICITY_PRICE", "signal": 30}
+    refused = report(ledger, cc, alert)
+    assert (refused.status, refused.message) == (500, "grid event has unknown fields: signal")
+    del alert["signal"]
+    refused = report(ledger, cc, alert)
+    assert refused.message.endswith(
+        "a price or load-shed signal is an OpenADR 3 event of the utility's VTN"
+    )
+    assert ledger.state == {}
 
 
 @pytest.mark.parametrize(
@@ -93,11 +92,11 @@ def test_alerts_carry_an_openadr_like_signal_within_its_range(cc):
         *(
             (
                 {"event_type": event_type},
-                "grid event ev-1: event_type must be one of OUTAGE, FAULT, "
-                "MAINTENANCE, SIMPLE, ELECTRICITY_PRICE, LOAD_DISPATCH",
+                "grid event ev-1: event_type must be one of OUTAGE, FAULT, MAINTENANCE; "
+                "a price or load-shed signal is an OpenADR 3 event of the utility's VTN",
             )
-            # not a string: a list or an object is no key of the alert types either
-            for event_type in ("EARTHQUAKE", ["OUTAGE"], {"OUTAGE": 1}, None)
+            # not a string: a list or an object is no incident type either
+            for event_type in ("EARTHQUAKE", "SIMPLE", ["OUTAGE"], {"OUTAGE": 1}, None)
         ),
         ({"start": "yesterday"}, "start must be a UTC time like 2026-03-01T09:15:00Z"),
         ({"end": "2026-03-01T08:00:00Z"}, "grid event ev-1: end must be after start"),
@@ -105,7 +104,7 @@ def test_alerts_carry_an_openadr_like_signal_within_its_range(cc):
             {"affected_meters": -1},
             "grid event ev-1: affected_meters must be an integer between 0 and 10000000",
         ),
-        ({"signal": 1}, "grid event ev-1: OUTAGE takes no signal"),
+        ({"signal": 1}, "grid event has unknown fields: signal"),
         ({"colour": "red"}, "grid event has unknown fields: colour"),
         (
             {"event_id": "bad id"},

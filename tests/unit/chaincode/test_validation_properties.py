@@ -315,6 +315,11 @@ COMMUNITY_ARGUMENTS = [
     ("GridEventContract:GetGridEvent", REGULATOR, 1, (NotFound,)),
     ("GridEventContract:EndGridEvent", OPERATOR, 2, (NotFound,)),
     ("GridEventContract:ListGridEvents", REGULATOR, 2, ()),
+    ("DemandResponseContract:GetDemandResponseEvent", REGULATOR, 1, (NotFound,)),
+    ("DemandResponseContract:ListDemandResponseEvents", REGULATOR, 1, ()),
+    ("DemandResponseContract:DemandResponseHistory", REGULATOR, 1, (NotFound,)),
+    ("DemandResponseContract:WithdrawDemandResponseEvent", OPERATOR, 1, (NotFound,)),
+    ("DemandResponseContract:PublishDemandResponseEvent", OPERATOR, 1, ()),
 ]
 CONSORTIUM_ARGUMENTS = [
     ("MemberContract:GetMember", CONSORTIUM_REGULATOR, 1, (NotFound,)),
