@@ -18,6 +18,7 @@ and tools images from the pinned binaries `make install` built (docker/local/).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import shutil
 import subprocess
@@ -50,7 +51,11 @@ CHAINCODE_NEEDS = (
     "protobuf",
     "cryptography",
 )
-API_NEEDS = (*CHAINCODE_NEEDS, "flask", "apiflask", "waitress", "prometheus-client", "defusedxml")
+API_NEEDS = (
+    *CHAINCODE_NEEDS,
+    *("flask", "apiflask", "waitress", "prometheus-client", "defusedxml"),
+    *("pyyaml", "openapi-core"),  # the OpenADR VTN reads and checks against its document
+)
 LOCAL_FABRIC_COMMANDS = (
     "peer",
     "orderer",
@@ -128,6 +133,14 @@ def wheels() -> None:
         (WHEELS / f"{target}.txt").write_text("\n".join(needs) + "\n")
 
 
+def wheels_digest(target: str) -> str:
+    """What a target's dependency layer is made of: the pins and the target's list. The
+    build cache keys a layer on its instruction, not on a bind mount's files, so this
+    build argument is what makes a changed pin or list rebuild the layer."""
+    lists = (WHEELS / "requirements.txt", WHEELS / f"{target}.txt")
+    return hashlib.sha256(b"".join(path.read_bytes() for path in lists)).hexdigest()[:16]
+
+
 def build(name: str, containerfile: Path, context: Path, *flags: str) -> None:
     started = time.monotonic()
     argv = [engine(), "build", "--quiet", "-f", str(containerfile), "-t", name, *flags]
@@ -180,7 +193,10 @@ def build_all(local: bool) -> dict[str, str]:
     args = ("--build-arg", f"PYTHON_IMAGE={python}")
     args += ("--build-arg", f"FABRIC_TOOLS_IMAGE={fabric['tools']}")
     for target in PYTHON_TARGETS:
-        build(gridledger(target), DOCKER / "Containerfile", REPO, "--target", target, *args)
+        digest = ("--build-arg", f"WHEELS_DIGEST={wheels_digest(target)}")
+        build(
+            gridledger(target), DOCKER / "Containerfile", REPO, "--target", target, *args, *digest
+        )
         built[target] = gridledger(target)
     return built
 
