@@ -16,7 +16,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from api.dashboard.session import check_csrf, loaded, own_household, page, whole
 from api.ledger import ledger
-from api.routes.schemas import PledgeIn
+from api.routes.funding_schemas import PledgeIn
 
 
 def register(bp: Blueprint) -> None:

@@ -44,7 +44,10 @@ bp.url_value_preprocessor(pick_community)
 
 
 def problem(status: int, detail: str) -> Response:
-    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Error"
     response = jsonify({"type": "about:blank", "title": phrase, "status": status, "detail": detail})
     response.status_code = status
     return response
@@ -54,9 +57,8 @@ def as_problem(response: Response) -> Response:
     """The API's own error answer (``{"status", "message", "detail"}``) as a problem."""
     body = response.get_json(silent=True) or {}
     reshaped = problem(response.status_code, str(body.get("message", "")))
-    for header in ("Retry-After",):
-        if header in response.headers:
-            reshaped.headers[header] = response.headers[header]
+    if "Retry-After" in response.headers:
+        reshaped.headers["Retry-After"] = response.headers["Retry-After"]
     return reshaped
 
 

@@ -14,7 +14,7 @@ from apiflask import APIBlueprint
 from api.auth import auth
 from api.ledger import ledger
 from api.routes.common import Page, PageQuery, page_of
-from api.routes.schemas import (
+from api.routes.funding_schemas import (
     Approval,
     Campaign,
     CampaignIn,
